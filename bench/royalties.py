@@ -1,0 +1,240 @@
+"""Royalty distribution benchmark: synthetic usage events with credits over many items and
+payees; the full distribution with DuckDB (N threads) vs a straightforward pandas implementation
+on a subset in the same run (ratio of events/s); Spark local mode on a smaller log.
+
+    PYTHONPATH=src python bench/royalties.py --events 20000000 --threads 2 \
+        --pandas-events 1000000 --spark-events 2000000
+
+Generation (DuckDB SQL straight to Parquet, in the event log's layout) is not timed. Timed:
+the aggregation SQL (payee weights and sub-pool units) and the exact allocation in Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from accord.royalties.distribute import distribute_weights
+from accord.royalties.engine_sql import DuckDBEngine, SparkEngine
+from accord.royalties.model import FACTOR_SCALE, PPM, RevenueEvent
+from accord.royalties.policy import load_policy
+
+PERIOD = "2026-11"
+
+
+def generate(root: Path, events: int, items: int, payees: int, threads: int) -> dict:
+    """Usage (95% outputs, 5% DJ plays), 3 credits an output (20 events an output on average),
+    2 models trained on all works, holders: 2/3 of items one payee, 1/3 two payees 50/50."""
+    outputs = max(events // 20, 1)
+    recordings = max(items // 10, 1)
+    con = duckdb.connect()
+    con.execute(f"SET threads = {threads}")
+    for t in ("usage", "credits", "contributions"):
+        (root / "events" / t).mkdir(parents=True, exist_ok=True)
+    con.execute(f"""COPY (
+      SELECT 'e' || i AS key,
+             CASE WHEN i % 20 = 19 THEN 'played'
+                  WHEN i % 7 = 0 THEN 'downloaded'
+                  WHEN i % 3 = 0 THEN 'generated' ELSE 'streamed' END AS kind,
+             CASE WHEN i % 20 = 19 THEN 'dj' ELSE 'create' END AS feature,
+             '{PERIOD}' AS period, '' AS occurred_at,
+             CASE WHEN i % 20 = 19 THEN '' ELSE 'o' || (hash(i) % {outputs}) END AS output_id,
+             CASE WHEN i % 20 = 19 THEN '' ELSE 'm' || (hash(i) % {outputs} % 2) END
+               AS model_id,
+             CASE WHEN i % 20 = 19 THEN 'r' || (hash(i * 3) % {recordings}) ELSE '' END
+               AS recording_id,
+             '' AS row_hash, '' AS ingested_at
+      FROM range({events}) t(i)) TO '{root}/events/usage/part-0.parquet'
+      (FORMAT parquet, ROW_GROUP_SIZE 1000000)""")
+    con.execute(f"""COPY (
+      SELECT 'o' || o || '|' || r AS key, 'o' || o AS output_id, 'work' AS item_kind,
+             'w' || (hash(o * 3 + r) % {items}) AS item_id,
+             CAST(CASE r WHEN 0 THEN 500000 WHEN 1 THEN 300000 ELSE 200000 END AS BIGINT)
+               AS share_ppm, '' AS share,
+             CASE r WHEN 0 THEN 'training' WHEN 1 THEN 'conditioning' ELSE 'source' END AS role,
+             '' AS row_hash, '' AS ingested_at
+      FROM range({outputs}) a(o), range(3) b(r)) TO '{root}/events/credits/part-0.parquet'
+      (FORMAT parquet)""")
+    con.execute(f"""COPY (
+      SELECT 'm' || m || '|w' || w AS key, 'm' || m AS model_id, 'w' || w AS work_id,
+             CAST(100 + hash(w) % 900 AS BIGINT) AS tokens, CAST(0 AS BIGINT) AS seconds_ms,
+             '' AS row_hash, '' AS ingested_at
+      FROM range(2) a(m), range({items}) b(w)) TO '{root}/events/contributions/part-0.parquet'
+      (FORMAT parquet)""")
+    half = FACTOR_SCALE // 2
+    con.execute(f"""COPY (
+      SELECT 'work' AS item_kind, 'w' || w AS item_id, 'p' || (w * 7919 % {payees}) AS payee_id,
+             'writer' AS side,
+             CAST(CASE WHEN w % 3 = 0 THEN {half} ELSE {FACTOR_SCALE} END AS BIGINT) AS factor
+      FROM range({items}) t(w)
+      UNION ALL
+      SELECT 'work', 'w' || w, 'p' || ((w * 7919 + 1) % {payees}), 'publisher',
+             CAST({half} AS BIGINT)
+      FROM range({items}) t(w) WHERE w % 3 = 0
+      UNION ALL
+      SELECT 'recording', 'r' || r, 'label' || (r % 100), 'master', CAST({FACTOR_SCALE} AS BIGINT)
+      FROM range({recordings}) t(r)) TO '{root}/holders.parquet' (FORMAT parquet)""")
+    con.close()
+    return {"outputs": outputs, "recordings": recordings}
+
+
+REVENUE = [RevenueEvent("rev1", "create", PERIOD, "WW", "EUR", 10_000_000_00),
+           RevenueEvent("rev2", "dj", PERIOD, "WW", "EUR", 1_000_000_00)]
+
+
+def run_engine(engine, policy) -> tuple[dict, dict]:
+    t0 = time.perf_counter()
+    weights, units = engine.weights(policy, PERIOD), engine.units(policy, PERIOD)
+    t1 = time.perf_counter()
+    dist = distribute_weights(weights, units, REVENUE, policy, PERIOD)
+    t2 = time.perf_counter()
+    assert sum(dist.allocations.values()) == sum(r.amount_minor for r in REVENUE)
+    return dist.allocations, {"sql_s": round(t1 - t0, 2), "allocate_s": round(t2 - t1, 2),
+                              "total_s": round(t2 - t0, 2),
+                              "payees": sum(1 for _ in dist.allocations)}
+
+
+def pandas_weights(root: Path, policy) -> dict:
+    """The straightforward pandas version of the same aggregation (exact: Python ints where
+    int64 would overflow)."""
+    import pandas as pd
+
+    u = pd.read_parquet(root / "events/usage", columns=["kind", "feature", "output_id",
+                                                        "model_id", "recording_id"])
+    c = pd.read_parquet(root / "events/credits")
+    t = pd.read_parquet(root / "events/contributions")
+    h = pd.read_parquet(root / "holders.parquet")
+    u["units"] = u["kind"].map(policy.unit_weights()).astype("int64")
+    outs = u[u.kind != "played"].groupby(["feature", "output_id", "model_id"],
+                                        as_index=False)["units"].sum()
+    oi = outs.merge(c, on="output_id")
+    oi["subpool"] = "output:" + oi["role"]
+    oi["weight"] = oi["units"] * oi["share_ppm"]
+    plays = u[u.kind == "played"].groupby(["feature", "recording_id"], as_index=False)[
+        "units"].sum()
+    pi = plays.rename(columns={"recording_id": "item_id"}).assign(
+        subpool="play", model_id="", item_kind="recording")
+    pi["weight"] = pi["units"] * PPM
+    cols = ["feature", "subpool", "model_id", "item_kind", "item_id", "units", "weight"]
+    ui = pd.concat([oi[cols], pi[cols]])
+    act = ui.groupby(["feature", "item_kind", "item_id"])["units"].transform("sum")
+    ui = ui[act >= policy.thresholds.minimum_item_units]
+    mu = outs.groupby(["feature", "model_id"], as_index=False)["units"].sum()
+    ti = mu.merge(t, on="model_id").rename(columns={"work_id": "item_id"})
+    ti = ti.assign(subpool="training:" + ti["model_id"], item_kind="work")
+    ti["weight"] = {"equal": 1, "tokens": ti["tokens"], "seconds": ti["seconds_ms"]}[
+        policy.split.training_weighting]
+    items = pd.concat([ui, ti[cols]]).groupby(
+        ["feature", "subpool", "model_id", "item_kind", "item_id"], as_index=False)[
+        ["units", "weight"]].sum()
+    lines = items.merge(h, on=["item_kind", "item_id"], how="left")
+    lines["w"] = [int(a) * int(b) for a, b in zip(lines["weight"], lines["factor"], strict=True)]
+    g = lines.groupby(["feature", "subpool", "payee_id"])["w"].sum()
+    out: dict = {}
+    for (f, s, p), w in g.items():
+        out.setdefault((f, s), {})[p] = int(w)
+    return out
+
+
+class _Done(Exception):
+    """--duckdb-only: stop after the DuckDB run."""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=20_000_000)
+    ap.add_argument("--items", type=int, default=1_000_000)
+    ap.add_argument("--payees", type=int, default=200_000)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--pandas-events", type=int, default=1_000_000)
+    ap.add_argument("--spark-events", type=int, default=0)
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--json-out", type=Path, default=None)
+    ap.add_argument("--duckdb-only", action="store_true", help="skip the pandas and Spark runs")
+    a = ap.parse_args()
+    policy = load_policy()
+    base = Path(tempfile.mkdtemp(prefix="accord-bench-", dir=a.workdir))
+    res: dict = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                 "nproc": int(subprocess.check_output(["nproc"]).strip()),
+                 "threads": a.threads, "items": a.items, "payees": a.payees,
+                 "loadavg_1m_at_start": round(os.getloadavg()[0], 2)}
+    try:
+        def size(n, tag):
+            root = base / tag
+            t0 = time.perf_counter()
+            meta = generate(root, n, a.items, a.payees, a.threads)
+            gen = time.perf_counter() - t0
+            mb = sum(f.stat().st_size for f in root.rglob("*.parquet")) / 1e6
+            return root, {"events": n, **meta, "generate_s": round(gen, 1),
+                          "parquet_mb": round(mb, 1)}
+
+        root, info = size(a.events, "main")
+        holders = pq.read_table(root / "holders.parquet")
+        eng = DuckDBEngine(root / "events", holders, threads=a.threads)
+        _, timing = run_engine(eng, policy)
+        eng.close()
+        res["duckdb"] = {**info, **timing,
+                         "events_per_s": round(a.events / timing["total_s"])}
+        print(json.dumps(res["duckdb"]), flush=True)
+
+        if a.duckdb_only:
+            a.spark_events = 0
+            raise _Done
+        proot, pinfo = size(a.pandas_events, "pandas")
+        pholders = pq.read_table(proot / "holders.parquet")
+        eng = DuckDBEngine(proot / "events", pholders, threads=a.threads)
+        dweights = eng.weights(policy, PERIOD)
+        _, dtiming = run_engine(eng, policy)
+        eng.close()
+        t0 = time.perf_counter()
+        pweights = pandas_weights(proot, policy)
+        units = DuckDBEngine(proot / "events", pholders, threads=a.threads).units(policy, PERIOD)
+        distribute_weights(pweights, units, REVENUE, policy, PERIOD)
+        pt = time.perf_counter() - t0
+        res["pandas_subset"] = {**pinfo, "pandas_total_s": round(pt, 2),
+                                "pandas_events_per_s": round(a.pandas_events / pt),
+                                "duckdb_total_s": dtiming["total_s"],
+                                "same_weights_as_duckdb": pweights == dweights}
+        res["ratio_duckdb_vs_pandas_events_per_s"] = round(
+            res["duckdb"]["events_per_s"] / res["pandas_subset"]["pandas_events_per_s"], 1)
+        print(json.dumps(res["pandas_subset"]), flush=True)
+        shutil.rmtree(proot, ignore_errors=True)
+
+        if a.spark_events:
+            sroot, sinfo = size(a.spark_events, "spark")
+            sh = pq.read_table(sroot / "holders.parquet")
+            t0 = time.perf_counter()
+            eng = SparkEngine(sroot / "events", sh, master=f"local[{a.threads}]")
+            start = time.perf_counter() - t0
+            salloc, stiming = run_engine(eng, policy)
+            eng.close()
+            d = DuckDBEngine(sroot / "events", sh, threads=a.threads)
+            dalloc, dt2 = run_engine(d, policy)
+            res["spark"] = {**sinfo, "session_start_s": round(start, 1), **stiming,
+                            "events_per_s": round(a.spark_events / stiming["total_s"]),
+                            "duckdb_same_size_total_s": dt2["total_s"],
+                            "identical_to_duckdb": salloc == dalloc}
+            print(json.dumps(res["spark"]), flush=True)
+    except _Done:
+        pass
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    res["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(res, indent=2))
+    if a.json_out:
+        a.json_out.write_text(json.dumps(res, indent=2))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
+    main()

@@ -1,0 +1,115 @@
+"""Account services, called by the CLI (`accord users ...`) and the HTTP API alike.
+Each takes a Session and runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.accounts.credentials import (
+    MIN_PASSWORD,
+    hash_password,
+    key_digest,
+    new_api_key,
+    verify_password,
+)
+from accord.accounts.model import PARTY_ROLES, Account, AccountRole
+from accord.accounts.tables import AccountRow, ApiKeyRow
+from accord.errors import InvalidInput, NotFound
+from accord.rights import repository
+from accord.rights.model import PERSON_ROLES, Role
+from accord.timeutil import now
+
+#: Which registry roles a party needs for an account role.
+_PARTY_NEEDS = {
+    AccountRole.ARTIST: PERSON_ROLES,
+    AccountRole.SONGWRITER: PERSON_ROLES,
+    AccountRole.RIGHTS_HOLDER: frozenset({Role.LABEL, Role.PUBLISHER, Role.DISTRIBUTOR}),
+}
+
+
+def _account(row: AccountRow) -> Account:
+    return Account(id=row.id, email=row.email, role=AccountRole(row.role), party_id=row.party_id)
+
+
+def parse_role(value: str) -> AccountRole:
+    try:
+        return AccountRole(value.replace("-", "_"))
+    except ValueError:
+        raise InvalidInput(f"unknown role {value!r}; roles: "
+                           f"{', '.join(r.value for r in AccountRole)}") from None
+
+
+def add_account(session: Session, email: str, role: AccountRole, party_id: str | None,
+                password: str | None) -> Account:
+    """A new account. Artists, songwriters and rights holders are linked to a party that has
+    the matching registry role; fans and admins are not linked to any party."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 320:
+        raise InvalidInput(f"{email!r} is not an e-mail address")
+    if session.execute(select(AccountRow.id).where(AccountRow.email == email)).first():
+        raise InvalidInput(f"an account for {email} already exists")
+    if role in PARTY_ROLES:
+        if not party_id:
+            raise InvalidInput(f"a {role.value} account must be linked to a party (--party)")
+        party = repository.party(session, party_id)  # NotFound for an unknown id
+        if not (party.roles & _PARTY_NEEDS[role]):
+            wanted = ", ".join(sorted(r.value for r in _PARTY_NEEDS[role]))
+            raise InvalidInput(f"party {party_id!r} cannot hold a {role.value} account: "
+                               f"it needs one of the registry roles {wanted}")
+    elif party_id:
+        raise InvalidInput(f"a {role.value} account is not linked to a party")
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD} characters")
+    row = AccountRow(id=f"acct-{uuid.uuid4().hex[:16]}", email=email, role=role.value,
+                     party_id=party_id or None,
+                     password_hash=hash_password(password) if password else None,
+                     created_at=now())
+    session.add(row)
+    session.flush()
+    return _account(row)
+
+
+def get_account(session: Session, account_id: str) -> Account:
+    row = session.get(AccountRow, account_id)
+    if row is None:
+        raise NotFound(f"no account with id {account_id!r}")
+    return _account(row)
+
+
+def account_by_email(session: Session, email: str) -> Account:
+    row = session.execute(select(AccountRow).where(
+        AccountRow.email == email.strip().lower())).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no account for {email}")
+    return _account(row)
+
+
+def authenticate(session: Session, email: str, password: str) -> Account | None:
+    """The account if the password matches; None otherwise (the caller says nothing more)."""
+    row = session.execute(select(AccountRow).where(
+        AccountRow.email == email.strip().lower())).scalar_one_or_none()
+    if row is None:
+        verify_password(None, password)
+        return None
+    return _account(row) if verify_password(row.password_hash, password) else None
+
+
+def issue_api_key(session: Session, account_id: str) -> tuple[str, dict]:
+    """A new API key for an account: (the key, shown once; its public description)."""
+    get_account(session, account_id)
+    key = new_api_key()
+    row = ApiKeyRow(id=f"key-{uuid.uuid4().hex[:16]}", account_id=account_id,
+                    digest=key_digest(key), prefix=key[:10], created_at=now())
+    session.add(row)
+    session.flush()
+    return key, {"id": row.id, "prefix": row.prefix, "account": account_id,
+                 "created_at": row.created_at.isoformat()}
+
+
+def account_by_api_key(session: Session, key: str) -> Account | None:
+    row = session.execute(select(ApiKeyRow).where(
+        ApiKeyRow.digest == key_digest(key), ApiKeyRow.revoked_at.is_(None))).scalar_one_or_none()
+    return None if row is None else get_account(session, row.account_id)

@@ -1,0 +1,40 @@
+"""The app factory. `create_app(settings)` is all a server or a test needs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from accord.api import errors
+from accord.api.deps import AppContext
+from accord.api.ratelimit import TokenBucket
+from accord.api.routes import (
+    agreements,
+    audit,
+    auth,
+    catalogue,
+    consents,
+    parties,
+    permissions,
+    rights,
+)
+from accord.api.settings import ApiSettings, token_secret
+from accord.config import Settings
+from accord.db.engine import create_schema, make_engine
+
+
+def create_app(settings: Settings, api: ApiSettings | None = None) -> FastAPI:
+    """Build the app over the home in `settings` (created and migrated if needed)."""
+    api = api or ApiSettings()
+    secret = token_secret(settings, api)  # refuses a missing/default secret in production
+    settings.ensure_home()
+    create_schema(settings.db_url)
+    app = FastAPI(title="Accord API", version="0.1.0",
+                  description="Consent-first generative music: the rights registry over HTTP.")
+    app.state.accord = AppContext(settings=settings, api=api, secret=secret,
+                                  engine=make_engine(settings.db_url),
+                                  limiter=TokenBucket(api.api_rate_per_minute,
+                                                      api.api_rate_burst))
+    errors.install(app)
+    for module in (auth, parties, catalogue, agreements, consents, permissions, rights, audit):
+        app.include_router(module.router, prefix="/v1")
+    return app

@@ -1,0 +1,130 @@
+"""Dependencies as Annotated aliases: SessionDep, CurrentAccount, ActorDep, RateLimited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from accord.accounts import service as accounts
+from accord.accounts.model import Account
+from accord.accounts.policy import ANONYMOUS, Action, Actor, Resource, can
+from accord.api import tokens
+from accord.api.ratelimit import TokenBucket
+from accord.api.settings import ApiSettings
+from accord.config import Settings
+from accord.db.engine import session_scope
+from accord.errors import NotFound, Refused
+from accord.rights.audit import AuditLog
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    api: ApiSettings
+    secret: str
+    engine: Engine
+    limiter: TokenBucket
+
+
+def app_context(request: Request) -> AppContext:
+    return request.app.state.accord
+
+
+ContextDep = Annotated[AppContext, Depends(app_context)]
+
+
+def get_session(ctx: ContextDep) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error."""
+    from accord.rights.audit import remember_head  # the one place that keeps the head
+
+    with session_scope(ctx.engine) as session:
+        yield session
+        wrote = bool(session.new or session.dirty) or session.info.get("wrote", False)
+    if wrote:
+        remember_head(ctx.settings.home / "audit-head.json", ctx.engine)
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(status_code=401, detail=message,
+                         headers={"WWW-Authenticate": "Bearer"})
+
+
+def optional_account(ctx: ContextDep, session: SessionDep,
+                     bearer: Annotated[str | None, Security(oauth2)],
+                     api_key: Annotated[str | None, Security(api_key_header)]
+                     ) -> Account | None:
+    if api_key:
+        account = accounts.account_by_api_key(session, api_key)
+        if account is None:
+            raise _unauthorized("the API key is invalid or revoked")
+        return account
+    if not bearer:
+        return None
+    try:
+        claims = tokens.verify(bearer, ctx.secret)
+    except tokens.BadToken as exc:
+        raise _unauthorized(str(exc)) from None
+    try:
+        account = accounts.get_account(session, claims["sub"])
+    except NotFound:
+        raise _unauthorized("the token's account no longer exists") from None
+    if claims["role"] != account.role.value:
+        raise _unauthorized("the token's role no longer matches the account; sign in again")
+    return account
+
+
+def current_account(account: Annotated[Account | None, Depends(optional_account)]) -> Account:
+    if account is None:
+        raise _unauthorized("sign in first (a bearer token or an X-API-Key header)")
+    return account
+
+
+CurrentAccount = Annotated[Account, Depends(current_account)]
+
+
+def actor_of(account: Account | None) -> Actor:
+    if account is None:
+        return ANONYMOUS
+    return Actor(role=account.role, party_id=account.party_id, account_id=account.id)
+
+
+def current_actor(account: CurrentAccount) -> Actor:
+    return actor_of(account)
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def authorize(actor: Actor, action: Action, resource: Resource | None = None) -> None:
+    """Ask the policy; a denial is a 403 with the policy's reason."""
+    decision = can(actor, action, resource)
+    if not decision.allowed:
+        raise Refused(f"not allowed: {decision.reason}")
+
+
+def audit_for(session: Session, account: Account) -> AuditLog:
+    session.info["wrote"] = True
+    return AuditLog(session, actor=f"api:{account.email}")
+
+
+def rate_limited(ctx: ContextDep, account: CurrentAccount) -> None:
+    allowed, wait = ctx.limiter.allow(account.id)
+    if not allowed:
+        raise HTTPException(status_code=429,
+                            detail=f"too many requests; retry in {wait} s",
+                            headers={"Retry-After": str(wait)})
+
+
+RateLimited = Depends(rate_limited)

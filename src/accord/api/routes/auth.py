@@ -1,0 +1,57 @@
+"""Sign-in (OAuth2 password flow), the current account, and API keys for machine clients."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+from accord.accounts import service as accounts
+from accord.api import tokens
+from accord.api.deps import ContextDep, CurrentAccount, SessionDep
+
+router = APIRouter(tags=["auth"])
+
+
+class TokenPublic(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class AccountPublic(BaseModel):
+    id: str
+    email: str
+    role: str
+    party: str | None
+
+
+class ApiKeyPublic(BaseModel):
+    key: str
+    id: str
+    prefix: str
+    note: str = "shown once; store it now"
+
+
+@router.post("/auth/token", response_model=TokenPublic)
+def token(ctx: ContextDep, session: SessionDep,
+          form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenPublic:
+    account = accounts.authenticate(session, form.username, form.password)
+    if account is None:
+        raise HTTPException(status_code=401, detail="wrong e-mail or password",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return TokenPublic(access_token=tokens.issue(account, ctx.secret, ctx.api.api_token_minutes),
+                       expires_in=ctx.api.api_token_minutes * 60)
+
+
+@router.get("/me", response_model=AccountPublic)
+def me(account: CurrentAccount) -> AccountPublic:
+    return AccountPublic(**account.to_json())
+
+
+@router.post("/me/api-keys", response_model=ApiKeyPublic, status_code=201)
+def new_api_key(session: SessionDep, account: CurrentAccount) -> ApiKeyPublic:
+    key, info = accounts.issue_api_key(session, account.id)
+    return ApiKeyPublic(key=key, id=info["id"], prefix=info["prefix"])

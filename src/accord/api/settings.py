@@ -1,0 +1,68 @@
+"""API settings, read from ACCORD_* variables. Outside development a real token secret is
+required: a missing, short or well-known default secret refuses to start."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from accord.config import Settings
+from accord.errors import InvalidInput
+
+KNOWN_DEFAULTS = frozenset({"changethis", "secret", "changeme", "default", "accord"})
+MIN_SECRET = 32
+SECRET_FILE = "api-token-secret"
+
+
+class ApiSettings(BaseSettings):
+    """env:                 development (a per-home generated secret) or production.
+    api_token_secret:       HS256 signing key; required in production (ACCORD_API_TOKEN_SECRET).
+    api_token_minutes:      lifetime of an access token.
+    api_rate_per_minute:    sustained rate of limited (mutating) requests per account.
+    api_rate_burst:         how many limited requests an account may make at once.
+    api_max_upload_bytes:   largest accepted rights document upload.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    api_token_secret: SecretStr | None = None
+    api_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    api_rate_per_minute: float = Field(default=30.0, gt=0)
+    api_rate_burst: int = Field(default=10, ge=1)
+    api_max_upload_bytes: int = Field(default=1_000_000, ge=1)
+
+
+def _check(secret: str, where: str) -> str:
+    if secret.strip().lower() in KNOWN_DEFAULTS or len(secret) < MIN_SECRET:
+        raise InvalidInput(f"{where}: the token secret is a default or shorter than "
+                           f"{MIN_SECRET} characters; set a random one")
+    return secret
+
+
+def token_secret(settings: Settings, api: ApiSettings) -> str:
+    """The signing secret. Production: ACCORD_API_TOKEN_SECRET, checked. Development: that
+    variable if set, else one generated once per home under keys/ with 0600 permissions."""
+    if api.api_token_secret is not None:
+        return _check(api.api_token_secret.get_secret_value(), "ACCORD_API_TOKEN_SECRET")
+    if api.env == "production":
+        raise InvalidInput("ACCORD_ENV=production needs ACCORD_API_TOKEN_SECRET "
+                           "(a random string of at least 32 characters)")
+    path = Path(settings.keys_dir) / SECRET_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+                f.flush()
+                os.fsync(f.fileno())
+    return _check(path.read_text().strip(), str(path))

@@ -1,0 +1,1 @@
+"""The catalogue: symbolic ingest, the bundled public-domain demo corpus, content hashes."""

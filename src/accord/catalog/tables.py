@@ -1,0 +1,56 @@
+"""Catalogue tables. A catalogue item is one piece of music, linked to the rights registry's
+work; its content hash (over normalised note events) is unique, which is what deduplicates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from accord.db.base import Base, UTCDateTime
+
+ID = String(96)
+
+
+class CatalogItemRow(Base):
+    __tablename__ = "catalog_items"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    work_id: Mapped[str] = mapped_column(ForeignKey("works.id"), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source_path: Mapped[str] = mapped_column(Text)  # relative to the corpus root, or as given
+    source_index: Mapped[int] = mapped_column(Integer, default=0)  # piece within the file
+    source_hash: Mapped[str] = mapped_column(String(64), index=True)
+    source_format: Mapped[str] = mapped_column(String(16))
+    collection: Mapped[str] = mapped_column(String(64), index=True)
+    licence: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    composer: Mapped[str] = mapped_column(String(300), default="")
+    key: Mapped[str] = mapped_column(String(32), default="")
+    time_signature: Mapped[str] = mapped_column(String(16), default="")
+    tempo_bpm: Mapped[float] = mapped_column(Float)
+    duration_s: Mapped[float] = mapped_column(Float)
+    note_count: Mapped[int] = mapped_column(Integer)
+    parts: Mapped[list] = mapped_column(JSON, default=list)  # [{"name", "program"}]
+    midi_path: Mapped[str] = mapped_column(Text)  # relative to settings.media_dir
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CatalogAudioRow(Base):
+    """An audio file in the catalogue (rendered or ingested), with its fingerprint."""
+
+    __tablename__ = "catalog_audio"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    recording_id: Mapped[str | None] = mapped_column(ForeignKey("recordings.id"), index=True)
+    item_id: Mapped[str | None] = mapped_column(ForeignKey("catalog_items.id"), index=True)
+    path: Mapped[str] = mapped_column(Text)  # absolute
+    format: Mapped[str] = mapped_column(String(8))
+    duration_s: Mapped[float] = mapped_column(Float)
+    sample_rate: Mapped[int] = mapped_column(Integer)
+    channels: Mapped[int] = mapped_column(Integer)
+    loudness_lufs: Mapped[float | None] = mapped_column(Float)
+    fingerprint: Mapped[str] = mapped_column(Text)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

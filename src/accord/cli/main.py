@@ -1,0 +1,94 @@
+"""The `accord` command. Errors a user can fix print one clear message and exit with code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.text import Text
+from typer.core import TyperGroup
+
+from accord.cli import catalog, rights, royalties, training, users
+from accord.cli.common import AppState, console, emit, err_console, initialise, settings
+from accord.config import Settings
+from accord.errors import AccordError
+
+
+class AccordGroup(TyperGroup):
+    """Turns an AccordError anywhere below into one message on stderr and exit code 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AccordError as exc:
+            err_console.print(Text.assemble(("error: ", "bold red"), str(exc)), highlight=False,
+                              soft_wrap=True)
+            ctx.exit(exc.exit_code)
+
+
+app = typer.Typer(help="Accord: consent-first generative music.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, cls=AccordGroup)
+app.add_typer(rights.app, name="rights")
+app.add_typer(rights.audit_app, name="audit")
+app.add_typer(royalties.app, name="royalties")
+app.add_typer(users.app, name="users")
+app.add_typer(catalog.app, name="catalog")
+app.add_typer(training.dataset_app, name="dataset")
+app.add_typer(training.model_app, name="model")
+
+
+@app.callback()
+def root(ctx: typer.Context,
+         home: Path | None = typer.Option(None, "--home", envvar="ACCORD_HOME",
+                                          help="data home (default ./accord-data)"),
+         database_url: str | None = typer.Option(None, "--database-url",
+                                                 envvar="ACCORD_DATABASE_URL",
+                                                 help="SQLAlchemy URL; default SQLite in home")
+         ) -> None:
+    kwargs = {}
+    if home is not None:
+        kwargs["home"] = home
+    if database_url is not None:
+        kwargs["database_url"] = database_url
+    ctx.obj = AppState(settings=Settings(**kwargs))
+
+
+@app.command()
+def init(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Create the data home and the database (idempotent)."""
+    s = settings(ctx)
+    initialise(s)
+    emit({"home": str(s.home.resolve()), "database": s.db_url}, as_json,
+         lambda d: console.print(f"Accord home ready at {d['home']} (database {d['database']})"))
+
+
+@app.command()
+def demo(ctx: typer.Context,
+         fresh: bool = typer.Option(False, "--fresh", help="start from an empty home"),
+         as_json: bool = typer.Option(False, "--json")) -> None:
+    """The whole flow on the demo catalogue, ending with a summary."""
+    from accord.demo import run_demo
+
+    run_demo(settings(ctx), fresh=fresh, as_json=as_json)
+
+
+@app.command()
+def serve(ctx: typer.Context,
+          host: str = typer.Option("127.0.0.1", help="interface (loopback by default)"),
+          port: int = typer.Option(8000, help="TCP port")) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) over this home with uvicorn."""
+    import uvicorn
+
+    from accord.api import create_app
+
+    s = settings(ctx)
+    initialise(s)
+    uvicorn.run(create_app(s), host=host, port=port)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

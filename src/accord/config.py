@@ -1,0 +1,68 @@
+"""The one settings object. Every path a run writes is derived here, from ACCORD_HOME."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Accord's configuration, read from ACCORD_* environment variables.
+
+    home:         the data home; database, media, datasets, models, events and keys live under it.
+    database_url: SQLAlchemy URL of the registry; default a SQLite file inside the home.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore")
+
+    home: Path = Field(default=Path("./accord-data"))
+    database_url: str | None = None
+
+    @cached_property
+    def db_url(self) -> str:
+        """The effective database URL (the SQLite default resolved against the home)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'accord.db').resolve()}"
+
+    # Sub-directories of the home. One place names them all.
+    @property
+    def media_dir(self) -> Path:
+        return self.home / "media"
+
+    @property
+    def datasets_dir(self) -> Path:
+        return self.home / "datasets"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def events_dir(self) -> Path:
+        return self.home / "events"
+
+    @property
+    def royalties_dir(self) -> Path:
+        return self.home / "royalties"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def outputs_dir(self) -> Path:
+        return self.home / "outputs"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Derived data that may be deleted at any time (e.g. the catalogue's parse cache)."""
+        return self.home / "cache"
+
+    def ensure_home(self) -> None:
+        for d in (self.home, self.media_dir, self.datasets_dir, self.models_dir,
+                  self.events_dir, self.keys_dir, self.outputs_dir):
+            d.mkdir(parents=True, exist_ok=True)

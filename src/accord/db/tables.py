@@ -1,0 +1,10 @@
+"""Imports every context's table module so that `metadata` holds the whole schema."""
+
+from accord.accounts import tables as _accounts_tables  # noqa: F401
+from accord.catalog import tables as _catalog_tables  # noqa: F401
+from accord.db.base import Base
+from accord.rights import tables as _rights_tables  # noqa: F401
+from accord.royalties import tables as _royalties_tables  # noqa: F401
+from accord.training import tables as _training_tables  # noqa: F401
+
+metadata = Base.metadata

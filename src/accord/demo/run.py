@@ -1,0 +1,145 @@
+"""The demo flow. Each stage adds a section to the summary; later issues add stages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from accord.catalog.demo import catalog_stage
+from accord.config import Settings
+from accord.db.engine import dispose_engine, make_engine, session_scope
+from accord.demo import scenario
+from accord.errors import AccordError
+from accord.rights import audit, service
+from accord.rights.audit import AuditLog
+from accord.rights.document import parse_document
+from accord.rights.model import ConsentAction, Purpose, Use
+from accord.royalties.demo import royalties_stage
+from accord.training.demo import training_stage
+
+MARKER = ".accord-demo-home"
+
+
+@dataclass
+class DemoReport:
+    sections: list[tuple[str, Any]] = field(default_factory=list)
+
+    def add(self, title: str, data: Any) -> None:
+        self.sections.append((title, data))
+
+    def to_json(self) -> dict:
+        return dict(self.sections)
+
+
+def prepare_home(s: Settings, fresh: bool) -> None:
+    """--fresh empties the home, but only one that a demo made (never a user's data)."""
+    home = s.home
+    if fresh and home.exists() and any(home.iterdir()):
+        if not (home / MARKER).exists():
+            raise AccordError(f"{home} is not empty and was not made by `accord demo`; "
+                              "choose another --home for the demo")
+        dispose_engine(s.db_url)
+        shutil.rmtree(home)
+    from accord.cli.common import initialise
+
+    initialise(s)
+    (home / MARKER).write_text("made by accord demo; `accord demo --fresh` may delete it\n")
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def rights_stage(s: Settings, report: DemoReport, out: Console) -> None:
+    out.rule("[bold]1. Rights and consent registry[/]")
+    engine = make_engine(s.db_url)
+    start = _at("2026-01-01")
+    with session_scope(engine) as session:
+        summary = service.import_document(session, parse_document(scenario.document(start),
+                                                                  "demo scenario"),
+                                          "demo scenario", AuditLog(session, "demo"))
+    out.print(f"imported the demo scenario: {summary.to_json()['created']}")
+
+    checks: list[dict] = []
+
+    def check(label: str, use: Use, at: str, purpose: Purpose = Purpose.COMMERCIAL) -> None:
+        with session_scope(engine) as session:
+            d = service.check(session, use, recording=scenario.ISRC, at=_at(at), purpose=purpose)
+        checks.append({"step": label, **d.to_json()})
+
+    def consent(party: str, use: Use, action: ConsentAction, effective: str) -> None:
+        with session_scope(engine) as session:
+            service.record_consent(session, party, use, action, _at(effective),
+                                   AuditLog(session, "demo"), reason="demo consent choice",
+                                   event_id=f"{party}-{use}-{action}-{effective}")
+
+    check("label and publisher signed; Cal never opted in", Use.TRAIN, "2026-02-01")
+    consent(scenario.FEATURED, Use.TRAIN, ConsentAction.OPT_IN, "2026-03-01")
+    check("Cal opts in from 1 March", Use.TRAIN, "2026-03-15")
+    consent(scenario.FEATURED, Use.TRAIN, ConsentAction.REVOKE, "2026-06-01")
+    check("Cal revokes from 1 June: before", Use.TRAIN, "2026-05-15")
+    check("Cal revokes from 1 June: after", Use.TRAIN, "2026-06-15")
+    check("style: Bea opted in to train only", Use.STYLE, "2026-03-15")
+    check("voice: nobody licensed it", Use.VOICE, "2026-03-15", Purpose.NON_COMMERCIAL)
+
+    table = Table(show_lines=True)
+    for col in ("step", "use", "at", "decision", "reasons"):
+        table.add_column(col, overflow="fold")
+    for c in checks:
+        why = ("\n".join(c["reasons"]) if not c["allowed"] else
+               f"{sum(e['kind'] == 'agreement' for e in c['evidence'])} agreements and "
+               f"{sum(e['kind'] == 'consent' for e in c['evidence'])} consents in force")
+        table.add_row(c["step"], c["use"], c["at"][:10],
+                      "[green]allowed[/]" if c["allowed"] else "[red]denied[/]", why)
+    out.print(table)
+    with session_scope(engine) as session:
+        verdict = audit.verify(session)
+    out.print(f"audit chain: {'intact' if verdict.ok else 'BROKEN'}, {verdict.entries} entries")
+    report.add("rights", {"checks": checks, "audit": verdict.to_json()})
+
+
+def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoReport:
+    out = Console(stderr=True) if as_json else Console()
+    prepare_home(s, fresh)
+    out.print(Panel.fit("Accord demo: every party, label and consent choice below is "
+                        "fictional demo data", style="bold"))
+    report = DemoReport()
+    # The flow of DESIGN.md, in order: registry, catalogue, licensed training, royalties.
+    for stage in (rights_stage, catalog_stage, training_stage, royalties_stage):
+        stage(s, report, out)
+
+    out.rule("[bold]Summary[/]")
+    rights = report.to_json()["rights"]
+    allowed = sum(c["allowed"] for c in rights["checks"])
+    out.print(f"home: {s.home.resolve()}")
+    out.print(f"permission checks: {allowed} allowed, {len(rights['checks']) - allowed} denied; "
+              f"audit chain {'intact' if rights['audit']['ok'] else 'broken'} "
+              f"({rights['audit']['entries']} entries)")
+    roy = report.to_json()["royalties"]
+    out.print(f"royalties {roy['period']}: pool {roy['pools']} paid to "
+              f"{len(roy['payees'])} payees (policy {roy['policy']['version']})")
+    cat = report.to_json().get("catalog")
+    if cat:
+        out.print(f"catalogue: {sum(cat['by_collection'].values())} corpus pieces in "
+                  f"{len(cat['by_collection'])} collections, {len(cat['rendered'])} rendered "
+                  "to demo recordings")
+    if "training" in report.to_json():
+        tr = report.to_json()["training"]
+        out.print(f"training: snapshot {tr['snapshot']['id']} ({tr['snapshot']['items']} items), "
+                  f"model {tr['model']['id']} at {tr['model']['val_nats_per_token']:.3f} "
+                  f"nats/token; revocation by {tr['revoked_writer']} flagged "
+                  f"{len(tr['audit'])} model(s)")
+    out.print("try: accord --home " + str(s.home) + " rights check --use train --recording "
+              + scenario.ISRC + " --at 2026-06-15")
+    out.print(f"serve the API: accord --home {s.home} serve  (then http://127.0.0.1:8000/docs)")
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2, sort_keys=True, default=str))
+    return report

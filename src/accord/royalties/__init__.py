@@ -1,0 +1,2 @@
+"""Royalties: usage and revenue events, policies, the distribution engine, the ledger and
+statements."""

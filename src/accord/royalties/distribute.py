@@ -1,0 +1,146 @@
+"""From weighted lines and revenue to money: the one rounding step per payee.
+
+Per currency, each feature's revenue R forms an exact pool P = R * pool.fraction. The pool is
+sized into sub-pools (exact Fractions): play and output-based by their units; output-based into
+training:<model> (split.training, by each model's output units) and output:<role> (the rest, by
+role fractions). Sub-pools that nobody can be paid from (no lines) hand their fraction to the
+others; a feature with none at all goes to the named residual account. A payee's exact quota is
+the sum over sub-pools of P_s * w / W_s; the platform's quota is R - P. One largest-remainder
+allocation turns all quotas of a currency into minor units, so payees + platform + residual ==
+revenue exactly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import gcd
+
+from accord.royalties.model import PLATFORM, PPM, UNALLOCATED, Aggregate, Line, RevenueEvent
+from accord.royalties.money import allocate
+from accord.royalties.policy import Policy
+
+
+@dataclass(frozen=True)
+class Distribution:
+    period: str
+    revenue: dict[tuple[str, str], int]  # (feature, currency) -> minor units
+    #: (currency, payee) -> minor units; payee PLATFORM and UNALLOCATED included
+    allocations: dict[tuple[str, str], int]
+    #: (feature, subpool) -> exact fraction of the feature's pool
+    fractions: dict[tuple[str, str], Fraction] = field(default_factory=dict)
+    totals: dict[tuple[str, str], int] = field(default_factory=dict)  # W_s
+
+    def currencies(self) -> list[str]:
+        return sorted({c for _, c in self.revenue})
+
+    def pool(self, currency: str) -> int:
+        return sum(v for (c, p), v in self.allocations.items() if c == currency and p != PLATFORM)
+
+
+Weights = dict[tuple[str, str], dict[str, int]]  # (feature, subpool) -> payee -> weight
+
+
+def payee_weights(lines: Iterable[Line]) -> Weights:
+    out: Weights = defaultdict(lambda: defaultdict(int))
+    for ln in lines:
+        out[(ln.feature, ln.subpool)][ln.payee_id] += ln.weight
+    return {k: dict(v) for k, v in out.items()}
+
+
+def subpool_fractions(units: dict[tuple[str, str], int], totals: dict[tuple[str, str], int],
+                      feature: str, policy: Policy) -> dict[str, Fraction]:
+    u_out = units.get((feature, "output"), 0)
+    u_play = units.get((feature, "play"), 0)
+    raw: dict[str, Fraction] = {}
+    if u_out + u_play:
+        raw["play"] = Fraction(u_play, u_out + u_play)
+        out_share = Fraction(u_out, u_out + u_play)
+        if u_out:
+            t = Fraction(policy.split.training)
+            for (f, key), u in sorted(units.items()):
+                if f == feature and key.startswith("model:"):
+                    raw[f"training:{key[6:]}"] = out_share * t * Fraction(u, u_out)
+            for role, p in policy.role_ppm().items():
+                raw[f"output:{role}"] = out_share * (1 - t) * Fraction(p, PPM)
+    live = {s: f for s, f in raw.items() if f and totals.get((feature, s), 0) > 0}
+    whole = sum(live.values(), Fraction(0))
+    return {s: f / whole for s, f in live.items()} if whole else {}
+
+
+def distribute(agg: Aggregate, revenue: Iterable[RevenueEvent], policy: Policy,
+               period: str) -> Distribution:
+    return distribute_weights(payee_weights(agg.lines), agg.units, revenue, policy, period)
+
+
+def distribute_weights(weights: Weights, units: dict[tuple[str, str], int],
+                       revenue: Iterable[RevenueEvent], policy: Policy,
+                       period: str) -> Distribution:
+    rev: dict[tuple[str, str], int] = defaultdict(int)
+    for r in revenue:
+        if r.period == period:
+            rev[(r.feature, r.currency)] += r.amount_minor
+    totals = {k: sum(v.values()) for k, v in weights.items()}
+    payee_w = weights
+    fractions: dict[tuple[str, str], Fraction] = {}
+    for feature in sorted({f for f, _ in rev}):
+        for s, f in subpool_fractions(units, totals, feature, policy).items():
+            fractions[(feature, s)] = f
+    pool_fraction = Fraction(policy.pool.fraction)
+    allocations: dict[tuple[str, str], int] = {}
+    for currency in sorted({c for _, c in rev}):
+        total = sum(a for (_, c), a in rev.items() if c == currency)
+        if total == 0:
+            continue
+        # quota(payee) = sum over sub-pools of c_s * w, c_s = P_f * f_s / W_s (exact); with D
+        # the common denominator of every c_s, D * quota is an integer: one exact integer pass.
+        coef: dict[tuple[str, str], Fraction] = {}
+        fixed: dict[str, Fraction] = defaultdict(Fraction)
+        for (feature, cur), amount in sorted(rev.items()):
+            if cur != currency:
+                continue
+            pool = amount * pool_fraction
+            fixed[PLATFORM] += amount - pool
+            subs = {s: f for (ft, s), f in fractions.items() if ft == feature}
+            if not subs:
+                fixed[UNALLOCATED] += pool
+            for s, f in subs.items():
+                coef[(feature, s)] = pool * f / totals[(feature, s)]
+        den = 1
+        for c in [*coef.values(), *fixed.values()]:
+            den = den * c.denominator // gcd(den, c.denominator)
+        scaled: dict[str, int] = defaultdict(int)
+        for key, c in coef.items():
+            m = c.numerator * (den // c.denominator)
+            for payee, w in payee_w[key].items():
+                scaled[payee] += w * m
+        for payee, c in fixed.items():
+            scaled[payee] += c.numerator * (den // c.denominator)
+        if any(scaled.values()):
+            for payee, minor in allocate(total, scaled).items():
+                allocations[(currency, payee)] = minor
+        else:
+            allocations[(currency, UNALLOCATED)] = total
+    return Distribution(period, dict(rev), allocations, fractions, totals)
+
+
+def line_amounts(dist: Distribution, lines: Iterable[Line], currency: str, payee: str,
+                 policy: Policy) -> list[tuple[Line, int]]:
+    """A payee's allocation split over its lines (for statements): exact line quotas, then the
+    same largest-remainder function, so the lines add up to the payee's amount exactly."""
+    pool_fraction = Fraction(policy.pool.fraction)
+    mine = [ln for ln in lines if ln.payee_id == payee]
+    quotas: dict[int, Fraction] = {}
+    for i, ln in enumerate(mine):
+        f = dist.fractions.get((ln.feature, ln.subpool))
+        amount = dist.revenue.get((ln.feature, currency), 0)
+        if f is None or not amount:
+            continue
+        quotas[i] = amount * pool_fraction * f * Fraction(ln.weight, dist.totals[(ln.feature,
+                                                                                 ln.subpool)])
+    alloc = dist.allocations.get((currency, payee), 0)
+    if not quotas or not any(quotas.values()):
+        return []
+    return [(mine[i], v) for i, v in sorted(allocate(alloc, quotas).items())]

@@ -1,0 +1,265 @@
+"""The aggregation as one SQL text, run by DuckDB (the embedded default) or by Spark.
+
+Both engines register the same views (usage, credits, contributions, holders) and run the same
+statements, so the maths is written once; all weights are integers (BIGINT, DECIMAL(38,0)), so
+the engines agree exactly with each other and with the Python reference (aggregate.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from accord.royalties.eventlog import SCHEMAS, part_files
+from accord.royalties.model import FACTOR_SCALE, PPM, UNALLOCATED, Holder, Line, period_ok
+from accord.royalties.policy import Policy
+
+HOLDERS_SCHEMA = pa.schema([("item_kind", pa.string()), ("item_id", pa.string()),
+                            ("payee_id", pa.string()), ("side", pa.string()),
+                            ("factor", pa.int64())])
+
+#: Stage 1, materialised once per period by each engine as `ev_units`: the period's events
+#: reduced to units per output (and per played recording).
+STAGE_SQL = """
+SELECT feature, played, output_id, model_id, recording_id, SUM(units) AS units
+FROM (
+  SELECT feature, output_id, model_id, recording_id,
+         CASE WHEN kind = 'played' THEN 1 ELSE 0 END AS played,
+         CAST(CASE kind WHEN 'generated' THEN {generated} WHEN 'streamed' THEN {streamed}
+                        WHEN 'downloaded' THEN {downloaded} WHEN 'played' THEN {played}
+                        ELSE 0 END AS BIGINT) AS units
+  FROM usage WHERE period = '{period}'
+) e
+GROUP BY feature, played, output_id, model_id, recording_id
+"""
+
+_ITEMS = """
+WITH out_units AS (
+  SELECT feature, output_id, model_id, SUM(units) AS units
+  FROM ev_units WHERE played = 0 GROUP BY feature, output_id, model_id
+),
+out_items AS (
+  SELECT o.feature, concat('output:', c.role) AS subpool, o.model_id, c.item_kind, c.item_id,
+         o.units AS units, o.units * c.share_ppm AS weight
+  FROM out_units o JOIN credits c ON c.output_id = o.output_id
+),
+play_items AS (
+  SELECT feature, 'play' AS subpool, '' AS model_id, 'recording' AS item_kind,
+         recording_id AS item_id, SUM(units) AS units, SUM(units) * {ppm} AS weight
+  FROM ev_units WHERE played = 1 GROUP BY feature, recording_id
+),
+usage_items AS (SELECT * FROM out_items UNION ALL SELECT * FROM play_items),
+active AS (
+  SELECT feature, item_kind, item_id FROM usage_items
+  GROUP BY feature, item_kind, item_id HAVING SUM(units) >= {min_units}
+),
+model_units AS (
+  SELECT feature, model_id, SUM(units) AS units FROM out_units GROUP BY feature, model_id
+),
+train_items AS (
+  SELECT m.feature, concat('training:', m.model_id) AS subpool, m.model_id,
+         'work' AS item_kind, t.work_id AS item_id, m.units AS units,
+         CAST({train_weight} AS BIGINT) AS weight
+  FROM model_units m JOIN contributions t ON t.model_id = m.model_id
+),
+items AS (
+  SELECT feature, subpool, model_id, item_kind, item_id,
+         SUM(units) AS units, SUM(weight) AS weight
+  FROM (
+    SELECT u.feature, u.subpool, u.model_id, u.item_kind, u.item_id, u.units, u.weight
+    FROM usage_items u JOIN active a
+      ON u.feature = a.feature AND u.item_kind = a.item_kind AND u.item_id = a.item_id
+    UNION ALL
+    SELECT feature, subpool, model_id, item_kind, item_id, units, weight FROM train_items
+  ) x
+  GROUP BY feature, subpool, model_id, item_kind, item_id
+),
+lines AS (
+  SELECT i.feature, i.subpool, i.model_id, i.item_kind, i.item_id,
+         COALESCE(h.payee_id, '{unallocated}') AS payee_id, COALESCE(h.side, 'unknown') AS side,
+         i.units,
+         CAST(i.weight AS DECIMAL(38,0)) * CAST(COALESCE(h.factor, {scale}) AS DECIMAL(38,0))
+           AS weight, CAST(COALESCE(h.factor, {scale}) AS BIGINT) AS factor
+  FROM items i LEFT JOIN holders h ON h.item_kind = i.item_kind AND h.item_id = i.item_id
+  WHERE i.weight > 0 AND COALESCE(h.factor, 1) > 0
+)
+"""
+
+LINES_SQL = _ITEMS + "SELECT * FROM lines"
+WEIGHTS_SQL = _ITEMS + """
+SELECT feature, subpool, payee_id, SUM(weight) AS weight FROM lines
+GROUP BY feature, subpool, payee_id
+"""
+UNITS_SQL = _ITEMS + """
+SELECT feature, 'output' AS k, SUM(units) AS units FROM out_units GROUP BY feature
+UNION ALL
+SELECT feature, 'play' AS k, SUM(units) AS units FROM ev_units WHERE played = 1
+GROUP BY feature
+UNION ALL
+SELECT feature, concat('model:', model_id) AS k, units FROM model_units
+"""
+
+
+def render(sql: str, policy: Policy, period: str) -> str:
+    if not period_ok(period):
+        raise ValueError(f"bad period {period!r}")
+    u = policy.unit_weights()
+    train = {"equal": "1", "tokens": "t.tokens", "seconds": "t.seconds_ms"}
+    return sql.format(period=period, ppm=PPM, scale=FACTOR_SCALE, unallocated=UNALLOCATED,
+                      min_units=int(policy.thresholds.minimum_item_units),
+                      train_weight=train[policy.split.training_weighting],
+                      **{k: int(v) for k, v in u.items()})
+
+
+def holders_table(holders: list[Holder]) -> pa.Table:
+    return pa.Table.from_pylist([{"item_kind": h.item_kind.value, "item_id": h.item_id,
+                                  "payee_id": h.payee_id, "side": h.side, "factor": h.factor}
+                                 for h in holders], schema=HOLDERS_SCHEMA)
+
+
+def lines_from_arrow(t: pa.Table) -> list[Line]:
+    if t.num_rows == 0:
+        return []
+    cols = {c: t.column(c).to_pylist() for c in t.column_names}
+    out = [Line(*(cols[c][i] for c in ("feature", "subpool", "model_id", "item_kind", "item_id",
+                                        "payee_id", "side")), int(cols["units"][i]),
+                int(cols["weight"][i]), int(cols["factor"][i])) for i in range(t.num_rows)]
+    return sorted(out, key=lambda ln: (ln.feature, ln.subpool, ln.model_id, ln.item_kind,
+                                       ln.item_id, ln.payee_id, ln.side))
+
+
+def units_from_rows(rows) -> dict[tuple[str, str], int]:
+    return {(f, k): int(u) for f, k, u in rows if u is not None}
+
+
+def weights_from_rows(rows) -> dict[tuple[str, str], dict[str, int]]:
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for f, s, p, w in rows:
+        out.setdefault((f, s), {})[p] = int(w)
+    return out
+
+
+class DuckDBEngine:
+    """DuckDB over the Parquet log (threads: how many cores it may use)."""
+
+    name = "duckdb"
+
+    def __init__(self, events_dir: Path, holders: pa.Table, threads: int | None = None,
+                 memory_limit: str | None = None) -> None:
+        import duckdb
+
+        self.con = duckdb.connect()
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute("SET preserve_insertion_order = false")
+        for table in ("usage", "credits", "contributions"):
+            files = part_files(Path(events_dir), table)
+            if files:
+                paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+                self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{paths}])")
+            else:
+                empty = SCHEMAS[table].empty_table()  # noqa: F841 - read by DuckDB by name
+                self.con.execute(f"CREATE TABLE {table} AS SELECT * FROM empty")
+        self._holders = holders
+        self.con.register("holders", holders)
+        self._staged: tuple | None = None
+
+    def _stage(self, policy: Policy, period: str) -> None:
+        key = (policy.hash, period)
+        if self._staged != key:
+            self.con.execute("CREATE OR REPLACE TEMP TABLE ev_units AS "
+                             + render(STAGE_SQL, policy, period))
+            self._staged = key
+
+    def lines(self, policy: Policy, period: str) -> pa.Table:
+        self._stage(policy, period)
+        return self.con.sql(render(LINES_SQL, policy, period)).to_arrow_table()
+
+    def weights(self, policy: Policy, period: str):
+        self._stage(policy, period)
+        return weights_from_rows(self.con.sql(render(WEIGHTS_SQL, policy, period)).fetchall())
+
+    def units(self, policy: Policy, period: str):
+        self._stage(policy, period)
+        return units_from_rows(self.con.sql(render(UNITS_SQL, policy, period)).fetchall())
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class SparkEngine:
+    """The same SQL on Apache Spark (local[*] here; a cluster's master URL in production)."""
+
+    name = "spark"
+
+    def __init__(self, events_dir: Path, holders: pa.Table, master: str = "local[*]",
+                 shuffle_partitions: int = 8) -> None:
+        from pyspark.sql import SparkSession
+
+        self.spark = (SparkSession.builder.master(master).appName("accord-royalties")
+                      .config("spark.ui.enabled", "false")
+                      .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+                      .config("spark.sql.session.timeZone", "UTC")
+                      .getOrCreate())
+        self.spark.sparkContext.setLogLevel("ERROR")
+        self._tmp = Path(tempfile.mkdtemp(prefix="accord-spark-"))
+        for table in ("usage", "credits", "contributions"):
+            files = part_files(Path(events_dir), table)
+            if not files:
+                p = self._tmp / f"{table}.parquet"
+                pq.write_table(SCHEMAS[table].empty_table(), p)
+                files = [p]
+            self.spark.read.parquet(*map(str, files)).createOrReplaceTempView(table)
+        hp = self._tmp / "holders.parquet"
+        pq.write_table(holders, hp)
+        self.spark.read.parquet(str(hp)).createOrReplaceTempView("holders")
+        self._staged: tuple | None = None
+        self._stage_df = None
+
+    def _stage(self, policy: Policy, period: str) -> None:
+        key = (policy.hash, period)
+        if self._staged != key:
+            if self._stage_df is not None:
+                self._stage_df.unpersist()
+            self._stage_df = self.spark.sql(render(STAGE_SQL, policy, period)).cache()
+            self._stage_df.createOrReplaceTempView("ev_units")
+            self._staged = key
+
+    def lines(self, policy: Policy, period: str) -> pa.Table:
+        self._stage(policy, period)
+        out = self._tmp / f"lines-{period}"
+        self.spark.sql(render(LINES_SQL, policy, period)).write.mode("overwrite").parquet(
+            str(out))
+        files = sorted(out.glob("*.parquet"))
+        if not files:
+            return pa.table({})
+        return pa.concat_tables(pq.read_table(f) for f in files)
+
+    def weights(self, policy: Policy, period: str):
+        self._stage(policy, period)
+        rows = self.spark.sql(render(WEIGHTS_SQL, policy, period)).collect()
+        return weights_from_rows([tuple(r) for r in rows])
+
+    def units(self, policy: Policy, period: str):
+        self._stage(policy, period)
+        rows = self.spark.sql(render(UNITS_SQL, policy, period)).collect()
+        return units_from_rows([tuple(r) for r in rows])
+
+    def close(self) -> None:
+        if self._stage_df is not None:
+            self._stage_df.unpersist()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def open_engine(name: str, events_dir: Path, holders: pa.Table):
+    if name == "duckdb":
+        return DuckDBEngine(events_dir, holders)
+    if name == "spark":
+        return SparkEngine(events_dir, holders)
+    raise ValueError(f"unknown engine {name!r}; use duckdb or spark")

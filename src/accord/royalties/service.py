@@ -1,0 +1,282 @@
+"""Royalty runs: the functions the CLI (and later the HTTP API) call. They take a Session and
+never commit; callers wrap them in accord.db.session_scope, so a run is one transaction.
+
+A run of period P (idempotent, atomic):
+  - P already closed with the same inputs: the stored result, nothing written;
+    P closed but inputs changed since: refused, the difference is booked by the next open run;
+  - otherwise every closed period whose inputs changed (late events, corrected splits) is
+    recomputed and its difference posted in P as adjustments; P is distributed, settled
+    against the minimum payout and carry-forward, checked to balance and written: the
+    statement file first (temp + rename, unpublished until the transaction commits), then the
+    ledger rows in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from accord.atomic import write_text
+from accord.config import Settings
+from accord.errors import InvalidInput, NotFound, Refused
+from accord.rights import repository as rights_repo
+from accord.rights.tables import AgreementRow, RecordingRow, WorkRow
+from accord.royalties import eventlog
+from accord.royalties.distribute import Distribution, distribute_weights, line_amounts
+from accord.royalties.engine_sql import holders_table, lines_from_arrow, open_engine
+from accord.royalties.holders import holder_map
+from accord.royalties.ledger import (
+    Posting,
+    adjustment_postings,
+    distribution_accounts,
+    distribution_postings,
+    ensure_balanced,
+    settlement_postings,
+)
+from accord.royalties.model import FACTOR_SCALE, PLATFORM, UNALLOCATED, period_ok
+from accord.royalties.money import Money
+from accord.royalties.policy import Policy
+from accord.royalties.tables import LedgerEntryRow, RoyaltyRevisionRow, RoyaltyRunRow
+from accord.timeutil import now
+
+
+def registry_holders(session: Session, policy: Policy):
+    works = [rights_repo.work_rights(session, w) for w in session.scalars(select(WorkRow.id))]
+    recs = [rights_repo.recording_rights(session, r)
+            for r in session.scalars(select(RecordingRow.id))]
+    agreements = [rights_repo.agreement_from_row(a) for a in session.scalars(select(AgreementRow))]
+    holders, problems = holder_map(works, recs, agreements, policy)
+    if problems:
+        raise InvalidInput("the registry's shares cannot be used for royalties", problems)
+    return holders
+
+
+def fingerprint(policy: Policy, dist: Distribution, weights, units) -> str:
+    h = hashlib.sha256(policy.hash.encode())
+    for part in (sorted(dist.revenue.items()), sorted(units.items()),
+                 sorted((k, sorted(v.items())) for k, v in weights.items())):
+        h.update(json.dumps(part, default=str).encode())
+    return h.hexdigest()
+
+
+def _compute(engine, policy: Policy, revenue, period: str):
+    weights, units = engine.weights(policy, period), engine.units(policy, period)
+    dist = distribute_weights(weights, units, revenue, policy, period)
+    return dist, fingerprint(policy, dist, weights, units)
+
+
+def _latest_revision(session: Session, period: str) -> tuple[str, dict[tuple[str, str], int]]:
+    last = session.scalar(select(func.max(RoyaltyRevisionRow.id))
+                          .where(RoyaltyRevisionRow.for_period == period))
+    row = session.get(RoyaltyRevisionRow, last)
+    rows = session.scalars(select(RoyaltyRevisionRow).where(
+        RoyaltyRevisionRow.for_period == period, RoyaltyRevisionRow.run_id == row.run_id))
+    return row.fingerprint, {(r.currency, r.account): r.amount_minor for r in rows}
+
+
+def _revision_rows(run_id: str, period: str, fp: str, accounts) -> list[RoyaltyRevisionRow]:
+    rows = [RoyaltyRevisionRow(run_id=run_id, for_period=period, fingerprint=fp, currency=c,
+                               account=a, amount_minor=v) for (c, a), v in sorted(accounts.items())]
+    # a marker row so that a period without any money still records its fingerprint
+    return rows or [RoyaltyRevisionRow(run_id=run_id, for_period=period, fingerprint=fp,
+                                       currency="XXX", account="none", amount_minor=0)]
+
+
+def carried_balances(session: Session) -> dict[tuple[str, str], int]:
+    q = (select(LedgerEntryRow.currency, LedgerEntryRow.account,
+                func.sum(LedgerEntryRow.amount_minor))
+         .where(LedgerEntryRow.account.like("carried:%"))
+         .group_by(LedgerEntryRow.currency, LedgerEntryRow.account))
+    return {(c, a.split(":", 1)[1]): int(v) for c, a, v in session.execute(q) if int(v)}
+
+
+def run_period(session: Session, settings: Settings, period: str, policy: Policy,
+               engine_name: str = "duckdb", progress=None) -> dict:
+    if not period_ok(period):
+        raise InvalidInput(f"period {period!r} is not YYYY-MM")
+    runs = {r.period: r for r in session.scalars(select(RoyaltyRunRow))}
+    step = progress or (lambda _msg: None)
+    step("reading the registry")
+    holders = registry_holders(session, policy)
+    revenue = eventlog.revenue_events(settings.events_dir)
+    step(f"opening {engine_name}")
+    engine = open_engine(engine_name, settings.events_dir, holders_table(holders))
+    try:
+        if period in runs:
+            _, fp = _compute(engine, policy, revenue, period)
+            if fp == _latest_revision(session, period)[0]:
+                return {**runs[period].summary, "unchanged": True}
+            raise Refused(f"period {period} is closed and its inputs changed since; the "
+                          "difference is booked as an adjustment by the next open period's run")
+        later = sorted(p for p in runs if p > period)
+        if later:
+            raise Refused(f"period {period} comes before closed period {later[-1]}; late "
+                          "events are booked as adjustments in the next open period")
+        run_id = f"run-{period}-{now().strftime('%Y%m%dT%H%M%S%f')}"
+        postings: list[Posting] = []
+        revisions: list[RoyaltyRevisionRow] = []
+        adjusted = []
+        for closed in sorted(runs):
+            step(f"re-checking closed period {closed}")
+            d, fp = _compute(engine, policy, revenue, closed)
+            old_fp, old = _latest_revision(session, closed)
+            if fp != old_fp:
+                new = distribution_accounts(d)
+                postings += adjustment_postings(period, closed, old, new)
+                revisions += _revision_rows(run_id, closed, fp, new)
+                adjusted.append(closed)
+        step(f"distributing {period}")
+        dist, fp = _compute(engine, policy, revenue, period)
+        postings += distribution_postings(dist, period)
+        payable: dict[tuple[str, str], int] = defaultdict(int)
+        for p in postings:
+            if p.account.startswith("payable:"):
+                payable[(p.currency, p.account.split(":", 1)[1])] += p.amount
+        postings += settlement_postings(period, payable, carried_balances(session),
+                                        policy.minimum_payout_minor)
+        ensure_balanced(postings)
+        step("writing statements")
+        lines = lines_from_arrow(engine.lines(policy, period))
+    finally:
+        engine.close()
+    summary = _summary(run_id, period, engine_name, policy, fp, dist, postings, adjusted)
+    _write_statement_data(settings, period, run_id, dist, lines, policy, postings, summary)
+    session.add(RoyaltyRunRow(id=run_id, period=period, engine=engine_name,
+                              policy_name=policy.policy.name, policy_version=policy.version,
+                              policy_hash=policy.hash, fingerprint=fp, created_at=now(),
+                              summary=summary))
+    session.flush()
+    session.add_all(revisions + _revision_rows(run_id, period, fp, distribution_accounts(dist)))
+    session.add_all(LedgerEntryRow(run_id=run_id, period=period, txn=p.txn, account=p.account,
+                                   currency=p.currency, amount_minor=p.amount, memo=p.memo)
+                    for p in postings)
+    session.flush()
+    check_ledger(session)
+    return summary
+
+
+def _summary(run_id, period, engine_name, policy, fp, dist, postings, adjusted) -> dict:
+    payees: dict[str, dict] = defaultdict(dict)
+    for p in postings:
+        kind, _, payee = p.account.partition(":")
+        if kind in ("payout", "carried") and p.txn.startswith(f"{period}:settle"):
+            payees[payee][p.currency] = {"paid" if kind == "payout" else "carried":
+                                         Money(p.amount, p.currency).to_json()["amount"]}
+    return {
+        "run": run_id, "period": period, "engine": engine_name,
+        "policy": {"name": policy.policy.name, "version": policy.version, "hash": policy.hash},
+        "fingerprint": fp,
+        "revenue": {f"{f}/{c}": Money(v, c).to_json()["amount"]
+                    for (f, c), v in sorted(dist.revenue.items())},
+        "pools": {c: Money(dist.pool(c), c).to_json()["amount"] for c in dist.currencies()},
+        "platform": {c: Money(dist.allocations.get((c, PLATFORM), 0), c).to_json()["amount"]
+                     for c in dist.currencies()},
+        "unallocated": {c: Money(dist.allocations.get((c, UNALLOCATED), 0), c).to_json()["amount"]
+                        for c in dist.currencies()},
+        "adjusted_periods": adjusted,
+        "payees": dict(sorted(payees.items())),
+    }
+
+
+def statement_path(settings: Settings, period: str) -> Path:
+    return settings.royalties_dir / "statements" / f"{period}.json"
+
+
+def _write_statement_data(settings, period, run_id, dist, lines, policy, postings, summary):
+    """Every payee's line items with amounts, the run's postings by payee: one JSON file,
+    written atomically; a run whose transaction does not commit leaves it unreferenced and the
+    next run of the period replaces it."""
+    payees = sorted({p for (_, p) in dist.allocations} - {PLATFORM}
+                    | {p.account.split(":", 1)[1] for p in postings
+                       if p.account.split(":", 1)[0] in ("payable", "carried", "payout")})
+    data: dict = {"run": run_id, "period": period, "policy": summary["policy"], "payees": {}}
+    by_payee = defaultdict(list)
+    for ln in lines:
+        by_payee[ln.payee_id].append(ln)
+    for payee in payees:
+        entry: dict = {}
+        for currency in sorted({p.currency for p in postings} | set(dist.currencies())):
+            items = [{"feature": ln.feature, "use": ln.subpool, "model": ln.model_id,
+                      "item_kind": ln.item_kind, "item_id": ln.item_id, "side": ln.side,
+                      "units": ln.units,
+                      "share": str((Decimal(ln.factor) / FACTOR_SCALE).normalize()),
+                      "amount": str(Money(a, currency).decimal)}
+                     for ln, a in line_amounts(dist, by_payee.get(payee, []), currency, payee,
+                                               policy) if a]
+            acct = [p for p in postings if p.currency == currency and p.account.split(":", 1)[-1]
+                    == payee and p.account.split(":", 1)[0] in ("payable", "payout", "carried")]
+            if not items and not acct:
+                continue
+            entry[currency] = {
+                "lines": items,
+                "adjustments": [{"txn": p.txn, "amount": str(Money(p.amount, currency).decimal),
+                                 "memo": p.memo} for p in acct if ":adjust:" in p.txn],
+                "carried_in": str(Money(sum(p.amount for p in acct if ":carry-in:" in p.txn
+                                            and p.account.startswith("payable")),
+                                        currency).decimal),
+                "paid": str(Money(sum(p.amount for p in acct if p.account.startswith("payout")),
+                                  currency).decimal),
+                "carried_forward": str(Money(sum(p.amount for p in acct if ":settle:" in p.txn
+                                                 and p.account.startswith("carried")),
+                                             currency).decimal),
+            }
+        if entry:
+            data["payees"][payee] = entry
+    write_text(statement_path(settings, period), json.dumps(data, indent=1, sort_keys=True))
+
+
+def statement(session: Session, settings: Settings, payee: str, period: str) -> dict:
+    run = session.scalar(select(RoyaltyRunRow).where(RoyaltyRunRow.period == period))
+    if run is None:
+        raise NotFound(f"period {period} has not been run (accord royalties run --period "
+                       f"{period})")
+    path = statement_path(settings, period)
+    data = json.loads(path.read_text()) if path.exists() else {}
+    if data.get("run") != run.id:
+        raise NotFound(f"the statement file of {period} does not belong to run {run.id}")
+    if payee not in data["payees"]:
+        raise NotFound(f"payee {payee!r} has nothing in period {period}")
+    history = _history(session, payee)
+    return {"payee": payee, "period": period, "run": run.id, "policy": data["policy"],
+            "currencies": data["payees"][payee], "history": history}
+
+
+def _history(session: Session, payee: str) -> list[dict]:
+    q = (select(LedgerEntryRow.period, LedgerEntryRow.currency,
+                func.sum(LedgerEntryRow.amount_minor))
+         .where(LedgerEntryRow.account == f"payable:{payee}", LedgerEntryRow.amount_minor > 0,
+                ~LedgerEntryRow.txn.like("%:carry-in:%"))
+         .group_by(LedgerEntryRow.period, LedgerEntryRow.currency)
+         .order_by(LedgerEntryRow.period))
+    return [{"period": p, "currency": c, "earned": str(Money(int(v), c).decimal)}
+            for p, c, v in session.execute(q)]
+
+
+def check_ledger(session: Session) -> None:
+    """Production check: every transaction balances, so all balances sum to zero."""
+    q = (select(LedgerEntryRow.txn, LedgerEntryRow.currency,
+                func.sum(LedgerEntryRow.amount_minor))
+         .group_by(LedgerEntryRow.txn, LedgerEntryRow.currency)
+         .having(func.sum(LedgerEntryRow.amount_minor) != 0))
+    bad = session.execute(q).all()
+    if bad:
+        from accord.royalties.ledger import LedgerImbalance
+
+        raise LedgerImbalance(f"ledger transactions do not balance: {bad[:5]}")
+
+
+def ledger_balances(session: Session) -> dict[str, dict[str, str]]:
+    q = (select(LedgerEntryRow.currency, LedgerEntryRow.account,
+                func.sum(LedgerEntryRow.amount_minor))
+         .group_by(LedgerEntryRow.currency, LedgerEntryRow.account))
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    for c, a, v in session.execute(q):
+        if int(v):
+            out[c][a] = str(Money(int(v), c).decimal)
+    return dict(out)

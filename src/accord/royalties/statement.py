@@ -1,0 +1,85 @@
+"""Statements rendered from a payee's statement data: CSV and JSON line items, and an HTML page
+with an earnings chart as inline SVG (no scripts)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from html import escape
+
+COLUMNS = ["period", "currency", "feature", "use", "item_kind", "item_id", "model", "side",
+           "units", "share", "amount"]
+
+
+def rows(data: dict) -> list[dict]:
+    out = []
+    for currency, body in sorted(data["currencies"].items()):
+        for ln in body["lines"]:
+            out.append({"period": data["period"], "currency": currency, **ln})
+        for adj in body["adjustments"]:
+            out.append({"period": data["period"], "currency": currency, "feature": "",
+                        "use": "adjustment", "item_kind": "", "item_id": adj["memo"],
+                        "model": "", "side": "", "units": "", "share": "",
+                        "amount": adj["amount"]})
+    return out
+
+
+def to_csv(data: dict) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows(data))
+    return buf.getvalue()
+
+
+def to_json(data: dict) -> str:
+    return json.dumps({**data, "line_items": rows(data)}, indent=2, sort_keys=True) + "\n"
+
+
+def _chart(history: list[dict], currency: str) -> str:
+    pts = [(h["period"], Decimal(h["earned"])) for h in history if h["currency"] == currency]
+    if not pts:
+        return ""
+    w, h, pad = 560, 200, 30
+    top = max(v for _, v in pts) or Decimal(1)
+    bw = (w - 2 * pad) / len(pts)
+    bars = []
+    for i, (period, v) in enumerate(pts):
+        bh = float(v / top) * (h - 2 * pad)
+        x, y = pad + i * bw, h - pad - bh
+        bars.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bw * 0.7:.1f}" height="{bh:.1f}" '
+                    f'fill="#3b6ea5"><title>{escape(period)}: {v} {currency}</title></rect>'
+                    f'<text x="{x:.1f}" y="{h - 10}" font-size="10">{escape(period)}</text>'
+                    f'<text x="{x:.1f}" y="{y - 4:.1f}" font-size="10">{v}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" '
+            f'aria-label="earnings per period in {currency}">{"".join(bars)}</svg>')
+
+
+def to_html(data: dict) -> str:
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Statement "
+             f"{escape(data['payee'])} {escape(data['period'])}</title><style>"
+             "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:4px 8px}td.n{text-align:right}</style>"
+             "</head><body>",
+             f"<h1>Royalty statement: {escape(data['payee'])}, {escape(data['period'])}</h1>",
+             f"<p>Run {escape(data['run'])}; policy {escape(data['policy']['name'])} "
+             f"version {escape(data['policy']['version'])} "
+             f"(sha256 {escape(data['policy']['hash'][:16])}...)</p>"]
+    for currency, body in sorted(data["currencies"].items()):
+        parts.append(f"<h2>{escape(currency)}</h2>")
+        parts.append(_chart(data.get("history", []), currency))
+        parts.append(f"<p>Paid {body['paid']}; carried in {body['carried_in']}; carried "
+                     f"forward {body['carried_forward']} (below the minimum payout)</p>")
+        parts.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in COLUMNS[2:]) + "</tr>")
+        for r in rows({"period": data["period"], "currencies": {currency: body}}):
+            parts.append("<tr>" + "".join(
+                f"<td class='{'n' if c in ('units', 'share', 'amount') else ''}'>"
+                f"{escape(str(r.get(c, '')))}</td>" for c in COLUMNS[2:]) + "</tr>")
+        parts.append("</table>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+RENDERERS = {"csv": to_csv, "json": to_json, "html": to_html}

@@ -1,0 +1,1 @@
+"""Licensed training: dataset snapshots, the tokenizer, the model, the trainer, the registry."""

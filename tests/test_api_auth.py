@@ -1,0 +1,182 @@
+"""Sign-in, tokens (tampering, wrong key, alg=none, expiry), API keys, secrets and settings."""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+import time
+
+import jwt
+import pytest
+from typer.testing import CliRunner
+
+from accord.api import create_app
+from accord.api.settings import SECRET_FILE, ApiSettings
+from accord.cli.main import app as cli
+from accord.config import Settings
+from accord.errors import InvalidInput
+from tests.api_support import PASSWORD, make_world
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return make_world(tmp_path_factory.mktemp("api-auth"))
+
+
+def me(world, token: str):
+    return world.client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+def test_password_sign_in_issues_a_short_lived_token(world):
+    r = world.client.post("/v1/auth/token",
+                          data={"username": "artist@example.org", "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["token_type"] == "bearer" and body["expires_in"] == 15 * 60
+    claims = jwt.decode(body["access_token"], world.secret, algorithms=["HS256"])
+    assert {"exp", "iat", "sub", "role", "jti"} <= claims.keys()
+    assert claims["role"] == "artist" and claims["exp"] - claims["iat"] == 15 * 60
+    assert me(world, body["access_token"]).json() == {
+        "id": world.ids["artist"], "email": "artist@example.org", "role": "artist",
+        "party": "bea"}
+
+
+@pytest.mark.parametrize(("user", "password"), [("artist@example.org", "wrong password!"),
+                                                ("nobody@example.org", PASSWORD)])
+def test_wrong_credentials_are_refused_alike(world, user, password):
+    r = world.client.post("/v1/auth/token", data={"username": user, "password": password})
+    assert r.status_code == 401
+    assert r.json()["detail"] == "wrong e-mail or password"
+
+
+def _b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def test_a_changed_payload_is_refused(world):
+    header, payload, signature = world.tokens["fan"].split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    forged = f"{header}.{_b64({**claims, 'role': 'admin'})}.{signature}"
+    r = me(world, forged)
+    assert r.status_code == 401 and r.json()["detail"] == "the token is invalid"
+    assert world.client.get("/v1/audit/verify",
+                            headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+
+def test_a_token_signed_with_another_key_is_refused(world):
+    claims = jwt.decode(world.tokens["admin"], world.secret, algorithms=["HS256"])
+    other = jwt.encode(claims, "x" * 48, algorithm="HS256")
+    r = me(world, other)
+    assert r.status_code == 401 and r.json()["detail"] == "the token is invalid"
+
+
+def test_alg_none_is_refused(world):
+    claims = jwt.decode(world.tokens["admin"], world.secret, algorithms=["HS256"])
+    unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
+    r = me(world, unsigned)
+    assert r.status_code == 401 and r.json()["detail"] == "the token is invalid"
+
+
+def test_an_expired_token_is_refused(world):
+    t = int(time.time())
+    expired = jwt.encode({"sub": world.ids["admin"], "role": "admin", "iat": t - 3600,
+                          "exp": t - 60, "jti": "x"}, world.secret, algorithm="HS256")
+    r = me(world, expired)
+    assert r.status_code == 401
+    assert r.json()["detail"] == "the token has expired; sign in again"
+
+
+def test_a_token_without_jti_is_refused(world):
+    t = int(time.time())
+    token = jwt.encode({"sub": world.ids["admin"], "role": "admin", "iat": t, "exp": t + 60},
+                       world.secret, algorithm="HS256")
+    assert me(world, token).status_code == 401
+
+
+def test_a_token_whose_role_no_longer_matches_is_refused(world):
+    t = int(time.time())
+    token = jwt.encode({"sub": world.ids["fan"], "role": "admin", "iat": t, "exp": t + 60,
+                        "jti": "y"}, world.secret, algorithm="HS256")
+    r = me(world, token)
+    assert r.status_code == 401 and "role no longer matches" in r.json()["detail"]
+
+
+def test_api_keys_from_the_cli_and_the_api(world):
+    runner = CliRunner()
+    r = runner.invoke(cli, ["--home", str(world.settings.home), "users", "api-key",
+                            "holder@example.org", "--json"])
+    assert r.exit_code == 0, r.output
+    key = json.loads(r.stdout)["key"]
+    assert key.startswith("acc_")
+    got = world.client.get("/v1/me", headers={"X-API-Key": key})
+    assert got.status_code == 200 and got.json()["role"] == "rights_holder"
+    minted = world.client.post("/v1/me/api-keys", headers=world.headers("fan"))
+    assert minted.status_code == 201
+    assert world.client.get("/v1/me", headers={"X-API-Key": minted.json()["key"]}
+                            ).json()["email"] == "fan@example.org"
+    bad = world.client.get("/v1/me", headers={"X-API-Key": key + "x"})
+    assert bad.status_code == 401 and bad.json()["detail"] == "the API key is invalid or revoked"
+
+
+def test_cli_users_add_links_parties_and_checks_roles(world):
+    runner = CliRunner()
+    base = ["--home", str(world.settings.home), "users", "add"]
+    ok = runner.invoke(cli, [*base, "--email", "Cal@Example.org", "--role", "artist",
+                             "--party", "cal", "--password-stdin", "--json"],
+                       input="a long password\n")
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["email"] == "cal@example.org"
+    r = world.client.post("/v1/auth/token",
+                          data={"username": "cal@example.org", "password": "a long password"})
+    assert r.status_code == 200
+    for args, message in [
+        (["--email", "x@example.org", "--role", "artist", "--party", "label"],
+         "cannot hold a artist account"),
+        (["--email", "y@example.org", "--role", "rights_holder"], "must be linked to a party"),
+        (["--email", "z@example.org", "--role", "fan", "--party", "bea"], "not linked to a party"),
+        (["--email", "cal@example.org", "--role", "fan"], "already exists"),
+        (["--email", "w@example.org", "--role", "king"], "unknown role 'king'"),
+    ]:
+        bad = runner.invoke(cli, [*base, *args])
+        assert bad.exit_code == 2 and message in bad.output, bad.output
+
+
+def test_development_secret_is_generated_once_with_0600(tmp_path):
+    s = Settings(home=tmp_path)
+    first = create_app(s, ApiSettings()).state.accord.secret
+    path = s.keys_dir / SECRET_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert create_app(s, ApiSettings()).state.accord.secret == first and len(first) >= 32
+
+
+@pytest.mark.parametrize(("secret", "message"), [
+    (None, "needs ACCORD_API_TOKEN_SECRET"),
+    ("changethis", "default or shorter than 32"),
+    ("short-secret", "default or shorter than 32"),
+])
+def test_production_refuses_a_missing_or_default_secret(tmp_path, monkeypatch, secret, message):
+    monkeypatch.setenv("ACCORD_ENV", "production")
+    if secret:
+        monkeypatch.setenv("ACCORD_API_TOKEN_SECRET", secret)
+    with pytest.raises(InvalidInput, match=message):
+        create_app(Settings(home=tmp_path), ApiSettings())
+    assert not (tmp_path / "keys" / SECRET_FILE).exists()
+
+
+def test_production_accepts_a_real_secret(tmp_path, monkeypatch):
+    monkeypatch.setenv("ACCORD_ENV", "production")
+    monkeypatch.setenv("ACCORD_API_TOKEN_SECRET", "k" * 40)
+    assert create_app(Settings(home=tmp_path), ApiSettings()).state.accord.secret == "k" * 40
+
+
+def test_serve_runs_uvicorn_on_loopback_by_default(tmp_path, monkeypatch):
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    r = CliRunner().invoke(cli, ["--home", str(tmp_path), "serve", "--port", "8765"])
+    assert r.exit_code == 0, r.output
+    app, kw = calls[0]
+    assert kw == {"host": "127.0.0.1", "port": 8765}
+    assert "/v1/permissions/check" in app.openapi()["paths"]

@@ -1,0 +1,81 @@
+"""Every endpoint x every role: the status code, and the error text of each refusal."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.api_support import ROLES, make_world
+
+OK, CREATED, NO_AUTH, DENIED = 200, 201, 401, 403
+READ = {r: OK for r in ROLES} | {"anonymous": NO_AUTH}
+
+
+def only(allowed: dict[str, int]) -> dict[str, int]:
+    return {r: DENIED for r in ROLES} | {"anonymous": NO_AUTH} | allowed
+
+
+AGREEMENT = {"id": "agr-label-2", "licensor": "label", "uses": ["style"],
+             "purpose": "non_commercial", "catalogue": "all", "valid_from": "2026-06-01"}
+OWN_IMPORT = ('{"accord_rights_document": 1, "recordings": [{"id": "r2", "title": "r2", '
+              '"work": "w1", "artists": ["bea"], "masters": [{"party": "label", '
+              '"share": "100"}]}]}')
+
+# name, method, path, request kwargs, expected status per role
+ENDPOINTS = [
+    ("me", "GET", "/v1/me", {}, READ),
+    ("party", "GET", "/v1/parties/bea", {}, READ),
+    ("work", "GET", "/v1/works/w1", {}, READ),
+    ("recording", "GET", "/v1/recordings/XDTST2600002", {}, READ),
+    ("agreement", "GET", "/v1/agreements/agr-label", {}, READ),
+    ("check", "GET", "/v1/permissions/check?use=train&recording=r1&at=2026-02-01", {}, READ),
+    ("api-key", "POST", "/v1/me/api-keys", {}, READ | {r: CREATED for r in ROLES[1:]}),
+    ("create-agreement", "POST", "/v1/agreements", {"json": AGREEMENT},
+     only({"holder": CREATED, "admin": CREATED})),
+    ("terminate", "POST", "/v1/agreements/agr-label/terminate",
+     {"json": {"effective_at": "2030-01-01", "reason": "test"}},
+     only({"holder": CREATED, "admin": CREATED})),
+    ("grant", "POST", "/v1/parties/bea/consents",
+     {"json": {"use": "style", "action": "opt_in"}},
+     only({"artist": CREATED, "admin": CREATED})),
+    ("consents", "GET", "/v1/parties/bea/consents", {}, only({"artist": OK, "admin": OK})),
+    ("history", "GET", "/v1/parties/bea/consents/history", {},
+     only({"artist": OK, "admin": OK})),
+    ("import", "POST", "/v1/rights/import",
+     {"content": OWN_IMPORT, "headers": {"Content-Type": "application/json"}},
+     only({"holder": OK, "admin": OK})),
+    ("audit-verify", "GET", "/v1/audit/verify", {}, only({"admin": OK})),
+]
+
+CASES = [pytest.param(method, path, kwargs, role, expected[role], id=f"{name}-{role}")
+         for name, method, path, kwargs, expected in ENDPOINTS for role in ROLES]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return make_world(tmp_path_factory.mktemp("api-matrix"))
+
+
+def test_matrix_covers_every_route(world):
+    """Every operation in the OpenAPI spec (but sign-in, which has no role) is in the matrix."""
+    concrete = {(m, p.split("?")[0]) for _, m, p, _, _ in ENDPOINTS}
+    for template, operations in world.client.app.openapi()["paths"].items():
+        pattern = re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$")
+        for method in operations:
+            if template == "/v1/auth/token":
+                continue
+            assert any(m == method.upper() and pattern.match(p) for m, p in concrete), \
+                f"{method.upper()} {template} is missing from the matrix"
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "role", "status"), CASES)
+def test_endpoint_by_role(world, method, path, kwargs, role, status):
+    headers = {**kwargs.get("headers", {}), **world.headers(role)}
+    r = world.client.request(method, path, **{**kwargs, "headers": headers})
+    assert r.status_code == status, r.text
+    if status == NO_AUTH:
+        assert r.json()["detail"].startswith("sign in first")
+        assert r.headers["WWW-Authenticate"] == "Bearer"
+    elif status == DENIED:
+        assert r.json()["detail"].startswith("not allowed: ")
