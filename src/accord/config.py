@@ -14,12 +14,16 @@ class Settings(BaseSettings):
 
     home:         the data home; database, media, datasets, models, events and keys live under it.
     database_url: SQLAlchemy URL of the registry; default a SQLite file inside the home.
+    attribution_method: the attribution method credits are computed with (symbolic | trak).
+    attribution_policy: a TOML file overriding the credit rule's defaults (docs/attribution.md).
     """
 
     model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore")
 
     home: Path = Field(default=Path("./accord-data"))
     database_url: str | None = None
+    attribution_method: str = "symbolic"
+    attribution_policy: Path | None = None
 
     @cached_property
     def db_url(self) -> str:

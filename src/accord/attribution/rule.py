@@ -41,7 +41,7 @@ class CreditPolicy:
     conditioning_share: Decimal = Decimal("0.25")  # reserved for a conditioning artist's works
     source_share: Decimal = Decimal("0.25")        # reserved for a derivative's source work
     max_credits: int = 10                          # at most this many training credits
-    min_relative_score: Decimal = Decimal("0.1")   # a candidate scores >= this x the best
+    min_relative_score: Decimal = Decimal("0.25")  # a candidate scores >= this x the best
 
     def __post_init__(self) -> None:
         for name in ("conditioning_share", "source_share", "min_relative_score"):

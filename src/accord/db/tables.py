@@ -1,6 +1,7 @@
 """Imports every context's table module so that `metadata` holds the whole schema."""
 
 from accord.accounts import tables as _accounts_tables  # noqa: F401
+from accord.attribution import tables as _attribution_tables  # noqa: F401
 from accord.catalog import tables as _catalog_tables  # noqa: F401
 from accord.db.base import Base
 from accord.rights import tables as _rights_tables  # noqa: F401
