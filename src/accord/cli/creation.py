@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from accord.cli.common import console, emit, err_console, parse_purpose, registry, settings
-from accord.errors import Refused
+from accord.errors import Problem, Refused
 
 create_app = typer.Typer(help="Generate music with a licensed model (signed, guarded).",
                          no_args_is_help=True)
@@ -77,11 +77,13 @@ def _create(ctx: typer.Context, request, as_json: bool) -> None:
             for role, f in o.files.items():
                 extra = f" ({f['loudness_lufs']} LUFS)" if f.get("loudness_lufs") else ""
                 console.print(f"  {role}: {f['path']}{extra}")
-        for r in result.refused:
-            err_console.print(f"[red]refused[/] seed {r['seed']}: {r['reason']}")
+        if result.outputs:
+            for r in result.refused:
+                err_console.print(f"[red]refused[/] seed {r['seed']}: {r['reason']}")
     emit(data, as_json, render)
-    if result.refused and not result.outputs:
-        raise Refused("no output was released", [])
+    if result.refused and not result.outputs:  # after the commit: the guard events stay logged
+        raise Refused("no output was released:",
+                      [Problem(f"seed {r['seed']}", r["reason"]) for r in result.refused])
 
 
 @create_app.command("new")

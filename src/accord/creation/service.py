@@ -7,7 +7,9 @@ the artist's works must be permitted for `style` now, so a revocation after trai
 derivative: the source must be permitted for `remix`), then samples (one batch for all seeds),
 guards every candidate against memorization, renders, signs, and records each output.
 
-Every refusal carries the permission rule's reasons. Each output's files are written to a
+Every refusal carries the permission rule's reasons. A refusal by the memorization guard is not
+raised but returned (`CreationResult.refused`), so that its logged events are committed with
+the caller's transaction; the CLI then exits 2 with the reasons. Each output's files are written to a
 temporary directory renamed into place; its row is added in the caller's transaction.
 """
 
@@ -233,9 +235,10 @@ def create(session: Session, settings: Settings, request: CreationRequest,
             for oid, seed in todo:
                 _log(session, oid, row.id, 0, seed, verdict, "refused",
                      "the input MIDI itself reproduces a training work")
-            raise Refused(f"the input MIDI reproduces a training work of model {row.id}; "
-                          "nothing was generated", [Problem("memorization guard",
-                                                            verdict.reason)])
+                result.refused.append({"output_id": oid, "seed": seed, "attempts": 0,
+                                       "reason": "the input MIDI reproduces a training work "
+                                                 f"of model {row.id}: {verdict.reason}"})
+            return result
     sampling = Sampling(temperature=p.temperature, top_p=p.top_p,
                         max_new_tokens=pl.max_new_tokens, banned=compose.banned(tok))
     done = compose.done_rule(tok, pl)
