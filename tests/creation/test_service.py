@@ -113,9 +113,8 @@ def test_retired_models_and_commercial_requests_are_refused(home):
                                  if c.name not in ("id", "status", "retired_reason")},
                               id="model-retired-test", status="retired",
                               retired_reason="test: an item was revoked"))
-    with pytest.raises(Refused, match="is retired"):
-        with home.session() as s:
-            service.create(s, home.settings, CreationRequest("model-retired-test"))
+    with pytest.raises(Refused, match="is retired"), home.session() as s:
+        service.create(s, home.settings, CreationRequest("model-retired-test"))
     with pytest.raises(Refused, match="a commercial request is refused"):
         _create(home, purpose=Purpose.COMMERCIAL)
     with pytest.raises(InvalidInput, match="--top-p"):

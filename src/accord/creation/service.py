@@ -9,8 +9,9 @@ guards every candidate against memorization, renders, signs, and records each ou
 
 Every refusal carries the permission rule's reasons. A refusal by the memorization guard is not
 raised but returned (`CreationResult.refused`), so that its logged events are committed with
-the caller's transaction; the CLI then exits 2 with the reasons. Each output's files are written to a
-temporary directory renamed into place; its row is added in the caller's transaction.
+the caller's transaction; the CLI then exits 2 with the reasons. Each output's files are
+written to a temporary directory renamed into place; its row is added in the caller's
+transaction.
 """
 
 from __future__ import annotations
