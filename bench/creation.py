@@ -7,8 +7,8 @@ The standard preset (about 1M parameters) is trained here for --train-seconds on
 songs (music21 corpus, non-commercial licence; a benchmark is non-commercial research) so that
 it emits music-like tokens; then new 16-bar pieces are sampled at 120 bpm and timed. Speed is
 seconds of decoded music per second of sampling compute. The guard is timed over the index of
-the newest model in DEMO_HOME (the full demo snapshot): melody extraction plus the n-gram
-look-up, per output. Prints a markdown section; writes bench/results/creation.json.
+the DEMO_HOME model with the largest snapshot (the full demo snapshot): melody extraction plus
+the n-gram look-up, per output. Prints a markdown section; writes bench/results/creation.json.
 """
 
 from __future__ import annotations
@@ -68,7 +68,11 @@ def _guard_times(home: Path) -> dict:
 
     s = Settings(home=home)
     with session_scope(make_engine(s.db_url)) as session:
-        mid = training.list_models(session)[-1]["id"]
+        from accord.training.tables import DatasetSnapshotRow
+
+        # the model of the largest snapshot (the demo's full training snapshot)
+        mid = max(training.list_models(session), key=lambda m: session.get(
+            DatasetSnapshotRow, m["snapshot"]).item_count)["id"]
         row = session.get(ModelVersionRow, mid)
         path = guard.index_path(s, mid)
         if path.exists():
