@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -60,7 +61,7 @@ def _at(text: str) -> datetime:
 
 
 def rights_stage(s: Settings, report: DemoReport, out: Console) -> None:
-    out.rule("[bold]1. Rights and consent registry[/]")
+    out.rule("[bold]Rights and consent registry[/]")
     engine = make_engine(s.db_url)
     start = _at("2026-01-01")
     with session_scope(engine) as session:
@@ -108,7 +109,9 @@ def rights_stage(s: Settings, report: DemoReport, out: Console) -> None:
 
 
 def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoReport:
-    out = Console(stderr=True) if as_json else Console()
+    # A log or CI capture is not a terminal; 120 columns keep the tables readable there too.
+    stream = sys.stderr if as_json else sys.stdout
+    out = Console(stderr=as_json, width=None if stream.isatty() else 120)
     prepare_home(s, fresh)
     out.print(Panel.fit("Accord demo: every party, label and consent choice below is "
                         "fictional demo data", style="bold"))
