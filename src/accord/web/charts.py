@@ -9,6 +9,7 @@ from decimal import Decimal
 from html import escape
 
 WIDTH, HEIGHT, PAD, AXIS = 560, 220, 28, 24
+MAX_BAR = 90  # a single period is a bar, not a wall
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ def bars(history: list[dict], currency: str) -> list[Bar]:
     out = []
     for i, (period, v) in enumerate(pts):
         h = float(v / top) * plot if v > 0 else 0.0
-        out.append(Bar(period, v, PAD + i * slot + slot * 0.15, PAD + plot - h, slot * 0.7, h))
+        width = min(slot * 0.7, MAX_BAR)
+        out.append(Bar(period, v, PAD + i * slot + (slot - width) / 2, PAD + plot - h, width, h))
     return out
 
 

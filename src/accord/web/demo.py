@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from accord.accounts import service as accounts
 from accord.accounts.model import AccountRole
@@ -51,12 +50,10 @@ def demo_accounts(s: Settings, report: Any, out: Console, port: int = 8000) -> N
     """The demo's last words: demo sign-ins and how to open the web UI."""
     made = ensure_demo_accounts(s)
     report.add("web", {"url": f"http://127.0.0.1:{port}/login", "accounts": made})
-    table = Table(title="web UI sign-ins (DEMO accounts, demo passwords)")
-    for col in ("e-mail", "password", "role", "party"):
-        table.add_column(col)
-    for a in made:
-        table.add_row(a["email"], a["password"], a["role"].replace("_", " "), a["party"] or "")
-    out.print(table)
-    out.print(f"open the web UI: accord --home {s.home} serve, then http://127.0.0.1:{port}/login "
-              f"(e.g. bea@demo.example.org / {DEMO_ACCOUNTS['bea@demo.example.org'][2]}, "
-              "demo data)")
+    out.print("web UI sign-ins (DEMO accounts with demo passwords; e-mail / password, role):")
+    for a in made:  # plain lines, never truncated to the terminal's width
+        who = a["role"].replace("_", " ") + (f" {a['party']}" if a["party"] else "")
+        out.print(f"  {a['email']} / {a['password']}  ({who})", soft_wrap=True,
+                  highlight=False)
+    out.print(f"open the web UI: accord --home {s.home} serve, then "
+              f"http://127.0.0.1:{port}/login (demo data)", soft_wrap=True, highlight=False)
