@@ -63,6 +63,9 @@ def test_an_artist_switches_a_consent_off_in_the_browser(server):
         try:
             page = browser.new_page()
             page.set_default_timeout(20_000)
+            console_errors: list[str] = []  # e.g. a script the Content-Security-Policy blocks
+            page.on("console", lambda m: console_errors.append(m.text)
+                    if m.type == "error" else None)
             page.goto(f"{base}/login")
             page.get_by_label("E-mail").fill("artist@example.org")
             page.get_by_label("Password").fill(PASSWORD)
@@ -85,6 +88,7 @@ def test_an_artist_switches_a_consent_off_in_the_browser(server):
             page.reload()
             sync_api.expect(page.locator("#consent-train .state")).to_have_text(
                 "Off: you revoked it")
+            assert console_errors == []
         finally:
             browser.close()
 

@@ -53,6 +53,8 @@ def test_sign_in_sets_a_strict_httponly_session_cookie(world):
     assert c.get("/dashboard").headers["location"] == "/artists/bea"
     page = c.get("/artists/bea")
     assert page.status_code == 200 and "Your consent, per use" in page.text
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY"
     assert 'id="consent-train"' in page.text and "On: you opted in" in page.text
 
 
@@ -183,3 +185,13 @@ def test_demo_accounts_only_in_a_demo_home(tmp_path):
     assert r.status_code == 303
     assert c.get("/dashboard").headers["location"] == f"/artists/{demo_scenario.SINGER}"
     assert Use.TRAIN.value in c.get(f"/artists/{demo_scenario.SINGER}").text
+
+
+def test_consent_switches_share_the_apis_rate_limit(tmp_path):
+    world = make_world(tmp_path, api_rate_burst=1, api_rate_per_minute=1)
+    c = browser(world, "artist")
+    data = {"action": "opt_in", "csrf_token": csrf(c)}
+    assert c.post("/artists/bea/consents/dj", data=data).status_code == 303
+    limited = c.post("/artists/bea/consents/remix", data=data)
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert consents(world, "bea")["remix"] == "never"

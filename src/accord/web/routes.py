@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -29,6 +29,16 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
+#: On every page: scripts, styles and forms only from this origin, never framed (a consent
+#: switch must not be clickjacked), no MIME sniffing, no referrer leaving the site.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
 
 def render(request: Request, ctx, name: str, context: dict, status: int = 200,
            account=None) -> HTMLResponse:
@@ -38,6 +48,7 @@ def render(request: Request, ctx, name: str, context: dict, status: int = 200,
         request, name, {"account": account, "csrf": token,
                         "demo": views.is_demo_home(ctx.settings), **context},
         status_code=status)
+    response.headers.update(SECURITY_HEADERS)
     if new:
         web.set_csrf(response, ctx, token)
     return response
@@ -116,6 +127,10 @@ def switch_consent(party_id: str, use: str, request: Request, ctx: ContextDep,
     edit. HTMX swaps in the updated switch; without JavaScript the page reloads."""
     web.check_csrf(request, csrf_token)
     authorize(actor_of(account), Action.CHANGE_CONSENT, _consents_of(party_id))
+    allowed, wait = ctx.limiter.allow(account.id)  # the API's per-account limiter
+    if not allowed:
+        raise HTTPException(status_code=429, detail=f"too many changes; retry in {wait} s",
+                            headers={"Retry-After": str(wait)})
     if use not in views.USES:
         raise InvalidInput(f"unknown use {use!r}; uses: {', '.join(views.USES)}")
     try:

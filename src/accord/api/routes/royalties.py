@@ -25,8 +25,11 @@ router = APIRouter(tags=["royalties"])
 
 
 class RunCreate(BaseModel):
+    """period: YYYY-MM. engine: DuckDB only over HTTP; a Spark run (a JVM, minutes) is started
+    from the CLI (`accord royalties run --engine spark`), not from a request."""
+
     period: str
-    engine: Literal["duckdb", "spark"] = "duckdb"
+    engine: Literal["duckdb"] = "duckdb"
 
 
 def statement_resource(payee: str, period: str) -> Resource:
