@@ -153,7 +153,10 @@ def test_admin_and_fan_dashboards(world):
     admin = browser(world, "admin").get("/dashboard").text
     assert "Royalty runs" in admin and f'href="/statements/label/{PERIOD}"' in admin
     fan = browser(world, "fan").get("/dashboard").text
-    assert "fan studio" in fan and MODEL in fan
+    assert "fan studio" in fan and f'href="/models/{MODEL}"' in fan
+    card = browser(world, "fan").get(f"/models/{MODEL}")
+    assert card.status_code == 200 and "Intended use" in card.text and "Limits" in card.text
+    assert browser(world, "fan").get("/models/nope").status_code == 404
 
 
 def test_every_page_of_a_demo_home_says_demo_data(world):

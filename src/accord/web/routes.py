@@ -21,6 +21,7 @@ from accord.rights import service as rights
 from accord.rights.model import ConsentAction, Use
 from accord.royalties import service as royalties
 from accord.royalties.statement import rows as statement_rows
+from accord.training import service as training
 from accord.web import session as web
 from accord.web import views
 from accord.web.charts import earnings_svg
@@ -169,3 +170,12 @@ def statement(payee: str, period: str, request: Request, ctx: ContextDep,
     return render(request, ctx, "statement.html",
                   {"data": data, "currencies": currencies,
                    "payee_name": views.party_name(session, payee)}, account=account)
+
+
+@router.get("/models/{model_id}")
+def model_card(model_id: str, request: Request, ctx: ContextDep, session: SessionDep,
+               account: web.WebAccount) -> HTMLResponse:
+    """A model's card (`accord model card`): intended use, training data, metrics, limits."""
+    authorize(actor_of(account), Action.READ_MODELS)
+    return render(request, ctx, "model.html", {"card": training.card(session, model_id)},
+                  account=account)
