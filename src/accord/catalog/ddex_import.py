@@ -21,7 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.catalog import ddex_xml
-from accord.catalog.ddex import HUNDRED, ErnMessage, ErnParty, ErnRecording, ErnShare, read_message
+from accord.catalog.ddex import HUNDRED, read_message
+from accord.catalog.ddex_model import ErnMessage, ErnParty, ErnRecording, ErnShare
 from accord.catalog.tables import DdexMessageRow, DdexRecordingRow, DdexReleaseRow
 from accord.config import Settings
 from accord.db.engine import make_engine, session_scope
