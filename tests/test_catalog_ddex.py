@@ -214,6 +214,16 @@ def test_failure_after_registry_writes_rolls_back(home, monkeypatch):
     assert _counts(home) == before
 
 
+def test_two_parties_claiming_one_ipi_are_rejected(home):
+    bad = _renamed(home, "single.xml", "<PartyId><ISNI>0000000412345670</ISNI></PartyId>",
+                   "<PartyId><ISNI>0000000412345670</ISNI><IpiNameNumber>00123456789"
+                   "</IpiNameNumber></PartyId>")
+    before = _counts(home)
+    out = import_file(home, bad)
+    assert out.status == "rejected" and "both claim IPI 00123456789" in out.problems[0]
+    assert _counts(home) == before
+
+
 def test_existing_party_with_the_same_isni_is_reused(home):
     doc = {"accord_rights_document": 1, "parties": [
         {"id": "nova", "name": "Nova L.", "roles": ["songwriter"], "isni": "0000000412345670"}]}

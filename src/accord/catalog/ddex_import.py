@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from accord.catalog import ddex_xml
@@ -177,6 +178,13 @@ class _Planner:
                 "id": rid, "title": rec.title[:500], "isrc": rec.isrc,
                 "work": self.work_for(rec, rid), "artists": artists,
                 "masters": self.shares(rec.masters, "label")}
+        for key in ("isni", "ipi"):
+            owner: dict[str, str] = {}
+            for pid, doc in self.plan.parties.items():
+                value = doc.get(key)
+                if value and owner.setdefault(value, pid) != pid:
+                    self.bad("PartyList", f"parties {owner[value]!r} and {pid!r} both claim "
+                             f"{key.upper()} {value}")
         return self.plan
 
 
@@ -396,8 +404,13 @@ def import_file(settings: Settings, path: Path, limits: ddex_xml.XmlLimits | Non
         with session_scope(make_engine(settings.db_url)) as session:
             return import_message(session, msg, source, sha, AuditLog(session, actor))
     except AccordError as exc:
+        found = [str(p) for p in exc.problems] or [str(exc)]
         return Outcome(source, "rejected", msg.message_id,
-                       problems=[str(p) for p in exc.problems] or [str(exc)])
+                       problems=[p if p.startswith(source) else f"{source}: {p}" for p in found])
+    except IntegrityError as exc:  # a uniqueness the checks above did not foresee
+        return Outcome(source, "rejected", msg.message_id, problems=[
+            f"{source}: conflicts with data already in the registry ({exc.orig}); nothing was "
+            "imported"])
 
 
 def import_files(settings: Settings, paths: list[Path],
