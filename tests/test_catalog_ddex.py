@@ -254,3 +254,41 @@ def test_cli_summary_json_and_exit_2(tmp_path):
     r = runner.invoke(app, [*home, "catalog", "import-ddex", str(DATA / "album.xml"),
                             "--max-mb", "0.001"])
     assert _code(r) == 2 and "over the limit" in r.output
+
+
+# --- the reader alone (pure: no database) ----------------------------------------------------
+
+def _read(text: str):
+    from accord.catalog.ddex import read_message
+    from accord.catalog.ddex_xml import parse_xml
+
+    return read_message(parse_xml(text.encode(), "m.xml", XmlLimits()), "m.xml")
+
+
+def test_reader_update_indicator_and_qualified_children():
+    text = (DATA / "single-update.xml").read_text()
+    msg, problems = _read(text)
+    assert problems == [] and msg.update and msg.version == "43"
+    assert msg.recordings["A1"].masters[1].share == Decimal("37.5")
+    # a sender that qualifies every element reads the same
+    qualified = text.replace("<", "<ern:").replace("<ern:/", "</ern:").replace(
+        "<ern:?xml", "<?xml").replace("<ern:!--", "<!--").replace("<ern:ern:", "<ern:").replace(
+        "</ern:ern:", "</ern:")
+    msg2, problems2 = _read(qualified)
+    assert problems2 == [] and msg2.recordings == msg.recordings
+
+
+def test_reader_collects_every_problem():
+    text = (DATA / "album.xml").read_text()
+    text = text.replace("<VocalsInvolveAI>false</VocalsInvolveAI>",
+                        "<VocalsInvolveAI>maybe</VocalsInvolveAI>", 1)
+    text = text.replace("<Role>Lyricist</Role><RightSharePercentage>50</RightSharePercentage>",
+                        "<Role>Lyricist</Role>")
+    text = text.replace("<RightSharePercentage>25</RightSharePercentage>",
+                        "<RightSharePercentage>abc</RightSharePercentage>")
+    msg, problems = _read(text)
+    assert msg is None
+    found = " | ".join(str(p) for p in problems)
+    assert "'maybe' is not true/false" in found
+    assert "given for some writers but not all" in found
+    assert "'abc' is not a percentage" in found
