@@ -150,6 +150,9 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
     out.print("try: accord --home " + str(s.home) + " rights check --use train --recording "
               + scenario.ISRC + " --at 2026-06-15")
     out.print(f"serve the API: accord --home {s.home} serve  (then http://127.0.0.1:8000/docs)")
+    from accord.web.demo import demo_accounts  # demo sign-ins and the web UI's address
+
+    demo_accounts(s, report, out)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2, sort_keys=True, default=str))
     return report
