@@ -119,6 +119,33 @@ def test_api_keys_from_the_cli_and_the_api(world):
     assert bad.status_code == 401 and bad.json()["detail"] == "the API key is invalid or revoked"
 
 
+def test_a_revoked_api_key_is_refused(world):
+    """The owner revokes its own key (API); another account may not; an admin may (CLI too)."""
+    minted = world.client.post("/v1/me/api-keys", headers=world.headers("songwriter")).json()
+    key, key_id = minted["key"], minted["id"]
+    assert world.client.get("/v1/me", headers={"X-API-Key": key}).status_code == 200
+    other = world.client.post(f"/v1/api-keys/{key_id}/revoke", headers=world.headers("fan"))
+    assert other.status_code == 403 and "only its own API keys" in other.json()["detail"]
+    assert world.client.get("/v1/me", headers={"X-API-Key": key}).status_code == 200
+    done = world.client.post(f"/v1/api-keys/{key_id}/revoke",
+                             headers={"X-API-Key": key})  # a key may revoke itself
+    assert done.status_code == 200 and done.json()["revoked_at"]
+    refused = world.client.get("/v1/me", headers={"X-API-Key": key})
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "the API key is invalid or revoked"
+    listed = world.client.get("/v1/me/api-keys", headers=world.headers("songwriter")).json()
+    assert [k["revoked_at"] is not None for k in listed if k["id"] == key_id] == [True]
+    assert "key" not in listed[0] and listed[0]["prefix"].startswith("acc_")
+    unknown = world.client.post("/v1/api-keys/key-nope/revoke", headers=world.headers("admin"))
+    assert unknown.status_code == 404
+    second = world.client.post("/v1/me/api-keys", headers=world.headers("fan")).json()
+    r = CliRunner().invoke(cli, ["--home", str(world.settings.home), "users", "revoke-key",
+                                 second["id"], "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["revoked_at"]
+    assert world.client.get("/v1/me", headers={"X-API-Key": second["key"]}).status_code == 401
+
+
 def test_cli_users_add_links_parties_and_checks_roles(world):
     runner = CliRunner()
     base = ["--home", str(world.settings.home), "users", "add"]

@@ -6,7 +6,10 @@ import re
 
 import pytest
 
+from accord.accounts import service as accounts
+from accord.db.engine import make_engine, session_scope
 from tests.api_support import ROLES, make_world
+from tests.web_support import MODEL, PERIOD, SNAPSHOT, enrich
 
 OK, CREATED, NO_AUTH, DENIED = 200, 201, 401, 403
 READ = {r: OK for r in ROLES} | {"anonymous": NO_AUTH}
@@ -46,6 +49,23 @@ ENDPOINTS = [
      {"content": OWN_IMPORT, "headers": {"Content-Type": "application/json"}},
      only({"holder": OK, "admin": OK})),
     ("audit-verify", "GET", "/v1/audit/verify", {}, only({"admin": OK})),
+    ("my-api-keys", "GET", "/v1/me/api-keys", {}, READ),
+    ("revoke-api-key", "POST", "/v1/api-keys/{fan_key}/revoke", {},
+     only({"fan": OK, "admin": OK})),
+    ("datasets", "GET", "/v1/datasets", {}, READ),
+    ("dataset", "GET", f"/v1/datasets/{SNAPSHOT}", {}, READ),
+    ("dataset-verify", "GET", f"/v1/datasets/{SNAPSHOT}/verify", {}, READ),
+    ("models", "GET", "/v1/models", {}, READ),
+    ("model", "GET", f"/v1/models/{MODEL}", {}, READ),
+    ("model-card", "GET", f"/v1/models/{MODEL}/card", {}, READ),
+    ("statement", "GET", f"/v1/royalties/statements/label/{PERIOD}", {},
+     only({"holder": OK, "admin": OK})),
+    ("statement-html", "GET", f"/v1/royalties/statements/ada/{PERIOD}?format=html", {},
+     only({"songwriter": OK, "admin": OK})),
+    ("runs", "GET", "/v1/royalties/runs", {}, only({"admin": OK})),
+    ("run", "GET", f"/v1/royalties/runs/{PERIOD}", {}, only({"admin": OK})),
+    ("start-run", "POST", "/v1/royalties/runs", {"json": {"period": PERIOD}},
+     only({"admin": CREATED})),
 ]
 
 CASES = [pytest.param(method, path, kwargs, role, expected[role], id=f"{name}-{role}")
@@ -54,7 +74,11 @@ CASES = [pytest.param(method, path, kwargs, role, expected[role], id=f"{name}-{r
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    return make_world(tmp_path_factory.mktemp("api-matrix"))
+    world = enrich(make_world(tmp_path_factory.mktemp("api-matrix")))
+    with session_scope(make_engine(world.settings.db_url)) as session:
+        _, info = accounts.issue_api_key(session, world.ids["fan"])
+    world.fan_key = info["id"]
+    return world
 
 
 def test_matrix_covers_every_route(world):
@@ -72,6 +96,7 @@ def test_matrix_covers_every_route(world):
 @pytest.mark.parametrize(("method", "path", "kwargs", "role", "status"), CASES)
 def test_endpoint_by_role(world, method, path, kwargs, role, status):
     headers = {**kwargs.get("headers", {}), **world.headers(role)}
+    path = path.replace("{fan_key}", world.fan_key)
     r = world.client.request(method, path, **{**kwargs, "headers": headers})
     assert r.status_code == status, r.text
     if status == NO_AUTH:

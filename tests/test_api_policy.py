@@ -17,6 +17,10 @@ RIVAL = Actor(R.RIGHTS_HOLDER, "rival")
 BEA_CONSENTS = Resource("consents of party", "bea", frozenset({"bea"}))
 LABEL_AGREEMENT = Resource("agreement", "a1", frozenset({"label"}))
 BEA_STATEMENT = Resource("statement", "s1", frozenset({"bea"}))
+LABEL_CATALOGUE = Resource("catalogue of", "label", frozenset({"label"}))
+FAN_KEY = Resource("api key", "key-1", frozenset({"acct-fan"}))
+FAN_WITH_ID = Actor(R.FAN, account_id="acct-fan")
+BEA_WITH_ID = Actor(R.ARTIST, "bea", account_id="acct-bea")
 
 
 def doc(*parts: Resource) -> Resource:
@@ -63,6 +67,19 @@ TABLE = [
     (LABEL, Action.VERIFY_AUDIT, None, False, "admins only"),
     (ADMIN, Action.VERIFY_AUDIT, None, True, "admins"),
     (FAN, Action.MANAGE_ACCOUNTS, None, False, "admins only"),
+    (FAN, Action.READ_MODELS, None, True, "signed-in"),
+    (ANONYMOUS, Action.READ_MODELS, None, False, "sign in"),
+    (LABEL, Action.READ_RUNS, None, False, "admins only"),
+    (ADMIN, Action.READ_RUNS, None, True, "admins"),
+    (BEA, Action.START_RUN, None, False, "admins only"),
+    (ADMIN, Action.START_RUN, None, True, "admins"),
+    (FAN_WITH_ID, Action.REVOKE_API_KEY, FAN_KEY, True, "own API key"),
+    (BEA_WITH_ID, Action.REVOKE_API_KEY, FAN_KEY, False, "only its own API keys"),
+    (ADMIN, Action.REVOKE_API_KEY, FAN_KEY, True, "admins"),
+    (LABEL, Action.READ_CATALOGUE, LABEL_CATALOGUE, True, "own catalogue"),
+    (RIVAL, Action.READ_CATALOGUE, LABEL_CATALOGUE, False, "only its own catalogue"),
+    (BEA, Action.READ_CATALOGUE, LABEL_CATALOGUE, False, "only the rights holder"),
+    (ADMIN, Action.READ_CATALOGUE, LABEL_CATALOGUE, True, "admins"),
 ]
 
 

@@ -12,7 +12,7 @@ from accord.catalog.importer import import_corpus
 from accord.cli.main import app
 from accord.config import Settings
 from accord.db.engine import make_engine, session_scope
-from accord.errors import InvalidInput, Refused
+from accord.errors import Refused
 from accord.training import service
 
 runner = CliRunner()
@@ -92,13 +92,11 @@ def test_snapshot_train_card_revoke_audit_retrain(home):
     os.chmod(manifest_path, 0o644)
     manifest_path.write_text(manifest_path.read_text().replace('"duration_s":', '"duration_s":1'))
     bad = runner.invoke(app, ["--home", str(home), "dataset", "verify", snap["id"]])
-    assert isinstance(bad.exception, InvalidInput) and bad.exception.exit_code == 2
-    assert "does NOT verify" in str(bad.exception)
-    assert any(p.where == "manifest.jsonl" for p in bad.exception.problems)
+    assert bad.exit_code == 2 and "does NOT verify" in bad.output
+    assert "manifest.jsonl" in bad.output
 
 
 def test_nothing_permitted_is_refused(tmp_path):
     assert runner.invoke(app, ["--home", str(tmp_path), "init"]).exit_code == 0
     r = runner.invoke(app, ["--home", str(tmp_path), "dataset", "build", "--use", "train"])
-    assert isinstance(r.exception, Refused)
-    assert "nothing in the catalogue is permitted" in str(r.exception)
+    assert r.exit_code == 2 and "nothing in the catalogue is permitted" in r.output

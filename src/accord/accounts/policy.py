@@ -22,6 +22,11 @@ class Action(StrEnum):
     MANAGE_AGREEMENT = "agreement.manage"  # create or terminate
     IMPORT_RIGHTS = "rights.import"        # a rights document
     READ_STATEMENT = "statement.read"      # royalty statements
+    READ_MODELS = "models.read"            # dataset snapshots, their manifests, models, cards
+    READ_RUNS = "royalties.runs.read"      # royalty runs and their summaries (admins)
+    START_RUN = "royalties.run"            # distribute a period (admins)
+    REVOKE_API_KEY = "apikey.revoke"       # an API key: its owner account, or an admin
+    READ_CATALOGUE = "catalogue.read"      # a holder's catalogue and who in it opted in to what
     GENERATE = "creation.generate"         # create an output
     VERIFY_AUDIT = "audit.verify"
     MANAGE_ACCOUNTS = "accounts.manage"
@@ -48,7 +53,8 @@ ANONYMOUS = Actor(role=None)
 @dataclass(frozen=True)
 class Resource:
     """What is acted on. owners: the parties whose thing it is (an agreement's licensor, a
-    work's publishers, a recording's master owners, a consent's person, a statement's payee).
+    work's publishers, a recording's master owners, a consent's person, a statement's payee;
+    for an API key, the account that holds it).
     parts: for a batch (an import document), every item it touches, each a Resource."""
 
     kind: str
@@ -94,7 +100,7 @@ def can(actor: Actor, action: Action, resource: Resource | None = None) -> Decis
     if actor.role is AccountRole.ADMIN:
         return _allow("admins may do everything")
     role = actor.role
-    if action in (Action.READ_REGISTRY, Action.GENERATE):
+    if action in (Action.READ_REGISTRY, Action.READ_MODELS, Action.GENERATE):
         return _allow(f"every signed-in account may {action.value.split('.')[-1]}")
     if action in (Action.CHANGE_CONSENT, Action.READ_CONSENTS):
         if role not in (AccountRole.ARTIST, AccountRole.SONGWRITER):
@@ -131,4 +137,15 @@ def can(actor: Actor, action: Action, resource: Resource | None = None) -> Decis
             return _deny(f"statements are visible to their payee and admins only; "
                          f"{resource.label} is not paid to you")
         return _allow("the payee's own statement")
+    if action is Action.READ_CATALOGUE:
+        if role is not AccountRole.RIGHTS_HOLDER:
+            return _deny("only the rights holder sees its catalogue's opt-ins")
+        if not _owns(actor, resource):
+            return _deny(f"a rights holder sees only its own catalogue, not {resource.label}")
+        return _allow("the rights holder's own catalogue")
+    if action is Action.REVOKE_API_KEY:
+        if actor.account_id is None or actor.account_id not in resource.owners:
+            return _deny(f"an account revokes only its own API keys; {resource.label} "
+                         "belongs to another account")
+        return _allow("the account's own API key")
     return _deny(f"{action.value} is for admins only")

@@ -113,3 +113,35 @@ def account_by_api_key(session: Session, key: str) -> Account | None:
     row = session.execute(select(ApiKeyRow).where(
         ApiKeyRow.digest == key_digest(key), ApiKeyRow.revoked_at.is_(None))).scalar_one_or_none()
     return None if row is None else get_account(session, row.account_id)
+
+
+def _key_json(row: ApiKeyRow) -> dict:
+    return {"id": row.id, "prefix": row.prefix, "account": row.account_id,
+            "created_at": row.created_at.isoformat(),
+            "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None}
+
+
+def api_key_owner(session: Session, key_id: str) -> str:
+    """The account id that holds an API key (NotFound for an unknown key id)."""
+    row = session.get(ApiKeyRow, key_id)
+    if row is None:
+        raise NotFound(f"no API key with id {key_id!r}")
+    return row.account_id
+
+
+def list_api_keys(session: Session, account_id: str) -> list[dict]:
+    """An account's API keys (never the keys themselves: id, prefix, times)."""
+    rows = session.execute(select(ApiKeyRow).where(ApiKeyRow.account_id == account_id)
+                           .order_by(ApiKeyRow.created_at)).scalars()
+    return [_key_json(r) for r in rows]
+
+
+def revoke_api_key(session: Session, key_id: str) -> dict:
+    """Revoke an API key from now on; revoking it again changes nothing (the first time stays)."""
+    row = session.get(ApiKeyRow, key_id)
+    if row is None:
+        raise NotFound(f"no API key with id {key_id!r}")
+    if row.revoked_at is None:
+        row.revoked_at = now()
+        session.flush()
+    return _key_json(row)

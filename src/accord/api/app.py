@@ -16,6 +16,8 @@ from accord.api.routes import (
     parties,
     permissions,
     rights,
+    royalties,
+    training,
 )
 from accord.api.settings import ApiSettings, token_secret
 from accord.config import Settings
@@ -35,6 +37,10 @@ def create_app(settings: Settings, api: ApiSettings | None = None) -> FastAPI:
                                   limiter=TokenBucket(api.api_rate_per_minute,
                                                       api.api_rate_burst))
     errors.install(app)
-    for module in (auth, parties, catalogue, agreements, consents, permissions, rights, audit):
+    for module in (auth, parties, catalogue, agreements, consents, permissions, rights, audit,
+                   training, royalties):
         app.include_router(module.router, prefix="/v1")
+    from accord import web  # the pages; after errors.install, whose handler it extends
+
+    web.install(app)
     return app

@@ -73,15 +73,21 @@ def optional_account(ctx: ContextDep, session: SessionDep,
     if not bearer:
         return None
     try:
-        claims = tokens.verify(bearer, ctx.secret)
+        return account_for_token(session, ctx.secret, bearer)
     except tokens.BadToken as exc:
         raise _unauthorized(str(exc)) from None
+
+
+def account_for_token(session: Session, secret: str, token: str) -> Account:
+    """The account a signed token names (a bearer token or the web session cookie); BadToken
+    when it is invalid, expired, names no account, or its role no longer matches."""
+    claims = tokens.verify(token, secret)
     try:
         account = accounts.get_account(session, claims["sub"])
     except NotFound:
-        raise _unauthorized("the token's account no longer exists") from None
+        raise tokens.BadToken("the token's account no longer exists") from None
     if claims["role"] != account.role.value:
-        raise _unauthorized("the token's role no longer matches the account; sign in again")
+        raise tokens.BadToken("the token's role no longer matches the account; sign in again")
     return account
 
 

@@ -20,7 +20,7 @@ DEMO_SUBSET = (("bach", 20), ("essenFolksong", 30), ("oneills1850", 20), ("ryans
 
 
 def catalog_stage(s: Settings, report: Any, out: Console) -> None:
-    out.rule("[bold]2. Catalogue: the public-domain corpus bundled with music21[/]")
+    out.rule("[bold]Catalogue: the public-domain corpus bundled with music21[/]")
     totals = {"imported": 0, "duplicates_skipped": 0, "rejected": [], "pieces": 0,
               "from_cache": 0, "seconds": 0.0}
     from rich.progress import Progress

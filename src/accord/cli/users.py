@@ -39,3 +39,13 @@ def api_key(ctx: typer.Context, email: str = typer.Argument(...), as_json: bool 
         key, info = service.issue_api_key(session, account.id)
     emit({"key": key, **info, "email": account.email}, as_json, lambda d: console.print(
         f"API key for {d['email']} (shown once, send it as the X-API-Key header):\n{d['key']}"))
+
+
+@app.command("revoke-key")
+def revoke_key(ctx: typer.Context, key_id: str = typer.Argument(..., help="the key's id (key-...)"),
+               as_json: bool = JSON) -> None:
+    """Revoke an API key: it is refused from now on (the same service as the HTTP API)."""
+    with registry(ctx) as session:
+        info = service.revoke_api_key(session, key_id)
+    emit(info, as_json, lambda d: console.print(
+        f"API key {d['id']} ({d['prefix']}...) revoked at {d['revoked_at']}"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,7 @@ from rich.table import Table
 
 from accord.catalog.demo import catalog_stage
 from accord.config import Settings
+from accord.creation.demo import creation_stage
 from accord.db.engine import dispose_engine, make_engine, session_scope
 from accord.demo import scenario
 from accord.errors import AccordError
@@ -59,7 +61,7 @@ def _at(text: str) -> datetime:
 
 
 def rights_stage(s: Settings, report: DemoReport, out: Console) -> None:
-    out.rule("[bold]1. Rights and consent registry[/]")
+    out.rule("[bold]Rights and consent registry[/]")
     engine = make_engine(s.db_url)
     start = _at("2026-01-01")
     with session_scope(engine) as session:
@@ -107,13 +109,16 @@ def rights_stage(s: Settings, report: DemoReport, out: Console) -> None:
 
 
 def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoReport:
-    out = Console(stderr=True) if as_json else Console()
+    # A log or CI capture is not a terminal; 120 columns keep the tables readable there too.
+    stream = sys.stderr if as_json else sys.stdout
+    out = Console(stderr=as_json, width=None if stream.isatty() else 120)
     prepare_home(s, fresh)
     out.print(Panel.fit("Accord demo: every party, label and consent choice below is "
                         "fictional demo data", style="bold"))
     report = DemoReport()
-    # The flow of DESIGN.md, in order: registry, catalogue, licensed training, royalties.
-    for stage in (rights_stage, catalog_stage, training_stage, royalties_stage):
+    # The flow of DESIGN.md, in order: registry, catalogue, licensed training, creation,
+    # royalties.
+    for stage in (rights_stage, catalog_stage, training_stage, creation_stage, royalties_stage):
         stage(s, report, out)
 
     out.rule("[bold]Summary[/]")
@@ -137,9 +142,17 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
                   f"model {tr['model']['id']} at {tr['model']['val_nats_per_token']:.3f} "
                   f"nats/token; revocation by {tr['revoked_writer']} flagged "
                   f"{len(tr['audit'])} model(s)")
+    if "creation" in report.to_json():
+        cr = report.to_json()["creation"]
+        out.print(f"creation: {len(cr['outputs'])} signed outputs from model {cr['model']}, "
+                  f"{len(cr['refused'])} requests refused with their reasons; credential "
+                  f"{'verifies' if cr['verified'] else 'does NOT verify'}")
     out.print("try: accord --home " + str(s.home) + " rights check --use train --recording "
               + scenario.ISRC + " --at 2026-06-15")
     out.print(f"serve the API: accord --home {s.home} serve  (then http://127.0.0.1:8000/docs)")
+    from accord.web.demo import demo_accounts  # demo sign-ins and the web UI's address
+
+    demo_accounts(s, report, out)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2, sort_keys=True, default=str))
     return report

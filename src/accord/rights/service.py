@@ -29,7 +29,9 @@ from accord.rights.tables import (
     AgreementTerminationRow,
     ConsentEventRow,
     PartyRow,
+    RecordingMasterRow,
     RecordingRow,
+    WorkPublisherRow,
     WorkRow,
 )
 from accord.rights.validate import RegistryView, check_document
@@ -262,3 +264,27 @@ def current_consents(session: Session, party_id: str, at: datetime | None = None
         out[use.value] = ("never" if state is None else
                           "opted_in" if state.action is ConsentAction.OPT_IN else "revoked")
     return out
+
+
+def catalogue_of(session: Session, party_id: str) -> dict:
+    """What a rights holder holds, in the import format: works it publishes, recordings whose
+    masters it owns, agreements it licenses (with terminations), and the people (writers and
+    credited artists) of that catalogue, whose own consent the permission rule also needs."""
+    repository.party(session, party_id)  # NotFound for an unknown id
+    works = session.execute(select(WorkRow).join(WorkPublisherRow).where(
+        WorkPublisherRow.party_id == party_id).order_by(WorkRow.id)).scalars().all()
+    recs = session.execute(select(RecordingRow).join(RecordingMasterRow).where(
+        RecordingMasterRow.party_id == party_id).order_by(RecordingRow.id)).scalars().all()
+    agreements = session.execute(select(AgreementRow.id).where(
+        AgreementRow.licensor_id == party_id).order_by(AgreementRow.valid_from)).scalars()
+    people: set[str] = set()
+    for w in works:
+        people |= {s.party_id for s in w.writers}
+    for r in recs:
+        people |= {a.party_id for a in r.artists}
+        people |= {s.party_id for s in session.get(WorkRow, r.work_id).writers}
+    return {"party": party_id,
+            "works": [codec.canonical(codec.work_doc(w)) for w in works],
+            "recordings": [codec.canonical(codec.recording_doc(r)) for r in recs],
+            "agreements": [show(session, a) for a in agreements],
+            "people": sorted(people)}

@@ -280,3 +280,30 @@ def ledger_balances(session: Session) -> dict[str, dict[str, str]]:
         if int(v):
             out[c][a] = str(Money(int(v), c).decimal)
     return dict(out)
+
+
+def _run_json(row: RoyaltyRunRow) -> dict:
+    return {"id": row.id, "period": row.period, "engine": row.engine,
+            "policy": {"name": row.policy_name, "version": row.policy_version,
+                       "hash": row.policy_hash},
+            "created_at": row.created_at.isoformat(), "summary": row.summary}
+
+
+def list_runs(session: Session) -> list[dict]:
+    """Every royalty run, by period."""
+    return [_run_json(r) for r in session.scalars(select(RoyaltyRunRow)
+                                                  .order_by(RoyaltyRunRow.period))]
+
+
+def get_run(session: Session, run_id: str) -> dict:
+    """One run by its id, or by the period it closed (YYYY-MM)."""
+    row = session.get(RoyaltyRunRow, run_id) or session.scalar(
+        select(RoyaltyRunRow).where(RoyaltyRunRow.period == run_id))
+    if row is None:
+        raise NotFound(f"no royalty run with id or period {run_id!r}")
+    return _run_json(row)
+
+
+def earnings(session: Session, payee: str) -> list[dict]:
+    """What a payee earned per period and currency (the statement's history), oldest first."""
+    return _history(session, payee)

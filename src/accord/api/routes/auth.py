@@ -9,8 +9,9 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from accord.accounts import service as accounts
+from accord.accounts.policy import Action, Resource
 from accord.api import tokens
-from accord.api.deps import ContextDep, CurrentAccount, SessionDep
+from accord.api.deps import ActorDep, ContextDep, CurrentAccount, SessionDep, authorize
 
 router = APIRouter(tags=["auth"])
 
@@ -55,3 +56,25 @@ def me(account: CurrentAccount) -> AccountPublic:
 def new_api_key(session: SessionDep, account: CurrentAccount) -> ApiKeyPublic:
     key, info = accounts.issue_api_key(session, account.id)
     return ApiKeyPublic(key=key, id=info["id"], prefix=info["prefix"])
+
+
+class ApiKeyInfo(BaseModel):
+    id: str
+    prefix: str
+    account: str
+    created_at: str
+    revoked_at: str | None
+
+
+@router.get("/me/api-keys", response_model=list[ApiKeyInfo])
+def my_api_keys(session: SessionDep, account: CurrentAccount) -> list[dict]:
+    """The account's API keys (ids and prefixes; the keys themselves are never stored)."""
+    return accounts.list_api_keys(session, account.id)
+
+
+@router.post("/api-keys/{key_id}/revoke", response_model=ApiKeyInfo)
+def revoke_api_key(key_id: str, session: SessionDep, actor: ActorDep) -> dict:
+    """Revoke an API key (its owner or an admin); it is refused from then on."""
+    owner = accounts.api_key_owner(session, key_id)  # 404 for an unknown id
+    authorize(actor, Action.REVOKE_API_KEY, Resource("api key", key_id, frozenset({owner})))
+    return accounts.revoke_api_key(session, key_id)

@@ -1,0 +1,1 @@
+"""Music-theoretic building blocks shared by several contexts (pure, no storage)."""
