@@ -1,9 +1,9 @@
 """Where attribution's inputs come from: creation's outputs (through one adapter) and, until
 creation is wired in, samples this context makes itself (samples.py).
 
-INTEGRATION (at the merge of issue 5, creation): wire the two hook functions below
-(`creation_output`, `creation_output_ids`) to creation's service; `from_output_record` is the
-only place that knows creation's field names.
+Creation was merged before this branch was finished, so the hook (`creation_output`,
+`creation_output_ids`) already calls creation's service; `from_output_record` is the only place
+that knows creation's field names.
 """
 
 from __future__ import annotations
@@ -19,40 +19,34 @@ from accord.config import Settings
 from accord.errors import NotFound
 
 
-def from_output_record(row) -> AttributionInput:
-    """ADAPTER: creation's output record (fields as agreed for issue 5: id, model_id,
-    midi_path, conditioning_party, source_work; token_ids when it keeps them) -> the input."""
-    token_ids = getattr(row, "token_ids", None)
-    midi = getattr(row, "midi_path", None)
-    return AttributionInput(output_id=row.id, model_id=row.model_id,
+def from_output_record(out) -> AttributionInput:
+    """ADAPTER: creation's `Output` record (accord.creation.output) -> the input. The only
+    place that knows creation's field names."""
+    model_id = out.model["id"] if isinstance(getattr(out, "model", None), dict) else out.model_id
+    midi = getattr(out, "midi_path", None)
+    return AttributionInput(output_id=out.id, model_id=model_id,
                             midi_path=Path(midi) if midi else None,
-                            token_ids=tuple(token_ids) if token_ids else None,
-                            conditioning_party=getattr(row, "conditioning_party", None) or None,
-                            source_work=getattr(row, "source_work", None) or None)
+                            token_ids=tuple(out.token_ids) if out.token_ids else None,
+                            conditioning_party=out.conditioning_party or None,
+                            source_work=out.source_work or None)
 
 
-# --- INTEGRATOR HOOK: creation's outputs --------------------------------------------------------
+# --- the hook to creation's outputs (wired at the merge of creation) ---------------------------
 def creation_output(session: Session, output_id: str) -> AttributionInput | None:
-    """Creation's output `output_id` as an input, or None when creation has no such output.
-    Until creation is merged there are none. At the merge, replace the body with:
+    """Creation's output `output_id` as an input, or None when creation has no such output."""
+    from accord.creation import service as creation
 
-        from accord.creation import service as creation
-        try:
-            return from_output_record(creation.get_output(session, output_id))
-        except NotFound:
-            return None
-    """
-    return None
+    try:
+        return from_output_record(creation.get_output(session, output_id))
+    except NotFound:
+        return None
 
 
 def creation_output_ids(session: Session) -> list[str]:
-    """Ids of every output creation has stored. At the merge, replace the body with:
+    """Ids of every output creation has stored, oldest first."""
+    from accord.creation import service as creation
 
-        from accord.creation import service as creation
-        return [o.id for o in creation.list_outputs(session)]
-    (adjust to what list_outputs returns: rows or dicts)
-    """
-    return []
+    return [o.id for o in creation.list_outputs(session)]
 # --- end of the hook -----------------------------------------------------------------------------
 
 
