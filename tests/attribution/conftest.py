@@ -3,8 +3,6 @@ one thread), and outputs with planted quotations."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 
