@@ -22,9 +22,8 @@ from accord.errors import NotFound
 def from_output_record(out) -> AttributionInput:
     """ADAPTER: creation's `Output` record (accord.creation.output) -> the input. The only
     place that knows creation's field names."""
-    model_id = out.model["id"] if isinstance(getattr(out, "model", None), dict) else out.model_id
-    midi = getattr(out, "midi_path", None)
-    return AttributionInput(output_id=out.id, model_id=model_id,
+    midi = out.midi_path
+    return AttributionInput(output_id=out.id, model_id=out.model_id,
                             midi_path=Path(midi) if midi else None,
                             token_ids=tuple(out.token_ids) if out.token_ids else None,
                             conditioning_party=out.conditioning_party or None,
