@@ -14,12 +14,19 @@ class Settings(BaseSettings):
 
     home:         the data home; database, media, datasets, models, events and keys live under it.
     database_url: SQLAlchemy URL of the registry; default a SQLite file inside the home.
+    signing_cert: PEM chain (signer first) that signs generated outputs; default the
+                  development chain `accord init` makes under keys/ (development only).
+    signing_key:  the signer's PKCS#8 PEM private key; default keys/dev-signer.key.
+    trust_anchors: PEM root certificate(s) `accord verify` trusts; default keys/dev-root-ca.pem.
     """
 
     model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore")
 
     home: Path = Field(default=Path("./accord-data"))
     database_url: str | None = None
+    signing_cert: Path | None = None
+    signing_key: Path | None = None
+    trust_anchors: Path | None = None
 
     @cached_property
     def db_url(self) -> str:
@@ -52,6 +59,18 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.home / "keys"
+
+    @property
+    def signing_cert_path(self) -> Path:
+        return self.signing_cert or self.keys_dir / "dev-signer-chain.pem"
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.signing_key or self.keys_dir / "dev-signer.key"
+
+    @property
+    def trust_anchors_path(self) -> Path:
+        return self.trust_anchors or self.keys_dir / "dev-root-ca.pem"
 
     @property
     def outputs_dir(self) -> Path:

@@ -40,6 +40,9 @@ def initialise(s: Settings) -> None:
     """Create the home and bring the database to the latest schema (idempotent)."""
     s.ensure_home()
     create_schema(s.db_url)
+    from accord.creation.keys import ensure_dev_chain
+
+    ensure_dev_chain(s)  # development signing keys (see docs/creation.md)
 
 
 def _is_initialised(s: Settings) -> bool:

@@ -8,7 +8,7 @@ import typer
 from rich.text import Text
 from typer.core import TyperGroup
 
-from accord.cli import catalog, rights, royalties, training, users
+from accord.cli import catalog, creation, rights, royalties, training, users
 from accord.cli.common import AppState, console, emit, err_console, initialise, settings
 from accord.config import Settings
 from accord.errors import AccordError
@@ -35,6 +35,9 @@ app.add_typer(users.app, name="users")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(training.dataset_app, name="dataset")
 app.add_typer(training.model_app, name="model")
+app.add_typer(creation.create_app, name="create")
+app.add_typer(creation.outputs_app, name="outputs")
+app.command("verify")(creation.verify)
 
 
 @app.callback()

@@ -2,6 +2,7 @@
 
 from accord.accounts import tables as _accounts_tables  # noqa: F401
 from accord.catalog import tables as _catalog_tables  # noqa: F401
+from accord.creation import tables as _creation_tables  # noqa: F401
 from accord.db.base import Base
 from accord.rights import tables as _rights_tables  # noqa: F401
 from accord.royalties import tables as _royalties_tables  # noqa: F401

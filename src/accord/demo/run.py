@@ -16,6 +16,7 @@ from rich.table import Table
 
 from accord.catalog.demo import catalog_stage
 from accord.config import Settings
+from accord.creation.demo import creation_stage
 from accord.db.engine import dispose_engine, make_engine, session_scope
 from accord.demo import scenario
 from accord.errors import AccordError
@@ -115,8 +116,9 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
     out.print(Panel.fit("Accord demo: every party, label and consent choice below is "
                         "fictional demo data", style="bold"))
     report = DemoReport()
-    # The flow of DESIGN.md, in order: registry, catalogue, licensed training, royalties.
-    for stage in (rights_stage, catalog_stage, training_stage, royalties_stage):
+    # The flow of DESIGN.md, in order: registry, catalogue, licensed training, creation,
+    # royalties.
+    for stage in (rights_stage, catalog_stage, training_stage, creation_stage, royalties_stage):
         stage(s, report, out)
 
     out.rule("[bold]Summary[/]")
@@ -140,6 +142,11 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
                   f"model {tr['model']['id']} at {tr['model']['val_nats_per_token']:.3f} "
                   f"nats/token; revocation by {tr['revoked_writer']} flagged "
                   f"{len(tr['audit'])} model(s)")
+    if "creation" in report.to_json():
+        cr = report.to_json()["creation"]
+        out.print(f"creation: {len(cr['outputs'])} signed outputs from model {cr['model']}, "
+                  f"{len(cr['refused'])} requests refused with their reasons; credential "
+                  f"{'verifies' if cr['verified'] else 'does NOT verify'}")
     out.print("try: accord --home " + str(s.home) + " rights check --use train --recording "
               + scenario.ISRC + " --at 2026-06-15")
     out.print(f"serve the API: accord --home {s.home} serve  (then http://127.0.0.1:8000/docs)")

@@ -1,0 +1,1 @@
+"""Creation: sampling, rendering, provenance credentials and the memorization guard."""

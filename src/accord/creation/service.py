@@ -1,0 +1,400 @@
+"""Creation services: the functions the CLI (and later the HTTP API) call.
+
+`create` checks, in order: the request (InvalidInput naming each problem), the model (retired
+models are refused: `require_active_model`), the purpose (a model inherits its snapshot's; a
+commercial request on a non-commercial model is refused), the permission of the kind (style:
+the artist's works must be permitted for `style` now, so a revocation after training counts;
+derivative: the source must be permitted for `remix`), then samples (one batch for all seeds),
+guards every candidate against memorization, renders, signs, and records each output.
+
+Every refusal carries the permission rule's reasons. A refusal by the memorization guard is not
+raised but returned (`CreationResult.refused`), so that its logged events are committed with
+the caller's transaction; the CLI then exits 2 with the reasons. Each output's files are
+written to a temporary directory renamed into place; its row is added in the caller's
+transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from accord.atomic import write_bytes, write_text
+from accord.config import Settings
+from accord.creation import compose, guard, keys, provenance, render
+from accord.creation.music import midi_bytes
+from accord.creation.output import Output
+from accord.creation.request import CreationRequest, output_id, validate
+from accord.creation.sampling import Sampling, sample
+from accord.creation.tables import GuardEventRow, OutputRow
+from accord.errors import InvalidInput, NotFound, Problem, Refused
+from accord.music.ngrams import NgramIndex, melody, melody_from_midi
+from accord.rights import repository
+from accord.rights import service as rights
+from accord.rights.model import Purpose, Use
+from accord.rights.setbased import permitted_recordings, permitted_works
+from accord.rights.tables import (
+    PartyRow,
+    RecordingArtistRow,
+    RecordingRow,
+    WorkRow,
+    WorkWriterRow,
+)
+from accord.timeutil import fmt, now
+from accord.training import dataset_service
+from accord.training.service import model_dir, require_active_model
+from accord.training.tables import ModelVersionRow
+
+Progress = Callable[[str, int, int], None]
+_LOADED: dict[tuple[str, str], tuple] = {}
+
+
+@dataclass
+class CreationResult:
+    outputs: list[Output] = field(default_factory=list)      # released now or earlier
+    existing: list[str] = field(default_factory=list)        # ids that were already stored
+    refused: list[dict] = field(default_factory=list)        # guard refusals, with reasons
+
+    def to_json(self) -> dict:
+        return {"outputs": [o.summary() for o in self.outputs], "existing": self.existing,
+                "refused": self.refused}
+
+
+# --- the model ----------------------------------------------------------------------------------
+
+def load_model(settings: Settings, row: ModelVersionRow):
+    """(Transformer, Tokenizer) of a registered model; weights checked against the registry."""
+    import torch
+
+    from accord.training.model import ModelConfig, Transformer
+    from accord.training.tokenizer import Tokenizer
+
+    key = (row.id, row.weights_sha256)
+    if key not in _LOADED:
+        weights = model_dir(settings, row.id) / "model.pt"
+        try:
+            data = weights.read_bytes()
+        except OSError:
+            raise NotFound(f"model {row.id}'s weights are missing ({weights})") from None
+        if hashlib.sha256(data).hexdigest() != row.weights_sha256:
+            raise Refused(f"model {row.id}'s weights differ from the registered SHA-256; "
+                          "refusing to sample from them")
+        state = torch.load(weights, weights_only=False)
+        model = Transformer(ModelConfig(**state["model_args"]))
+        model.load_state_dict(state["model"])
+        _LOADED[key] = (model.eval(), Tokenizer.from_json(row.tokenizer))
+    return _LOADED[key]
+
+
+def model_info(row: ModelVersionRow) -> dict:
+    return {"id": row.id, "preset": row.preset, "weights_sha256": row.weights_sha256,
+            "code_version": row.code_version, "purpose": row.purpose}
+
+
+def guard_index(session: Session, settings: Settings, row: ModelVersionRow) -> NgramIndex:
+    """The model's n-gram index over its training snapshot (built once, then loaded)."""
+    from accord.catalog import service as catalog
+
+    def documents():
+        items = dataset_service.items(settings, row.snapshot_id)
+        sym = {s.work_id: s for s in catalog.symbolic_items(session, [i.item_id for i in items])}
+        return [(i.item_id, sym[i.item_id].midi_path) for i in items if i.item_id in sym]
+    return guard.model_index(settings, row.id, documents)
+
+
+# --- permissions ----------------------------------------------------------------------------------
+
+def style_decision(session: Session, party_id: str, at: datetime, purpose: Purpose) -> dict:
+    """May outputs be conditioned on this artist's or writer's style at T? Every work they wrote
+    and every recording they perform on must be permitted for `style` (the permission rule,
+    which includes their own opt-in). Returns allowed, reasons, evidence."""
+    party = session.get(PartyRow, party_id)
+    if party is None:
+        raise NotFound(f"no party with id {party_id!r}")
+    works = sorted(session.execute(select(WorkWriterRow.work_id).where(
+        WorkWriterRow.party_id == party_id)).scalars())
+    recs = sorted(session.execute(select(RecordingArtistRow.recording_id).where(
+        RecordingArtistRow.party_id == party_id)).scalars())
+    if not works and not recs:
+        return {"allowed": False, "party": party_id, "name": party.name, "checked": 0,
+                "reasons": [f"{party.name!r} ({party_id}) has no works or recordings in the "
+                            "registry to condition on"], "evidence": []}
+    ok_w = permitted_works(session, Use.STYLE, at, purpose) if works else set()
+    ok_r = permitted_recordings(session, Use.STYLE, at, purpose) if recs else set()
+    denied = [("work", w) for w in works if w not in ok_w] + \
+             [("recording", r) for r in recs if r not in ok_r]
+    sample_item = denied[:3] if denied else ([("work", works[0])] if works
+                                              else [("recording", recs[0])])
+    reasons: list[str] = []
+    evidence: list[dict] = []
+    for kind, item in sample_item:
+        d = rights.check(session, Use.STYLE, at=at, purpose=purpose, **{kind: item})
+        for r in d.reasons():
+            if r not in reasons:
+                reasons.append(r)
+        evidence += d.to_json()["evidence"]
+    if denied:
+        reasons.append(f"{len(denied)} of {len(works) + len(recs)} of their works and "
+                       "recordings are not permitted for 'style'")
+    return {"allowed": not denied, "party": party_id, "name": party.name, "use": "style",
+            "purpose": purpose.value, "at": fmt(at), "checked": len(works) + len(recs),
+            "reasons": reasons, "evidence": evidence}
+
+
+def _refuse(message: str, reasons: list[str]) -> Refused:
+    return Refused(message, [Problem("", r) for r in reasons])
+
+
+def _source(session: Session, request: CreationRequest, at: datetime) -> dict:
+    """A derivative's source: the remix decision (or a refusal) and its MIDI."""
+    from accord.catalog import service as catalog
+
+    if request.source_recording is not None:
+        rec_id = repository.resolve_recording_id(session, request.source_recording)
+        work_id = session.get(RecordingRow, rec_id).work_id
+        d = rights.check(session, Use.REMIX, recording=rec_id, at=at, purpose=request.purpose)
+    else:
+        rec_id = None
+        work_id = repository.resolve_work_id(session, request.source_work)
+        d = rights.check(session, Use.REMIX, work=work_id, at=at, purpose=request.purpose)
+    if not d.allowed:
+        raise _refuse(f"a derivative of {d.subject} needs 'remix' permission "
+                      f"({request.purpose.value}) and it is not permitted:", d.reasons())
+    sym = catalog.symbolic_items(session, [work_id])
+    if not sym:
+        raise InvalidInput(f"work {work_id} has no symbolic content in the catalogue to derive "
+                           "from")
+    return {"work": work_id, "recording": rec_id, "title": session.get(WorkRow, work_id).title,
+            "midi": sym[0].midi_path, "permission": d.to_json()}
+
+
+# --- create ---------------------------------------------------------------------------------------
+
+def create(session: Session, settings: Settings, request: CreationRequest,
+           at: datetime | None = None, progress: Progress | None = None) -> CreationResult:
+    """Generate, guard, render, sign and record the outputs of one request (see module doc)."""
+    validate(request)
+    at = at or now()
+    tell = progress or (lambda stage, done, total: None)
+    row = require_active_model(session, request.model_id)
+    if request.purpose is Purpose.COMMERCIAL and row.purpose != Purpose.COMMERCIAL.value:
+        raise Refused(f"model {row.id} inherits the purpose of snapshot {row.snapshot_id}: "
+                      f"{row.purpose}; a commercial request is refused")
+    permission: dict = {}
+    party_name = source = None
+    if request.kind == "style":
+        permission = style_decision(session, request.artist, at, request.purpose)
+        party_name = permission["name"]
+        if not permission["allowed"]:
+            raise _refuse(f"style conditioning on {party_name!r} ({request.artist}) is not "
+                          "permitted:", permission["reasons"])
+    elif request.kind == "derivative":
+        source = _source(session, request, at)
+        permission = source["permission"]
+    model, tok = load_model(settings, row)
+    if request.kind == "style" and request.artist not in tok.artists:
+        raise Refused(f"model {row.id} has no conditioning token for {request.artist}: their "
+                      "works were not in its snapshot with a style opt-in when it was frozen")
+    material = keys.signing_material(settings)
+    index = guard_index(session, settings, row)
+    source_path = Path(source["midi"]) if source else request.input_midi
+    input_sha = provenance.sha256_file(request.input_midi) if request.input_midi else None
+    source_ids, source_seconds = None, 0.0
+    if source_path is not None:
+        source_ids, source_seconds = _encode(tok, source_path, request.params.tempo)
+    p = request.params
+    pl = compose.plan(tok, request.kind, p, request.artist, source_ids, source_seconds)
+    exclude = (source["work"],) if source else ()
+    req_json = request.to_json(input_sha)
+    id_request = {k: v for k, v in req_json.items() if k != "input_midi"}  # content, not path
+    seeds = [p.seed + i for i in range(request.count)]
+    ids = [output_id(row.id, row.weights_sha256, row.tokenizer, row.merkle_root, id_request, s)
+           for s in seeds]
+    result = CreationResult()
+    todo = []
+    for oid, seed in zip(ids, seeds, strict=True):
+        stored = session.get(OutputRow, oid)
+        if stored is not None:
+            result.outputs.append(Output.from_row(stored))
+            result.existing.append(oid)
+        else:
+            todo.append((oid, seed))
+    if not todo:
+        return result
+    if request.input_midi is not None:  # the user's own input must not itself be a copy
+        verdict = guard.check(index, melody_from_midi(request.input_midi))
+        if not verdict.passed:
+            for oid, seed in todo:
+                _log(session, oid, row.id, 0, seed, verdict, "refused",
+                     "the input MIDI itself reproduces a training work")
+                result.refused.append({"output_id": oid, "seed": seed, "attempts": 0,
+                                       "reason": "the input MIDI reproduces a training work "
+                                                 f"of model {row.id}: {verdict.reason}"})
+            return result
+    sampling = Sampling(temperature=p.temperature, top_p=p.top_p,
+                        max_new_tokens=pl.max_new_tokens, banned=compose.banned(tok))
+    done = compose.done_rule(tok, pl)
+    tell("sampling", 0, len(todo))
+    first = sample(model, [pl.prefix] * len(todo), [s for _, s in todo], sampling, pl.pinned,
+                   done)
+    tell("sampling", len(todo), len(todo))
+    common = {"row": row, "tok": tok, "plan": pl, "request": request, "req_json": req_json,
+              "input_sha": input_sha, "party_name": party_name, "source": source,
+              "permission": permission, "material": material, "created": at}
+    for n, ((oid, seed), new) in enumerate(zip(todo, first, strict=True)):
+        tell("guard, render, sign", n, len(todo))
+        for attempt in range(guard.MAX_ATTEMPTS):
+            s = guard.derived_seed(seed, attempt)
+            if attempt:
+                new = sample(model, [pl.prefix], [s], sampling, pl.pinned, done)[0]
+            shaped = compose.shape(tok, pl, new, p)
+            verdict = guard.check(index, melody(shaped.score), exclude=exclude)
+            if verdict.passed:
+                out = _release(session, settings, oid, seed, s, attempt + 1, new, shaped,
+                               verdict, **common)
+                result.outputs.append(out)
+                break
+            last = attempt == guard.MAX_ATTEMPTS - 1
+            _log(session, oid, row.id, attempt, s, verdict, "refused" if last else "regenerated",
+                 verdict.reason)
+        else:
+            result.refused.append({"output_id": oid, "seed": seed,
+                                   "attempts": guard.MAX_ATTEMPTS,
+                                   "reason": f"refused by the memorization guard after "
+                                             f"{guard.MAX_ATTEMPTS} attempts: {verdict.reason}"})
+    tell("guard, render, sign", len(todo), len(todo))
+    return result
+
+
+def _encode(tok, path: Path, tempo: float) -> tuple[list[int], float]:
+    import symusic
+
+    from accord.creation.music import duration_seconds, with_tempo
+
+    try:
+        score = symusic.Score(str(path))
+    except Exception as exc:  # noqa: BLE001 - symusic raises plain runtime errors
+        raise InvalidInput(f"{path}: not a readable MIDI file ({exc})") from None
+    ids = tok.encode(score)
+    if len(compose.body(tok, ids)) == 0:
+        raise InvalidInput(f"{path}: the MIDI file has no notes to work from")
+    return ids, duration_seconds(with_tempo(tok.decode(compose.body(tok, ids)), tempo))
+
+
+def _log(session, oid, model_id, attempt, seed, verdict, action, detail) -> None:
+    session.add(GuardEventRow(output_id=oid, model_id=model_id, attempt=attempt, seed=seed,
+                              work_id=verdict.work_id, coverage=verdict.max_coverage,
+                              longest_run_notes=verdict.longest_run_notes,
+                              threshold=verdict.threshold, action=action, detail=detail,
+                              created_at=now()))
+    session.flush()
+
+
+def _file(path: Path, final_dir: Path, **extra) -> dict:
+    return {"path": str(final_dir / path.name), "sha256": provenance.sha256_file(path),
+            "bytes": path.stat().st_size, **extra}
+
+
+def _release(session, settings, oid, requested_seed, seed, attempts, new, shaped, verdict, *,
+             row, tok, plan, request, req_json, input_sha, party_name, source, permission,
+             material, created) -> Output:
+    """Write the output's files (MIDI, signed sidecar, signed audio) and its row."""
+    final = settings.outputs_dir / oid
+    settings.outputs_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{oid}.", dir=settings.outputs_dir))
+    try:
+        midi = tmp / "output.mid"
+        write_bytes(midi, midi_bytes(shaped.score))
+        kept = compose.finish(tok, plan, new)
+        out = Output(
+            id=oid, kind=request.kind, created_at=created, model=model_info(row),
+            snapshot_id=row.snapshot_id, merkle_root=row.merkle_root,
+            purpose=request.purpose.value,
+            parameters={**request.params.to_json(), "shaped": shaped.info,
+                        "formats": list(request.formats)},
+            seed=seed, requested_seed=requested_seed,
+            token_ids=tuple(plan.prefix) + tuple(kept), generated_from=len(plan.prefix),
+            midi_path=final / midi.name, conditioning_party=request.artist,
+            conditioning_name=party_name, source_work=source["work"] if source else None,
+            source_title=source["title"] if source else None,
+            source_recording=source["recording"] if source else None, input_sha256=input_sha,
+            permission=permission, guard=verdict.to_json(), attempts=attempts,
+            files={"midi": _file(midi, final)}, request=req_json)
+        facts = provenance.provenance_facts(out)
+        side = provenance.sidecar_path(midi)
+        write_text(side, provenance.canonical(provenance.sidecar(midi, facts, material))
+                   .decode() + "\n")
+        files = {"midi": out.files["midi"], "sidecar": _file(side, final)}
+        audio = render.render(midi, tmp / "unsigned", "output", request.formats)
+        for fmt_, info in audio.items():
+            signed = tmp / f"output.{fmt_}"
+            provenance.sign_audio(info["path"], signed, facts, material)
+            files[fmt_] = _file(signed, final, loudness_lufs=info["loudness_lufs"],
+                                duration_s=info["duration_s"])
+        shutil.rmtree(tmp / "unsigned")
+        for f in tmp.iterdir():
+            f.chmod(0o644)
+        tmp.chmod(0o755)
+        if final.exists():
+            shutil.rmtree(final)  # a leftover without its row (an interrupted run)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    out = replace(out, files=files)
+    session.add(OutputRow(
+        id=oid, kind=out.kind, request=req_json, parameters=out.parameters, seed=seed,
+        requested_seed=requested_seed, model_id=row.id, snapshot_id=row.snapshot_id,
+        merkle_root=row.merkle_root, conditioning_party=out.conditioning_party,
+        source_work=out.source_work, source_recording=out.source_recording,
+        permission=permission, input_sha256=input_sha, token_ids=list(out.token_ids),
+        generated_from=out.generated_from, midi_path=str(out.midi_path), files=files,
+        guard=out.guard, provenance=facts, guard_passed=True, attempts=attempts,
+        purpose=out.purpose, created_at=created))
+    session.flush()
+    return out
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def get_output(session: Session, output_id: str) -> Output:
+    row = session.get(OutputRow, output_id)
+    if row is None:
+        raise NotFound(f"no output with id {output_id!r}")
+    return Output.from_row(row)
+
+
+def list_outputs(session: Session, model_id: str | None = None, kind: str | None = None,
+                 limit: int | None = None) -> list[Output]:
+    q = select(OutputRow).order_by(OutputRow.created_at, OutputRow.id)
+    if model_id is not None:
+        q = q.where(OutputRow.model_id == model_id)
+    if kind is not None:
+        q = q.where(OutputRow.kind == kind)
+    if limit is not None:
+        q = q.limit(limit)
+    return [Output.from_row(r) for r in session.execute(q).scalars()]
+
+
+def guard_events(session: Session, model_id: str | None = None) -> list[dict]:
+    q = select(GuardEventRow).order_by(GuardEventRow.id)
+    if model_id is not None:
+        q = q.where(GuardEventRow.model_id == model_id)
+    return [{"id": e.id, "output_id": e.output_id, "model": e.model_id, "attempt": e.attempt,
+             "seed": e.seed, "work_id": e.work_id, "coverage": e.coverage,
+             "longest_run_notes": e.longest_run_notes, "threshold": e.threshold,
+             "action": e.action, "detail": e.detail, "at": fmt(e.created_at)}
+            for e in session.execute(q).scalars()]
+
+
+def verify(settings: Settings, path: Path) -> provenance.Verification:
+    return provenance.verify_file(path, keys.trust_anchors(settings))
