@@ -103,7 +103,8 @@ def main() -> None:
     ap.add_argument("--pieces", type=int, default=300)
     ap.add_argument("--train-seconds", type=float, default=120.0)
     ap.add_argument("--bars", type=int, default=16)
-    ap.add_argument("--samples", type=int, default=8)
+    ap.add_argument("--samples", type=int, default=16)
+    ap.add_argument("--batches", default="8,16", help="batch sizes to time (cached)")
     args = ap.parse_args()
     load0 = os.getloadavg()
     tok = Tokenizer.create()
@@ -118,7 +119,11 @@ def main() -> None:
     seeds = list(range(1, args.samples + 1))
     cached, rows_c = _generate(model, tok, seeds, True, args.bars)
     plain, rows_p = _generate(model, tok, seeds, False, args.bars)
-    batch, rows_b = _generate(model, tok, seeds, True, args.bars, batch=len(seeds))
+    batches = {}
+    rows_b = rows_c
+    for b in (int(x) for x in args.batches.split(",")):
+        batches[str(b)], rows = _generate(model, tok, seeds, True, args.bars, batch=b)
+        rows_b = rows if rows != rows_c else rows_b
     stats = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "nproc": os.cpu_count(),
         "loadavg_before": [round(x, 2) for x in load0],
@@ -126,7 +131,7 @@ def main() -> None:
                   "train_steps": result.steps, "val_nats_per_token": round(result.best_val_loss,
                                                                              3)},
         "bars": args.bars, "samples": args.samples, "threads": Sampling().threads,
-        "cached": cached, "uncached": plain, "batch_cached": {**batch, "batch": len(seeds)},
+        "cached": cached, "uncached": plain, "batch_cached": batches,
         "cache_speedup": round(cached["tokens_per_s"] / plain["tokens_per_s"], 2),
         "cached_equals_uncached": rows_c == rows_p, "batch_equals_single": rows_b == rows_c,
     }

@@ -35,11 +35,12 @@ PCTS = (50, 90, 99, 99.9, 100)
 
 
 def _family(title: str) -> str:
-    """A piece's tune family: its title without file suffixes or an alternative encoding's
-    '-sc' (e.g. bwv112.5.mxl and bwv112.5-sc.mxl are one chorale; two versions of one Essen song
-    carry one title)."""
+    """A piece's tune family by title: without file suffixes, and for Bach chorales the BWV
+    number without the version suffix (bwv112.5.mxl and bwv112.5-sc.mxl, bwv248.9-s and
+    bwv248.9-1 are one chorale); two versions of one Essen song carry one title."""
     t = re.sub(r"\.(mxl|krn|abc|xml|mid|midi)$", "", title.strip().lower())
-    return re.sub(r"-sc$", "", t)
+    bwv = re.match(r"(bwv\d+(\.\d+)?)\b", t)  # bwv248.9-s, bwv248.9-1: one chorale
+    return bwv.group(1) if bwv else re.sub(r"-sc$", "", t)
 
 
 def _max_other(index: NgramIndex, notes, own: set[str]) -> tuple[float, str | None]:
@@ -54,6 +55,8 @@ def main() -> None:
     ap.add_argument("--home", required=True)
     ap.add_argument("--window", type=int, default=32)
     ap.add_argument("--import-per-collection", type=int, default=0)
+    ap.add_argument("--same-tune", type=float, default=0.3,
+                    help="mutual whole-piece coverage that makes two pieces one tune")
     args = ap.parse_args()
     s = Settings(home=Path(args.home))
     if args.import_per_collection:
@@ -72,7 +75,26 @@ def main() -> None:
     by_coll = {i.work_id: i.collection for i in items}
     index = NgramIndex.build(docs, n=guard.N)
     build_s = time.perf_counter() - t0
-    family = {i.work_id: _family(i.title) for i in items}
+    # Tune families: pieces with one title family, or two whole pieces that share at least
+    # --same-tune of EACH OTHER's distinct 8-grams (a chorale melody set in two cantatas, one
+    # reel in O'Neill's and in Ryan's), are versions of one tune, joined transitively.
+    parent = {i.work_id: i.work_id for i in items}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    by_title: dict[str, str] = {}
+    for i in items:
+        first = by_title.setdefault(_family(i.title), i.work_id)
+        parent[root(i.work_id)] = root(first)
+    for wid, notes in docs:
+        for o in index.overlap(notes):
+            if o.doc_id != wid and min(o.coverage, o.doc_coverage) >= args.same_tune:
+                parent[root(wid)] = root(o.doc_id)
+    family = {wid: root(wid) for wid in parent}
     members: dict[str, set[str]] = {}
     for wid, fam in family.items():
         members.setdefault(fam, set()).add(wid)
@@ -102,6 +124,7 @@ def main() -> None:
                 "excerpt": {str(q): round(float(np.percentile(w, q)), 4) for q in PCTS},
                 "excerpt_share_above": {str(t): round(float((w > t).mean()), 5)
                                         for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.8)},
+                "excerpt_histogram": np.histogram(w, bins=10, range=(0, 1))[0].tolist(),
                 "top_pairs": [{"coverage": round(c, 3), "piece": title.get(a), "other":
                                title.get(b), "collections": [by_coll.get(a), by_coll.get(b)]}
                               for c, a, b in sorted(pairs, reverse=True)[:5]]}
@@ -109,7 +132,7 @@ def main() -> None:
         "date": datetime.now(UTC).strftime("%Y-%m-%d"), "home": str(s.home),
         "pieces": len(docs), "tune_families": len(members),
         "collections": sorted(set(by_coll.values())), "n": guard.N,
-        "window_notes": args.window, "all_pairs": dist("all"),
+        "window_notes": args.window, "same_tune": args.same_tune, "all_pairs": dist("all"),
         "distinct_tunes": dist("distinct"), "threshold": guard.THRESHOLD,
         "index_build_s": round(build_s, 3),
         "query_ms": round(1000 * query_s / max(1, 2 * (len(docs) + len(runs["all"][1]))), 3),
@@ -129,7 +152,8 @@ def main() -> None:
             print(f"| {name}, {label} | " + " | ".join(f"{d[str(q)]:.3f}" for q in PCTS) + " |")
     for run in ("all_pairs", "distinct_tunes"):
         print(f"\n{run}: {stats[run]['windows']} excerpts; share above t: "
-              f"{stats[run]['excerpt_share_above']}; top pairs: {stats[run]['top_pairs'][:3]}")
+              f"{stats[run]['excerpt_share_above']}; histogram (0.1 bins): "
+              f"{stats[run]['excerpt_histogram']}; top pairs: {stats[run]['top_pairs'][:3]}")
     print(f"\nthreshold in code: {guard.THRESHOLD}")
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import pytest
 import symusic
 from creation.conftest import ESSEN, ONEILL
 
-from accord.creation import compose, service
+from accord.creation import compose, guard, service
 from accord.creation.music import midi_bytes
 from accord.creation.request import CreationRequest, Params
 from accord.creation.sampling import Sampling, sample
@@ -27,10 +27,10 @@ pytestmark = pytest.mark.slow
 
 def _create(home, kind="new", **kw):
     params = kw.pop("params", Params(bars=4, seed=kw.pop("seed", 1)))
-    at = kw.pop("at", None)
+    at, limit = kw.pop("at", None), kw.pop("guard_threshold", None)
     req = CreationRequest(home.model_id, kind, params, formats=kw.pop("formats", ("wav",)), **kw)
     with home.session() as s:
-        return service.create(s, home.settings, req, at=at)
+        return service.create(s, home.settings, req, at=at, guard_threshold=limit)
 
 
 def _sha(path) -> str:
@@ -155,3 +155,32 @@ def test_a_planted_copy_is_refused_by_the_guard_and_logged(home):
         events = s.query(GuardEventRow).filter_by(action="refused").all()
     assert any(e.work_id == home.items()[0].item_id and e.coverage > e.threshold
                for e in events)
+
+
+def test_a_copying_candidate_is_regenerated_with_derived_seeds_then_refused(home, tmp_path):
+    """A variation primed with 4 bars of a training work reproduces them; with the guard
+    tightened to 0 every candidate is stopped: regenerated twice, then refused, all logged."""
+    work = home.items()[2].item_id
+    score = symusic.Score(str(home.midi_of(work)))
+    notes = sorted(score.tracks[0].notes, key=lambda n: n.time)
+    bar = score.ticks_per_quarter * 4
+    opening = [n for n in notes if n.time < 4 * bar]
+    mine, track = symusic.Score(score.ticks_per_quarter), symusic.Track("mine", program=0)
+    for n in opening:
+        track.notes.append(symusic.Note(n.time, n.duration, n.pitch, 80))
+    rng, t = random.Random(9), 4 * bar
+    for _ in range(40):  # then new material: the input as a whole is not a copy
+        track.notes.append(symusic.Note(t, bar // 4, rng.randint(55, 80), 80))
+        t += bar // 4
+    mine.tracks.append(track)
+    path = tmp_path / "mine.mid"
+    path.write_bytes(midi_bytes(mine))
+    result = _create(home, "variation", input_midi=path, guard_threshold=0.0,
+                     params=Params(bars=6, seed=11, prime_bars=4))
+    assert not result.outputs and result.refused[0]["attempts"] == 3
+    oid = result.refused[0]["output_id"]
+    with home.session() as s:
+        events = s.query(GuardEventRow).filter_by(output_id=oid).order_by(GuardEventRow.id).all()
+    assert [e.action for e in events] == ["regenerated", "regenerated", "refused"]
+    assert [e.seed for e in events] == [guard.derived_seed(11, a) for a in range(3)]
+    assert all(e.work_id == work and e.coverage > 0 for e in events)

@@ -180,8 +180,12 @@ def _source(session: Session, request: CreationRequest, at: datetime) -> dict:
 # --- create ---------------------------------------------------------------------------------------
 
 def create(session: Session, settings: Settings, request: CreationRequest,
-           at: datetime | None = None, progress: Progress | None = None) -> CreationResult:
-    """Generate, guard, render, sign and record the outputs of one request (see module doc)."""
+           at: datetime | None = None, progress: Progress | None = None,
+           guard_threshold: float | None = None) -> CreationResult:
+    """Generate, guard, render, sign and record the outputs of one request (see module doc).
+    `guard_threshold` tightens (or loosens) the guard on the outputs; the user's input MIDI is
+    always held to the calibrated guard.THRESHOLD."""
+    threshold = guard.THRESHOLD if guard_threshold is None else guard_threshold
     validate(request)
     at = at or now()
     tell = progress or (lambda stage, done, total: None)
@@ -250,27 +254,34 @@ def create(session: Session, settings: Settings, request: CreationRequest,
     common = {"row": row, "tok": tok, "plan": pl, "request": request, "req_json": req_json,
               "input_sha": input_sha, "party_name": party_name, "source": source,
               "permission": permission, "material": material, "created": at}
-    for n, ((oid, seed), new) in enumerate(zip(todo, first, strict=True)):
-        tell("guard, render, sign", n, len(todo))
-        for attempt in range(guard.MAX_ATTEMPTS):
-            s = guard.derived_seed(seed, attempt)
-            if attempt:
-                new = sample(model, [pl.prefix], [s], sampling, pl.pinned, done)[0]
-            shaped = compose.shape(tok, pl, new, p)
-            verdict = guard.check(index, melody(shaped.score), exclude=exclude)
-            if verdict.passed:
-                out = _release(session, settings, oid, seed, s, attempt + 1, new, shaped,
-                               verdict, **common)
-                result.outputs.append(out)
-                break
-            last = attempt == guard.MAX_ATTEMPTS - 1
-            _log(session, oid, row.id, attempt, s, verdict, "refused" if last else "regenerated",
-                 verdict.reason)
-        else:
-            result.refused.append({"output_id": oid, "seed": seed,
-                                   "attempts": guard.MAX_ATTEMPTS,
-                                   "reason": f"refused by the memorization guard after "
-                                             f"{guard.MAX_ATTEMPTS} attempts: {verdict.reason}"})
+    made: list[Path] = []
+    try:
+        for n, ((oid, seed), new) in enumerate(zip(todo, first, strict=True)):
+            tell("guard, render, sign", n, len(todo))
+            for attempt in range(guard.MAX_ATTEMPTS):
+                s = guard.derived_seed(seed, attempt)
+                if attempt:
+                    new = sample(model, [pl.prefix], [s], sampling, pl.pinned, done)[0]
+                shaped = compose.shape(tok, pl, new, p)
+                verdict = guard.check(index, melody(shaped.score), threshold, exclude)
+                if verdict.passed:
+                    out = _release(session, settings, oid, seed, s, attempt + 1, new, shaped,
+                                   verdict, **common)
+                    result.outputs.append(out)
+                    made.append(out.midi_path.parent)
+                    break
+                action = "refused" if attempt == guard.MAX_ATTEMPTS - 1 else "regenerated"
+                _log(session, oid, row.id, attempt, s, verdict, action, verdict.reason)
+            else:
+                result.refused.append({"output_id": oid, "seed": seed,
+                                       "attempts": guard.MAX_ATTEMPTS,
+                                       "reason": "refused by the memorization guard after "
+                                                 f"{guard.MAX_ATTEMPTS} attempts: "
+                                                 f"{verdict.reason}"})
+    except BaseException:
+        for d in made:  # nothing half-written: this call's outputs go with its transaction
+            shutil.rmtree(d, ignore_errors=True)
+        raise
     tell("guard, render, sign", len(todo), len(todo))
     return result
 
