@@ -25,6 +25,7 @@ from accord.api.deps import (
     ContextDep,
     CurrentAccount,
     SessionDep,
+    actor_of,
     authorize,
     rate_limit,
 )
@@ -92,8 +93,7 @@ def creation_request(session: Session, body: CreationCreate) -> CreationRequest:
 def start(ctx: AppContext, session: Session, account: Account, body: CreationCreate) -> Job:
     """Authorize, rate-limit (the creation bucket) and start a job: shared by the API and the
     web studio. The service's refusals propagate (403 / 404 / 422 with its reasons)."""
-    authorize(Actor(role=account.role, party_id=account.party_id, account_id=account.id),
-              Action.GENERATE)
+    authorize(actor_of(account), Action.GENERATE)
     rate_limit(ctx.creation_limiter, account, "creation requests")
     return ctx.jobs.start(account.id, creation_request(session, body))
 
