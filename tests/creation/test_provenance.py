@@ -12,6 +12,7 @@ from accord.config import Settings
 from accord.creation import keys, provenance, render
 from accord.creation.music import midi_bytes
 from accord.creation.output import Output
+from accord.errors import InvalidInput
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +112,14 @@ def test_sidecar_sign_verify_and_tamper(rendered, material, tmp_path):
     v = provenance.verify_file(midi, material.anchors_pem)
     assert not v.ok and v.signature_valid and not v.content_matches
     assert "has changed" in " ".join(v.problems)
+
+
+def test_production_keys_are_configured_by_path(tmp_path):
+    elsewhere = Settings(home=tmp_path / "ca")
+    keys.ensure_dev_chain(elsewhere)
+    s = Settings(home=tmp_path / "home", signing_cert=elsewhere.signing_cert_path,
+                 signing_key=elsewhere.signing_key_path,
+                 trust_anchors=elsewhere.trust_anchors_path)
+    assert keys.signing_material(s).key_pem == elsewhere.signing_key_path.read_bytes()
+    with pytest.raises(InvalidInput, match="no signing certificate at .*accord init"):
+        keys.signing_material(Settings(home=tmp_path / "home"))

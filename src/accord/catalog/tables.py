@@ -54,3 +54,54 @@ class CatalogAudioRow(Base):
     fingerprint: Mapped[str] = mapped_column(Text)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DdexMessageRow(Base):
+    """One imported DDEX message (append-only): the provenance log and the idempotency key."""
+
+    __tablename__ = "catalog_ddex_messages"
+    sender: Mapped[str] = mapped_column(String(64), primary_key=True)  # MessageSender DPID
+    message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    thread_id: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(16))  # new | update | takedown | purge
+    ern_version: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # MessageCreatedDateTime
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    file_name: Mapped[str] = mapped_column(Text)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)  # releases, recordings, ...
+
+
+class DdexReleaseRow(Base):
+    """A release's current state: the data of the latest message that described it."""
+
+    __tablename__ = "catalog_ddex_releases"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)  # ddexrel-icpn-... / -grid- / -prop-
+    sender: Mapped[str] = mapped_column(String(64))
+    icpn: Mapped[str | None] = mapped_column(String(20), index=True)
+    grid: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(500))
+    recording_ids: Mapped[list] = mapped_column(JSON, default=list)
+    deals: Mapped[list] = mapped_column(JSON, default=list)
+    message_id: Mapped[str] = mapped_column(String(200))  # provenance: the latest message
+    message_created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    taken_down_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    taken_down_by: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DdexRecordingRow(Base):
+    """What DDEX says about a registry recording beyond the registry's own fields: credits as
+    sent, the AI disclosure, and whether it is withdrawn (taken down: no new use)."""
+
+    __tablename__ = "catalog_ddex_recordings"
+    recording_id: Mapped[str] = mapped_column(ForeignKey("recordings.id"), primary_key=True)
+    release_id: Mapped[str] = mapped_column(ForeignKey("catalog_ddex_releases.id"), index=True)
+    isrc: Mapped[str] = mapped_column(String(12), index=True)
+    message_id: Mapped[str] = mapped_column(String(200))  # provenance: the latest message
+    display_artists: Mapped[list] = mapped_column(JSON, default=list)  # [{party, name, role}]
+    contributors: Mapped[list] = mapped_column(JSON, default=list)  # [{party, name, roles}]
+    ai_disclosure: Mapped[dict] = mapped_column(JSON, default=dict)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))  # message id
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

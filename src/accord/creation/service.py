@@ -30,25 +30,15 @@ from sqlalchemy.orm import Session
 
 from accord.atomic import write_bytes, write_text
 from accord.config import Settings
-from accord.creation import compose, guard, keys, provenance, render
+from accord.creation import compose, guard, keys, permissions, provenance, render
 from accord.creation.music import midi_bytes
 from accord.creation.output import Output
 from accord.creation.request import CreationRequest, output_id, validate
 from accord.creation.sampling import Sampling, sample
 from accord.creation.tables import GuardEventRow, OutputRow
-from accord.errors import InvalidInput, NotFound, Problem, Refused
+from accord.errors import InvalidInput, NotFound, Refused
 from accord.music.ngrams import NgramIndex, melody, melody_from_midi
-from accord.rights import repository
-from accord.rights import service as rights
-from accord.rights.model import Purpose, Use
-from accord.rights.setbased import permitted_recordings, permitted_works
-from accord.rights.tables import (
-    PartyRow,
-    RecordingArtistRow,
-    RecordingRow,
-    WorkRow,
-    WorkWriterRow,
-)
+from accord.rights.model import Purpose
 from accord.timeutil import fmt, now
 from accord.training import dataset_service
 from accord.training.service import model_dir, require_active_model
@@ -111,72 +101,6 @@ def guard_index(session: Session, settings: Settings, row: ModelVersionRow) -> N
     return guard.model_index(settings, row.id, documents)
 
 
-# --- permissions ----------------------------------------------------------------------------------
-
-def style_decision(session: Session, party_id: str, at: datetime, purpose: Purpose) -> dict:
-    """May outputs be conditioned on this artist's or writer's style at T? Every work they wrote
-    and every recording they perform on must be permitted for `style` (the permission rule,
-    which includes their own opt-in). Returns allowed, reasons, evidence."""
-    party = session.get(PartyRow, party_id)
-    if party is None:
-        raise NotFound(f"no party with id {party_id!r}")
-    works = sorted(session.execute(select(WorkWriterRow.work_id).where(
-        WorkWriterRow.party_id == party_id)).scalars())
-    recs = sorted(session.execute(select(RecordingArtistRow.recording_id).where(
-        RecordingArtistRow.party_id == party_id)).scalars())
-    if not works and not recs:
-        return {"allowed": False, "party": party_id, "name": party.name, "checked": 0,
-                "reasons": [f"{party.name!r} ({party_id}) has no works or recordings in the "
-                            "registry to condition on"], "evidence": []}
-    ok_w = permitted_works(session, Use.STYLE, at, purpose) if works else set()
-    ok_r = permitted_recordings(session, Use.STYLE, at, purpose) if recs else set()
-    denied = [("work", w) for w in works if w not in ok_w] + \
-             [("recording", r) for r in recs if r not in ok_r]
-    sample_item = denied[:3] if denied else ([("work", works[0])] if works
-                                              else [("recording", recs[0])])
-    reasons: list[str] = []
-    evidence: list[dict] = []
-    for kind, item in sample_item:
-        d = rights.check(session, Use.STYLE, at=at, purpose=purpose, **{kind: item})
-        for r in d.reasons():
-            if r not in reasons:
-                reasons.append(r)
-        evidence += d.to_json()["evidence"]
-    if denied:
-        reasons.append(f"{len(denied)} of {len(works) + len(recs)} of their works and "
-                       "recordings are not permitted for 'style'")
-    return {"allowed": not denied, "party": party_id, "name": party.name, "use": "style",
-            "purpose": purpose.value, "at": fmt(at), "checked": len(works) + len(recs),
-            "reasons": reasons, "evidence": evidence}
-
-
-def _refuse(message: str, reasons: list[str]) -> Refused:
-    return Refused(message, [Problem("", r) for r in reasons])
-
-
-def _source(session: Session, request: CreationRequest, at: datetime) -> dict:
-    """A derivative's source: the remix decision (or a refusal) and its MIDI."""
-    from accord.catalog import service as catalog
-
-    if request.source_recording is not None:
-        rec_id = repository.resolve_recording_id(session, request.source_recording)
-        work_id = session.get(RecordingRow, rec_id).work_id
-        d = rights.check(session, Use.REMIX, recording=rec_id, at=at, purpose=request.purpose)
-    else:
-        rec_id = None
-        work_id = repository.resolve_work_id(session, request.source_work)
-        d = rights.check(session, Use.REMIX, work=work_id, at=at, purpose=request.purpose)
-    if not d.allowed:
-        raise _refuse(f"a derivative of {d.subject} needs 'remix' permission "
-                      f"({request.purpose.value}) and it is not permitted:", d.reasons())
-    sym = catalog.symbolic_items(session, [work_id])
-    if not sym:
-        raise InvalidInput(f"work {work_id} has no symbolic content in the catalogue to derive "
-                           "from")
-    return {"work": work_id, "recording": rec_id, "title": session.get(WorkRow, work_id).title,
-            "midi": sym[0].midi_path, "permission": d.to_json()}
-
-
 # --- create ---------------------------------------------------------------------------------------
 
 def create(session: Session, settings: Settings, request: CreationRequest,
@@ -196,13 +120,14 @@ def create(session: Session, settings: Settings, request: CreationRequest,
     permission: dict = {}
     party_name = source = None
     if request.kind == "style":
-        permission = style_decision(session, request.artist, at, request.purpose)
+        permission = permissions.style_decision(session, request.artist, at, request.purpose)
         party_name = permission["name"]
         if not permission["allowed"]:
-            raise _refuse(f"style conditioning on {party_name!r} ({request.artist}) is not "
-                          "permitted:", permission["reasons"])
+            raise permissions.refuse(f"style conditioning on {party_name!r} "
+                                     f"({request.artist}) is not permitted:",
+                                     permission["reasons"])
     elif request.kind == "derivative":
-        source = _source(session, request, at)
+        source = permissions.source(session, request, at)
         permission = source["permission"]
     model, tok = load_model(settings, row)
     if request.kind == "style" and request.artist not in tok.artists:

@@ -1,0 +1,104 @@
+"""DDEX ERN messages as frozen records (what `accord.catalog.ddex` reads): free of XML and
+storage. Shares are exact Decimals in percent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+PURGE_ROOTS = frozenset({"PurgedReleaseMessage", "PurgeReleaseMessage"})
+
+
+@dataclass(frozen=True)
+class ErnParty:
+    ref: str  # PartyReference, local to the message
+    name: str
+    isni: str | None = None
+    ipi: str | None = None
+    dpid: str | None = None
+
+
+@dataclass(frozen=True)
+class ErnShare:
+    party_ref: str
+    share: Decimal  # percent, exact
+
+
+@dataclass(frozen=True)
+class ErnWriter:
+    party_ref: str
+    role: str
+    share: Decimal | None  # RightSharePercentage when given
+
+
+@dataclass(frozen=True)
+class ErnWork:
+    ref: str
+    title: str
+    iswc: str | None
+    writers: tuple[ErnWriter, ...]
+    publishers: tuple[ErnShare, ...]
+
+
+@dataclass(frozen=True)
+class ErnRecording:
+    ref: str  # ResourceReference
+    isrc: str
+    title: str
+    work_ref: str | None
+    display_artists: tuple[tuple[str, str], ...]  # (party ref, DisplayArtistRole)
+    contributors: tuple[tuple[str, tuple[str, ...]], ...]  # (party ref, roles)
+    masters: tuple[ErnShare, ...]
+    ai: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class ErnDeal:
+    territories: tuple[str, ...]
+    commercial_models: tuple[str, ...]
+    use_types: tuple[str, ...]
+    start: str | None
+    end: str | None
+    takedown: bool
+
+
+@dataclass(frozen=True)
+class ErnRelease:
+    ref: str  # ReleaseReference
+    icpn: str | None
+    grid: str | None
+    proprietary: str | None
+    title: str
+    recording_refs: tuple[str, ...]
+    deals: tuple[ErnDeal, ...]
+
+    @property
+    def key(self) -> str | None:
+        """The release's identity across messages (ICPN, else GRid, else proprietary id)."""
+        return (f"icpn-{self.icpn}" if self.icpn else f"grid-{self.grid}" if self.grid else
+                f"prop-{self.proprietary}" if self.proprietary else None)
+
+    @property
+    def taken_down(self) -> bool:
+        return any(d.takedown for d in self.deals)
+
+
+@dataclass(frozen=True)
+class ErnMessage:
+    root: str  # NewReleaseMessage | PurgedReleaseMessage
+    version: str  # namespace suffix, e.g. "43"
+    message_id: str
+    thread_id: str
+    sender_dpid: str
+    sender_name: str
+    created_at: datetime
+    update: bool  # UpdateIndicator = UpdateMessage (ERN 3 habit, still sent by some)
+    parties: dict[str, ErnParty]
+    works: dict[str, ErnWork]
+    recordings: dict[str, ErnRecording]
+    releases: tuple[ErnRelease, ...]
+
+    @property
+    def purge(self) -> bool:
+        return self.root in PURGE_ROOTS

@@ -1,0 +1,294 @@
+"""DDEX ERN import on SQLite and PostgreSQL: the mapping into the registry, update and takedown
+semantics, idempotency on MessageId, hostile and malformed input rejected with nothing written."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from accord.catalog import ddex_import
+from accord.catalog.ddex_import import equal_shares, import_file, withdrawn
+from accord.catalog.ddex_xml import XmlLimits
+from accord.catalog.tables import DdexMessageRow, DdexRecordingRow, DdexReleaseRow
+from accord.cli.main import app
+from accord.config import Settings
+from accord.db.engine import make_engine, session_scope
+from accord.db.tables import metadata
+from accord.errors import AccordError, InvalidInput, Refused
+from accord.rights import audit
+from accord.rights import service as rights
+from accord.rights.document import parse_document
+from accord.rights.tables import PartyRow, RecordingRow, WorkRow
+
+DATA = Path(__file__).parent / "data" / "ddex"
+SINGLE_REC = "rec-ddex-xdddx2600001"
+SINGLE_REL = "ddexrel-icpn-5012345678900"
+ALBUM_RECS = ["rec-ddex-xdtdw2600101", "rec-ddex-xdtdw2600102", "rec-ddex-xdtdw2600103"]
+
+
+@pytest.fixture
+def home(tmp_path, db_url) -> Settings:
+    s = Settings(home=tmp_path / "home", database_url=db_url)
+    s.ensure_home()
+    return s
+
+
+def _imp(s: Settings, name: str, **kw):
+    return import_file(s, DATA / name, **kw)
+
+
+def _counts(s: Settings) -> dict[str, int]:
+    with session_scope(make_engine(s.db_url)) as session:
+        return {t.name: session.execute(select(func.count()).select_from(t)).scalar_one()
+                for t in metadata.sorted_tables}
+
+
+def _shares(rows) -> dict[str, Decimal]:
+    return {r.party_id: Decimal(str(r.share)) for r in rows}
+
+
+def test_equal_split_books_the_residual_to_the_first():
+    assert equal_shares(3) == [Decimal("33.34"), Decimal("33.33"), Decimal("33.33")]
+    assert sum(equal_shares(7)) == 100 and equal_shares(1) == [Decimal(100)]
+
+
+def test_single_update_duplicate_takedown(home):
+    out = _imp(home, "single.xml")
+    assert out.status == "imported" and out.kind == "new", out.problems
+    with session_scope(make_engine(home.db_url)) as s:
+        rec = s.get(RecordingRow, SINGLE_REC)
+        assert rec.isrc == "XDDDX2600001" and rec.title == "Glass Harbour"
+        assert [a.party_id for a in rec.artists] == ["ddex-isni-0000000412345670"]
+        assert _shares(rec.masters) == {"ddex-dpid-padpida2026010101x": Decimal(100)}
+        work = s.get(WorkRow, rec.work_id)
+        assert work.iswc == "T-123.456.789-0"
+        assert _shares(work.writers) == {"ddex-ipi-00123456789": Decimal(100)}
+        assert _shares(work.publishers) == {"ddex-ipi-00987654321": Decimal(100)}
+        roles = {p.id: {r.role for r in p.roles} for p in s.execute(select(PartyRow)).scalars()}
+        assert roles["ddex-isni-0000000412345670"] == {"performing_artist"}
+        assert roles["ddex-ipi-00123456789"] == {"songwriter"}
+        assert roles["ddex-dpid-padpida2026010101x"] == {"label"}
+        assert s.get(PartyRow, "ddex-isni-0000000412345670").isni == "0000000412345670"
+        dr = s.get(DdexRecordingRow, SINGLE_REC)
+        assert dr.message_id == "MOON-2026-0001-01" and dr.withdrawn_at is None
+        assert dr.ai_disclosure == {
+            "is_instrumental": False, "has_vocal_performance": True, "ai_vocals": False,
+            "ai_instrumentation": False, "ai_post_production": True,
+            "ai_note": "AI-assisted mastering; vocals and instruments performed by people."}
+        assert dr.contributors == [{"party_reference": "PProducerSam", "name": "Sam Okafor",
+                                    "roles": ["Producer", "MixingEngineer"]}]
+        rel = s.get(DdexReleaseRow, SINGLE_REL)
+        assert rel.recording_ids == [SINGLE_REC] and rel.deals[0]["use_types"] == ["Stream"]
+        assert any(a.reason == "import ddex MOON-2026-0001-01"
+                   for a in audit.entries_for(s, "recordings", SINGLE_REC))
+
+    before = _counts(home)
+    again = _imp(home, "single.xml")
+    assert again.status == "duplicate" and _counts(home) == before
+
+    upd = _imp(home, "single-update.xml")
+    assert upd.status == "imported" and upd.kind == "update", upd.problems
+    with session_scope(make_engine(home.db_url)) as s:
+        rec = s.get(RecordingRow, SINGLE_REC)
+        assert rec.title == "Glass Harbour (Radio Edit)"
+        assert _shares(rec.masters) == {"ddex-dpid-padpida2026010101x": Decimal("62.5"),
+                                        "ddex-isni-0000000412345670": Decimal("37.5")}
+        assert s.get(DdexRecordingRow, SINGLE_REC).ai_disclosure["ai_vocals"] is True
+        assert s.get(DdexReleaseRow, SINGLE_REL).message_id == "MOON-2026-0001-02"
+        nova = {r.role for r in s.get(PartyRow, "ddex-isni-0000000412345670").roles}
+        assert nova == {"performing_artist", "label"}
+
+    # an older message arriving late is not applied
+    before = _counts(home)
+    stale = import_file(home, _renamed(home, "single.xml", "MOON-2026-0001-01",
+                                       "MOON-2026-0001-LATE"))
+    assert stale.status == "rejected" and "stale message" in stale.problems[0]
+    assert _counts(home) == before
+
+    down = _imp(home, "single-takedown.xml")
+    assert down.status == "imported" and down.kind == "takedown"
+    assert down.details["taken_down"] == [SINGLE_REC]
+    with session_scope(make_engine(home.db_url)) as s:
+        assert s.get(RecordingRow, SINGLE_REC) is not None  # history kept
+        assert withdrawn(s)[SINGLE_REC]["withdrawn_by"] == "MOON-2026-0001-03"
+        assert s.get(DdexReleaseRow, SINGLE_REL).taken_down_by == "MOON-2026-0001-03"
+        with pytest.raises(Refused, match="taken down"):
+            ddex_import.ensure_not_withdrawn(s, SINGLE_REC)
+        assert [a.action for a in audit.entries_for(s, "recordings", SINGLE_REC)
+                ][-1] == "recording.withdraw"
+        assert audit.verify(s).ok
+        kinds = [m.kind for m in s.execute(select(DdexMessageRow).order_by(
+            DdexMessageRow.created_at)).scalars()]
+        assert kinds == ["new", "update", "takedown"]
+
+
+def _renamed(s: Settings, name: str, old: str, new: str) -> Path:
+    p = s.home / f"renamed-{name}"
+    p.write_text((DATA / name).read_text().replace(old, new))
+    return p
+
+
+def test_album_and_purge(home):
+    out = _imp(home, "album.xml")
+    assert out.status == "imported", out.problems
+    assert out.details["recordings"] == ALBUM_RECS
+    with session_scope(make_engine(home.db_url)) as s:
+        low = s.get(WorkRow, s.get(RecordingRow, ALBUM_RECS[0]).work_id)
+        assert _shares(low.writers) == {"ddex-ipi-00222222222": Decimal(50),
+                                        "ddex-ipi-00333333333": Decimal(50)}
+        assert sorted(_shares(low.publishers).values()) == [Decimal(25), Decimal(75)]
+        assert _shares(s.get(RecordingRow, ALBUM_RECS[0]).masters) == {
+            "ddex-dpid-padpida2026020202z": Decimal(60),
+            next(p for p in _shares(s.get(RecordingRow, ALBUM_RECS[0]).masters)
+                 if p.startswith("ddex-") and "dpid" not in p): Decimal(40)}
+        salt = s.get(WorkRow, s.get(RecordingRow, ALBUM_RECS[1]).work_id)
+        assert sorted(_shares(salt.writers).values()) == [Decimal("33.33"), Decimal("33.33"),
+                                                          Decimal("33.34")]
+        assert _shares(salt.writers)["ddex-ipi-00222222222"] == Decimal("33.34")
+        assert len(s.get(RecordingRow, ALBUM_RECS[1]).artists) == 2  # featured artist too
+        interlude = s.get(WorkRow, s.get(RecordingRow, ALBUM_RECS[2]).work_id)
+        assert interlude.id == "work-ddex-rec-xdtdw2600103"
+        assert not interlude.writers and not interlude.publishers  # default deny
+        decision = rights.check(s, rights.Use.TRAIN, recording=ALBUM_RECS[2])
+        assert not decision.allowed
+        assert s.get(DdexRecordingRow, ALBUM_RECS[1]).ai_disclosure["ai_instrumentation"]
+    purge = _imp(home, "album-purge.xml")
+    assert purge.status == "imported" and purge.kind == "purge", purge.problems
+    assert sorted(purge.details["taken_down"]) == ALBUM_RECS
+    with session_scope(make_engine(home.db_url)) as s:
+        assert sorted(withdrawn(s)) == ALBUM_RECS
+
+
+HOSTILE = [
+    ("billion-laughs.xml", "DOCTYPE"),
+    ("xxe.xml", "DOCTYPE"),
+    ("not-xml.xml", "not well-formed XML"),
+    ("wrong-root.xml", "root element is <CatalogListMessage>"),
+    ("wrong-namespace.xml", "ERN 3 is not supported"),
+    ("missing-isrc.xml", "has no ISRC"),
+    ("shares-not-100.xml", "master shares sum to 90.5, not exactly 100"),
+    ("album-purge.xml", "unknown release"),
+]
+
+
+@pytest.mark.parametrize("name,problem", HOSTILE)
+def test_rejected_messages_write_nothing(home, name, problem):
+    assert _imp(home, "single.xml").status == "imported"
+    before = _counts(home)
+    out = _imp(home, name)
+    assert out.status == "rejected"
+    assert problem in " ".join(out.problems) and name in out.problems[0]
+    assert "root:" not in json.dumps(out.to_json())  # nothing of /etc/passwd leaked
+    assert _counts(home) == before
+
+
+def test_size_and_depth_limits(home, tmp_path):
+    before = _counts(home)
+    out = _imp(home, "album.xml", limits=XmlLimits(max_bytes=1024))
+    assert out.status == "rejected" and "over the limit of 1,024 bytes" in out.problems[0]
+    deep = tmp_path / "deep.xml"
+    deep.write_text("<a>" * 200 + "</a>" * 200)
+    assert "nested more than 64 deep" in import_file(home, deep).problems[0]
+    many = tmp_path / "many.xml"
+    many.write_text("<a>" + "<b/>" * 2000 + "</a>")
+    out = import_file(home, many, limits=XmlLimits(max_elements=1000))
+    assert "more than 1,000 elements" in out.problems[0]
+    assert "no such file" in import_file(home, tmp_path / "absent.xml").problems[0]
+    assert _counts(home) == before
+
+
+def test_failure_after_registry_writes_rolls_back(home, monkeypatch):
+    before = _counts(home)
+
+    def boom(*a, **k):
+        raise InvalidInput("simulated failure after the registry was written")
+
+    monkeypatch.setattr(ddex_import, "_store_release", boom)
+    out = _imp(home, "album.xml")
+    assert out.status == "rejected" and "simulated" in out.problems[0]
+    assert _counts(home) == before
+
+
+def test_two_parties_claiming_one_ipi_are_rejected(home):
+    bad = _renamed(home, "single.xml", "<PartyId><ISNI>0000000412345670</ISNI></PartyId>",
+                   "<PartyId><ISNI>0000000412345670</ISNI><IpiNameNumber>00123456789"
+                   "</IpiNameNumber></PartyId>")
+    before = _counts(home)
+    out = import_file(home, bad)
+    assert out.status == "rejected" and "both claim IPI 00123456789" in out.problems[0]
+    assert _counts(home) == before
+
+
+def test_existing_party_with_the_same_isni_is_reused(home):
+    doc = {"accord_rights_document": 1, "parties": [
+        {"id": "nova", "name": "Nova L.", "roles": ["songwriter"], "isni": "0000000412345670"}]}
+    with session_scope(make_engine(home.db_url)) as s:
+        rights.import_document(s, parse_document(doc, "t"), "t", audit.AuditLog(s, "t"))
+    assert _imp(home, "single.xml").status == "imported"
+    with session_scope(make_engine(home.db_url)) as s:
+        assert [a.party_id for a in s.get(RecordingRow, SINGLE_REC).artists] == ["nova"]
+        assert {r.role for r in s.get(PartyRow, "nova").roles} == {"songwriter",
+                                                                   "performing_artist"}
+
+
+def _code(r) -> int:
+    return r.exception.exit_code if isinstance(r.exception, AccordError) else r.exit_code
+
+
+def test_cli_summary_json_and_exit_2(tmp_path):
+    runner = CliRunner()
+    home = ["--home", str(tmp_path / "h")]
+    assert runner.invoke(app, [*home, "init"]).exit_code == 0
+    r = runner.invoke(app, [*home, "catalog", "import-ddex", str(DATA / "single.xml"),
+                            str(DATA / "single.xml"), "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["imported"] == 1 and data["duplicates_skipped"] == 1 and data["rejected"] == []
+    r = runner.invoke(app, [*home, "catalog", "import-ddex", str(DATA / "xxe.xml")])
+    assert _code(r) == 2 and "xxe.xml" in r.output and "DOCTYPE" in r.output
+    r = runner.invoke(app, [*home, "catalog", "import-ddex", str(DATA / "album.xml"),
+                            "--max-mb", "0.001"])
+    assert _code(r) == 2 and "over the limit" in r.output
+
+
+# --- the reader alone (pure: no database) ----------------------------------------------------
+
+def _read(text: str):
+    from accord.catalog.ddex import read_message
+    from accord.catalog.ddex_xml import parse_xml
+
+    return read_message(parse_xml(text.encode(), "m.xml", XmlLimits()), "m.xml")
+
+
+def test_reader_update_indicator_and_qualified_children():
+    text = (DATA / "single-update.xml").read_text()
+    msg, problems = _read(text)
+    assert problems == [] and msg.update and msg.version == "43"
+    assert msg.recordings["A1"].masters[1].share == Decimal("37.5")
+    # a sender that qualifies every element reads the same
+    qualified = text.replace("<", "<ern:").replace("<ern:/", "</ern:").replace(
+        "<ern:?xml", "<?xml").replace("<ern:!--", "<!--").replace("<ern:ern:", "<ern:").replace(
+        "</ern:ern:", "</ern:")
+    msg2, problems2 = _read(qualified)
+    assert problems2 == [] and msg2.recordings == msg.recordings
+
+
+def test_reader_collects_every_problem():
+    text = (DATA / "album.xml").read_text()
+    text = text.replace("<VocalsInvolveAI>false</VocalsInvolveAI>",
+                        "<VocalsInvolveAI>maybe</VocalsInvolveAI>", 1)
+    text = text.replace("<Role>Lyricist</Role><RightSharePercentage>50</RightSharePercentage>",
+                        "<Role>Lyricist</Role>")
+    text = text.replace("<RightSharePercentage>25</RightSharePercentage>",
+                        "<RightSharePercentage>abc</RightSharePercentage>")
+    msg, problems = _read(text)
+    assert msg is None
+    found = " | ".join(str(p) for p in problems)
+    assert "'maybe' is not true/false" in found
+    assert "given for some writers but not all" in found
+    assert "'abc' is not a percentage" in found
