@@ -62,22 +62,29 @@ def _names(parties: dict) -> set[str]:
 
 def credited_outputs_for_party(session: Session, party_id: str,
                                limit: int = 200) -> list[dict] | None:
-    """The outputs whose stored credits name a work of the party (newest outputs first is not
-    known here: by output id), each with the credited works, roles and shares. None when
-    attribution is not installed."""
+    """The outputs whose stored credits name a work of the party, by output id, each with the
+    credited works, roles and shares. None when attribution is not installed. (It reads every
+    stored credit: enough for now; a query by party belongs in attribution when lists grow.)"""
     if not attribution_installed():
         return None
     tables = importlib.import_module(f"{PACKAGE}.tables")
     row_type = tables.OutputCreditRow
+    rows = session.execute(select(row_type).order_by(row_type.output_id, row_type.rank)
+                           ).scalars()
+    return credited_outputs(rows, party_id)[:limit]
+
+
+def credited_outputs(rows, party_id: str) -> list[dict]:
+    """Pure: group credit rows (output_id, role, item_id, share, parties; in output and rank
+    order) into the party's credited outputs."""
     by_output: dict[str, list[dict]] = {}
-    for row in session.execute(select(row_type).order_by(row_type.output_id, row_type.rank)
-                               ).scalars():
-        if party_id not in _names(row.parties or {}):
+    for row in rows:
+        parties = row.parties or {}
+        if party_id not in _names(parties):
             continue
         by_output.setdefault(row.output_id, []).append(
-            {"role": row.role, "work": row.item_id,
-             "title": (row.parties or {}).get("title") or row.item_id,
+            {"role": row.role, "work": row.item_id, "title": parties.get("title") or row.item_id,
              "share": str(row.share), "percent": _percent(str(row.share))})
     return [{"output_id": oid, "credits": credits,
              "total_percent": _percent(str(sum(Decimal(c["share"]) for c in credits)))}
-            for oid, credits in list(by_output.items())[:limit]]
+            for oid, credits in by_output.items()]
