@@ -19,6 +19,7 @@ LABEL_AGREEMENT = Resource("agreement", "a1", frozenset({"label"}))
 BEA_STATEMENT = Resource("statement", "s1", frozenset({"bea"}))
 LABEL_CATALOGUE = Resource("catalogue of", "label", frozenset({"label"}))
 FAN_KEY = Resource("api key", "key-1", frozenset({"acct-fan"}))
+FAN_JOB = Resource("creation", "cre-1", frozenset({"acct-fan"}))
 FAN_WITH_ID = Actor(R.FAN, account_id="acct-fan")
 BEA_WITH_ID = Actor(R.ARTIST, "bea", account_id="acct-bea")
 
@@ -76,6 +77,10 @@ TABLE = [
     (FAN_WITH_ID, Action.REVOKE_API_KEY, FAN_KEY, True, "own API key"),
     (BEA_WITH_ID, Action.REVOKE_API_KEY, FAN_KEY, False, "only its own API keys"),
     (ADMIN, Action.REVOKE_API_KEY, FAN_KEY, True, "admins"),
+    (FAN_WITH_ID, Action.READ_CREATION, FAN_JOB, True, "own creation"),
+    (BEA_WITH_ID, Action.READ_CREATION, FAN_JOB, False, "account that asked for it"),
+    (ANONYMOUS, Action.READ_CREATION, FAN_JOB, False, "sign in"),
+    (ADMIN, Action.READ_CREATION, FAN_JOB, True, "admins"),
     (LABEL, Action.READ_CATALOGUE, LABEL_CATALOGUE, True, "own catalogue"),
     (RIVAL, Action.READ_CATALOGUE, LABEL_CATALOGUE, False, "only its own catalogue"),
     (BEA, Action.READ_CATALOGUE, LABEL_CATALOGUE, False, "only the rights holder"),

@@ -4,10 +4,6 @@ The app runs under uvicorn on a free loopback port, started by the test."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import pytest
 
 from accord.db.engine import make_engine, session_scope
@@ -15,10 +11,7 @@ from accord.rights import service
 from accord.rights.audit import AuditLog
 from accord.rights.model import ConsentAction, Use
 from tests.api_support import PASSWORD, make_world
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.browser_support import ARGS, CHROMIUM, serve
 
 pytestmark = pytest.mark.slow
 
@@ -26,23 +19,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def server(tmp_path):
     """The app over a test world, served by uvicorn on 127.0.0.1:<free port>."""
-    uvicorn = pytest.importorskip("uvicorn")
     world = make_world(tmp_path)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))  # the kernel picks a free port; no race with another test
-    port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(world.client.app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield world, f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve(world.client.app) as base:
+        yield world, base
 
 
 def check_r1(world) -> dict:

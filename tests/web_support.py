@@ -65,6 +65,35 @@ def run_royalties(world: World) -> dict:
         return royalties.run_period(session, s, PERIOD, load_policy())
 
 
+OUTPUT = "out-test"
+
+
+def add_output_and_job(world: World, account: str = "fan") -> str:
+    """A stored output of the test model (a WAV file only, no real audio) and a finished
+    creation job of `account` that made it; returns the job id."""
+    from accord.api.jobs import Job
+    from accord.creation.tables import OutputRow
+
+    s = world.settings
+    d = s.outputs_dir / OUTPUT
+    d.mkdir(parents=True)
+    wav = d / "output.wav"
+    wav.write_bytes(b"RIFF\x24\x00\x00\x00WAVE")
+    files = {"wav": {"path": str(wav), "sha256": "0" * 64, "bytes": wav.stat().st_size}}
+    with session_scope(make_engine(s.db_url)) as session:
+        session.add(OutputRow(
+            id=OUTPUT, kind="new", request={}, parameters={}, seed=0, requested_seed=0,
+            model_id=MODEL, snapshot_id=SNAPSHOT, merkle_root="0" * 64, permission={},
+            token_ids=[1, 2], generated_from=1, midi_path=str(d / "output.mid"), files=files,
+            guard={"passed": True, "max_coverage": 0.0, "threshold": 0.5},
+            provenance={"model": {"id": MODEL}}, guard_passed=True, attempts=1,
+            purpose="non_commercial", created_at=T0))
+    job = Job(id="cre-test", account_id=world.ids[account], created_at=T0,
+              request={"kind": "new", "model": MODEL}, status="done", output_ids=[OUTPUT])
+    world.client.app.state.accord.jobs.add(job)
+    return job.id
+
+
 def enrich(world: World) -> World:
     add_snapshot_and_model(world)
     run_royalties(world)

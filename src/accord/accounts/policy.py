@@ -28,6 +28,7 @@ class Action(StrEnum):
     REVOKE_API_KEY = "apikey.revoke"       # an API key: its owner account, or an admin
     READ_CATALOGUE = "catalogue.read"      # a holder's catalogue and who in it opted in to what
     GENERATE = "creation.generate"         # create an output
+    READ_CREATION = "creation.read"        # a creation job's status and files: its account
     VERIFY_AUDIT = "audit.verify"
     MANAGE_ACCOUNTS = "accounts.manage"
 
@@ -143,6 +144,11 @@ def can(actor: Actor, action: Action, resource: Resource | None = None) -> Decis
         if not _owns(actor, resource):
             return _deny(f"a rights holder sees only its own catalogue, not {resource.label}")
         return _allow("the rights holder's own catalogue")
+    if action is Action.READ_CREATION:
+        if actor.account_id is None or actor.account_id not in resource.owners:
+            return _deny(f"a creation's status and files are visible to the account that "
+                         f"asked for it and admins only; {resource.label} is not yours")
+        return _allow("the account's own creation")
     if action is Action.REVOKE_API_KEY:
         if actor.account_id is None or actor.account_id not in resource.owners:
             return _deny(f"an account revokes only its own API keys; {resource.label} "

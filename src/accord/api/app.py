@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from accord.api import errors
 from accord.api.deps import AppContext
+from accord.api.jobs import CreationJobs
 from accord.api.ratelimit import TokenBucket
 from accord.api.routes import (
     agreements,
@@ -13,6 +14,7 @@ from accord.api.routes import (
     auth,
     catalogue,
     consents,
+    creations,
     parties,
     permissions,
     rights,
@@ -31,14 +33,18 @@ def create_app(settings: Settings, api: ApiSettings | None = None) -> FastAPI:
     settings.ensure_home()
     create_schema(settings.db_url)
     app = FastAPI(title="Accord API", version="0.1.0",
-                  description="Consent-first generative music: the rights registry over HTTP.")
-    app.state.accord = AppContext(settings=settings, api=api, secret=secret,
-                                  engine=make_engine(settings.db_url),
+                  description="Consent-first generative music: the rights registry and creation "
+                              "over HTTP.")
+    engine = make_engine(settings.db_url)
+    app.state.accord = AppContext(settings=settings, api=api, secret=secret, engine=engine,
                                   limiter=TokenBucket(api.api_rate_per_minute,
-                                                      api.api_rate_burst))
+                                                      api.api_rate_burst),
+                                  creation_limiter=TokenBucket(api.api_creation_per_minute,
+                                                               api.api_creation_burst),
+                                  jobs=CreationJobs(settings, engine))
     errors.install(app)
     for module in (auth, parties, catalogue, agreements, consents, permissions, rights, audit,
-                   training, royalties):
+                   training, royalties, creations):
         app.include_router(module.router, prefix="/v1")
     from accord import web  # the pages; after errors.install, whose handler it extends
 

@@ -15,6 +15,7 @@ from accord.accounts import service as accounts
 from accord.accounts.model import Account
 from accord.accounts.policy import ANONYMOUS, Action, Actor, Resource, can
 from accord.api import tokens
+from accord.api.jobs import CreationJobs
 from accord.api.ratelimit import TokenBucket
 from accord.api.settings import ApiSettings
 from accord.config import Settings
@@ -30,6 +31,8 @@ class AppContext:
     secret: str
     engine: Engine
     limiter: TokenBucket
+    creation_limiter: TokenBucket | None = None  # generation: a bucket of its own
+    jobs: CreationJobs | None = None
 
 
 def app_context(request: Request) -> AppContext:
@@ -125,12 +128,17 @@ def audit_for(session: Session, account: Account) -> AuditLog:
     return AuditLog(session, actor=f"api:{account.email}")
 
 
-def rate_limited(ctx: ContextDep, account: CurrentAccount) -> None:
-    allowed, wait = ctx.limiter.allow(account.id)
+def rate_limit(limiter: TokenBucket, account: Account, what: str = "requests") -> None:
+    """429 with Retry-After when the account's bucket is empty."""
+    allowed, wait = limiter.allow(account.id)
     if not allowed:
         raise HTTPException(status_code=429,
-                            detail=f"too many requests; retry in {wait} s",
+                            detail=f"too many {what}; retry in {wait} s",
                             headers={"Retry-After": str(wait)})
+
+
+def rate_limited(ctx: ContextDep, account: CurrentAccount) -> None:
+    rate_limit(ctx.limiter, account)
 
 
 RateLimited = Depends(rate_limited)

@@ -3,7 +3,6 @@ decided or computed here that a service already does). Each returns plain data f
 
 from __future__ import annotations
 
-import importlib.util
 from collections import defaultdict
 
 from sqlalchemy.orm import Session
@@ -15,6 +14,7 @@ from accord.royalties import service as royalties
 from accord.training import dataset_service
 from accord.training import service as training
 from accord.web.charts import earnings_svg
+from accord.web.credits import credited_outputs_for_party
 
 #: The uses an artist switches, in the order the page shows them.
 USES = [u.value for u in Use]
@@ -70,17 +70,12 @@ def earnings(session: Session, party_id: str) -> dict:
             "periods": sorted({h["period"] for h in history}, reverse=True)}
 
 
-def credits_service() -> bool:
-    """Whether an attribution (credits) context is installed at all."""
-    return importlib.util.find_spec("accord.attribution") is not None
-
-
 def artist_page(session: Session, settings: Settings, party_id: str) -> dict:
     return {"party": {"id": party_id, "name": party_name(session, party_id)},
             "consents": [consent_panel(session, party_id, u) for u in USES],
             "models": models_with(session, settings, party_id, "artists"),
             "earnings": earnings(session, party_id),
-            "credits_service": credits_service()}
+            "credited": credited_outputs_for_party(session, party_id)}
 
 
 def holder_page(session: Session, settings: Settings, party_id: str) -> dict:

@@ -1,0 +1,183 @@
+"""Creation as a job: start one (`POST /creations`), poll it, download its files.
+
+The route translates HTTP into a `creation.request.CreationRequest` and hands it to the job
+runner (accord.api.jobs), which calls `creation.service.create`, the function `accord create`
+calls. Every check (parameters, model, purpose, style / remix permission) is the service's.
+A job's status and files are its account's (and admins'): `Action.READ_CREATION`. What an
+output is and who is credited is public on its credits page (`/outputs/{id}`, accord.web).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from fastapi import APIRouter, Response
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from accord.accounts.model import Account
+from accord.accounts.policy import Action, Actor, Resource
+from accord.api.deps import (
+    ActorDep,
+    AppContext,
+    ContextDep,
+    CurrentAccount,
+    SessionDep,
+    actor_of,
+    authorize,
+    rate_limit,
+)
+from accord.api.jobs import Job
+from accord.creation.output import Output
+from accord.errors import NotFound
+from accord.rights.model import Purpose
+from accord.training import service as training
+
+if TYPE_CHECKING:
+    from accord.creation.request import CreationRequest
+
+router = APIRouter(tags=["creation"])
+MEDIA_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".mp3": "audio/mpeg",
+               ".mid": "audio/midi", ".json": "application/json"}
+
+class CreationCreate(BaseModel):
+    """A creation request. Length: `bars` or `seconds` (seconds wins when both are given).
+    `model`: a model id; default the newest active model. Ranges are checked by the creation
+    service (422 naming each field)."""
+
+    kind: Literal["new", "style", "derivative"] = "new"  # continue / variation: CLI only
+    model: str | None = None
+    artist: str | None = Field(default=None, description="style: the opted-in party")
+    source_work: str | None = Field(default=None, description="derivative: work id or ISWC")
+    source_recording: str | None = Field(default=None,
+                                         description="derivative: or a recording id or ISRC")
+    bars: int | None = 8
+    seconds: float | None = None
+    tempo: float = 120.0
+    key: str | None = None
+    temperature: float = 1.0
+    top_p: float = 0.95
+    seed: int = 0
+    purpose: Literal["non_commercial", "commercial"] = "non_commercial"
+    formats: list[Literal["wav", "flac", "mp3"]] = Field(default_factory=lambda: ["wav"])
+
+
+def newest_active_model(session: Session) -> str:
+    active = [m for m in training.list_models(session) if m["status"] == training.ACTIVE]
+    if not active:
+        raise NotFound("no active model to create with; train one first (accord model train)")
+    return active[-1]["id"]
+
+
+def get_output(session: Session, output_id: str) -> Output:
+    from accord.creation import service  # imports torch: only when a creation is read
+
+    return service.get_output(session, output_id)
+
+
+def creation_request(session: Session, body: CreationCreate) -> CreationRequest:
+    from accord.creation.request import CreationRequest, Params
+
+    params = Params(bars=None if body.seconds is not None else body.bars, seconds=body.seconds,
+                    tempo=body.tempo, key=body.key, temperature=body.temperature,
+                    top_p=body.top_p, seed=body.seed)
+    formats = tuple(dict.fromkeys(body.formats)) or ("wav",)
+    return CreationRequest(model_id=body.model or newest_active_model(session), kind=body.kind,
+                           params=params, artist=body.artist, source_work=body.source_work,
+                           source_recording=body.source_recording,
+                           purpose=Purpose(body.purpose), formats=formats)
+
+
+def start(ctx: AppContext, session: Session, account: Account, body: CreationCreate) -> Job:
+    """Authorize, rate-limit (the creation bucket) and start a job: shared by the API and the
+    web studio. The service's refusals propagate (403 / 404 / 422 with its reasons)."""
+    authorize(actor_of(account), Action.GENERATE)
+    rate_limit(ctx.creation_limiter, account, "creation requests")
+    return ctx.jobs.start(account.id, creation_request(session, body))
+
+
+def job_resource(job: Job) -> Resource:
+    return Resource("creation", job.id, frozenset({job.account_id}))
+
+
+def readable_job(ctx: AppContext, actor: Actor, job_id: str) -> Job:
+    job = ctx.jobs.get(job_id)
+    authorize(actor, Action.READ_CREATION, job_resource(job))
+    return job
+
+
+def file_entries(output: Output, prefix: str) -> dict[str, dict]:
+    """role -> {name, url, sha256, bytes, ...}: the output's files without server paths."""
+    out = {}
+    for role, info in output.files.items():
+        name = Path(info["path"]).name
+        out[role] = {"name": name, "url": f"{prefix}/{name}",
+                     **{k: v for k, v in info.items() if k != "path"}}
+    return out
+
+
+def job_json(session: Session, job: Job, prefix: str) -> dict:
+    data = job.to_json()
+    outputs = []
+    for oid in job.output_ids:
+        o = get_output(session, oid)
+        outputs.append({**o.summary(), "files": file_entries(o, f"{prefix}/{job.id}/files"),
+                        "credits_page": f"/outputs/{o.id}", "provenance": {
+                            "merkle_root": o.merkle_root, "snapshot": o.snapshot_id,
+                            "guard": o.guard, "conditioning_name": o.conditioning_name,
+                            "source_title": o.source_title}})
+    data["outputs"] = outputs
+    data["output"] = outputs[0] if outputs else None
+    return data
+
+
+def output_file(ctx: AppContext, session: Session, job: Job, name: str) -> FileResponse:
+    """One of a finished job's files by name (output.wav, output.mid, its sidecar, ...)."""
+    for oid in job.output_ids:
+        o = get_output(session, oid)
+        for info in o.files.values():
+            path = Path(info["path"])
+            if path.name == name:
+                root = ctx.settings.outputs_dir.resolve()
+                if not path.resolve().is_relative_to(root):
+                    raise NotFound(f"{name} is not under the outputs directory")
+                return FileResponse(path, media_type=MEDIA_TYPES.get(path.suffix,
+                                                                     "application/octet-stream"),
+                                    filename=name,
+                                    content_disposition_type="inline")
+    raise NotFound(f"creation {job.id} has no file {name!r}"
+                   + ("" if job.finished else f" yet (it is {job.status})"))
+
+
+@router.post("/creations", status_code=202)
+def create(body: CreationCreate, response: Response, ctx: ContextDep, session: SessionDep,
+           account: CurrentAccount) -> dict:
+    """Start a creation job (`accord create KIND`): 202 with its status to poll, or 201 when it
+    finished at once (the same request and seed name a stored output). Refusals: 403 (retired
+    model, commercial request on a non-commercial model, style or remix not permitted, with the
+    permission rule's reasons), 404 (unknown model, artist or work), 422 (parameters), 429."""
+    job = start(ctx, session, account, body)
+    if job.finished:
+        response.status_code = 201
+    response.headers["Location"] = f"/v1/creations/{job.id}"
+    return job_json(session, job, "/v1/creations")
+
+
+@router.get("/creations/{job_id}")
+def get_creation(job_id: str, ctx: ContextDep, session: SessionDep, actor: ActorDep) -> dict:
+    """A creation's status (checking, queued, running, done, refused, failed) and, when done,
+    its output record: model, snapshot Merkle root, guard verdict, files and credits page."""
+    return job_json(session, readable_job(ctx, actor, job_id), "/v1/creations")
+
+
+@router.get("/creations/{job_id}/files/{name}",
+            responses={200: {"content": {"audio/wav": {}, "audio/flac": {}, "audio/mpeg": {},
+                                         "audio/midi": {}, "application/json": {}}}})
+def creation_file(job_id: str, name: str, ctx: ContextDep, session: SessionDep,
+                  actor: ActorDep) -> FileResponse:
+    """Download a file of a finished creation: `output.wav|flac|mp3` (with its embedded C2PA
+    credential), `output.mid`, `output.mid.provenance.json` (the signed sidecar)."""
+    return output_file(ctx, session, readable_job(ctx, actor, job_id), name)
+

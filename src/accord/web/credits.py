@@ -1,0 +1,90 @@
+"""The web UI's one door to attribution (credits), which may not be installed.
+
+`accord.attribution` is imported lazily, here only. When the package is absent, both functions
+return None and the pages say that credits are not computed yet. When it is present:
+- `credits_for_output` reads the output's stored credits (`attribution.service.stored`; never
+  computed on a page view: attributing runs a model);
+- `credited_outputs_for_party` lists the stored credits (`attribution.tables.OutputCreditRow`)
+  whose credited work has the party among its writers, performing artists, publishers or master
+  owners, as the registry named them when the output was attributed (`parties`).
+
+Names used from the `attribution` branch (to check when it lands): `service.stored(session,
+output_id) -> dict | None` with `credits: [{role, item_id, title, share, rank, artists,
+rights_holders, evidence_summary}]`, and `tables.OutputCreditRow(output_id, role, item_id,
+share, rank, parties)` where parties is `parties.expand`'s record of the work.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+PACKAGE = "accord.attribution"
+
+
+def attribution_installed() -> bool:
+    return importlib.util.find_spec(PACKAGE) is not None
+
+
+def credits_for_output(session: Session, output_id: str) -> list[dict] | None:
+    """The output's credits, best first: role, work, title, share (a decimal string), percent,
+    the people and rights holders of the work, one line of evidence. [] when attribution is
+    installed but this output has not been attributed; None when it is not installed."""
+    if not attribution_installed():
+        return None
+    service = importlib.import_module(f"{PACKAGE}.service")
+    stored = service.stored(session, output_id)
+    if stored is None:
+        return []
+    return [{"role": c["role"], "work": c["item_id"], "title": c.get("title") or c["item_id"],
+             "share": c["share"], "percent": _percent(c["share"]), "rank": c.get("rank"),
+             "artists": c.get("artists", []), "rights_holders": c.get("rights_holders", []),
+             "evidence": c.get("evidence_summary", "")}
+            for c in stored["credits"]]
+
+
+def _percent(share: str) -> str:
+    return f"{Decimal(share) * 100:.2f} %"
+
+
+def _names(parties: dict) -> set[str]:
+    """Every party of an expanded work: writers, publishers, artists and masters of its
+    recordings."""
+    ids = {p["id"] for key in ("writers", "publishers") for p in parties.get(key, [])}
+    for r in parties.get("recordings", []):
+        ids |= {p["id"] for key in ("artists", "masters") for p in r.get(key, [])}
+    return ids
+
+
+def credited_outputs_for_party(session: Session, party_id: str,
+                               limit: int = 200) -> list[dict] | None:
+    """The outputs whose stored credits name a work of the party, by output id, each with the
+    credited works, roles and shares. None when attribution is not installed. (It reads every
+    stored credit: enough for now; a query by party belongs in attribution when lists grow.)"""
+    if not attribution_installed():
+        return None
+    tables = importlib.import_module(f"{PACKAGE}.tables")
+    row_type = tables.OutputCreditRow
+    rows = session.execute(select(row_type).order_by(row_type.output_id, row_type.rank)
+                           ).scalars()
+    return credited_outputs(rows, party_id)[:limit]
+
+
+def credited_outputs(rows, party_id: str) -> list[dict]:
+    """Pure: group credit rows (output_id, role, item_id, share, parties; in output and rank
+    order) into the party's credited outputs."""
+    by_output: dict[str, list[dict]] = {}
+    for row in rows:
+        parties = row.parties or {}
+        if party_id not in _names(parties):
+            continue
+        by_output.setdefault(row.output_id, []).append(
+            {"role": row.role, "work": row.item_id, "title": parties.get("title") or row.item_id,
+             "share": str(row.share), "percent": _percent(str(row.share))})
+    return [{"output_id": oid, "credits": credits,
+             "total_percent": _percent(str(sum(Decimal(c["share"]) for c in credits)))}
+            for oid, credits in by_output.items()]

@@ -1,0 +1,201 @@
+"""The fan studio and the public credits page of an output.
+
+- `/studio` (signed in, `Action.GENERATE`): a new piece, or one in the style of an artist who has
+  opted in to `style` now (the creation service checks again, with the permission rule);
+  length, temperature, seed. The form starts a creation job through the same function as
+  `POST /v1/creations` (accord.api.routes.creations.start: policy, the creation rate limit,
+  `creation.service.create` in a job); then `/studio/creations/{id}` shows its status (HTMX
+  polls it in place; without JavaScript a refresh link) and, when done, an audio player and a
+  link to the credits page. The job and its files are its account's (`Action.READ_CREATION`).
+- `/outputs/{id}` (anyone, no sign-in: `Action.READ_PUBLIC`): what the output is (AI-generated,
+  model, snapshot Merkle root, conditioning artist or source work, guard verdict), whether its
+  credentials verify now (`creation.service.verify` on each signed file), and its credits
+  (accord.web.credits). The music itself is not public: only the account that made it gets
+  the files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pydantic
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from accord.accounts.policy import Action
+from accord.api import errors
+from accord.api.deps import ContextDep, SessionDep, actor_of, authorize
+from accord.api.routes import creations
+from accord.config import Settings
+from accord.errors import AccordError, InvalidInput, NotFound, Problem
+from accord.rights import service as rights
+from accord.rights.model import Use
+from accord.training import service as training
+from accord.web import session as web
+from accord.web.credits import credits_for_output
+from accord.web.routes import render
+
+router = APIRouter(include_in_schema=False)
+PREFIX = "/studio/creations"
+AUDIO_ROLES = ("wav", "mp3", "flac")  # the player's sources, in order of preference
+DEFAULTS = {"kind": "new", "artist": "", "bars": 8, "temperature": 1.0, "seed": 0}
+
+
+def style_artists(session: Session, model: dict | None) -> list[dict]:
+    """Artists the model can be conditioned on (its tokenizer's conditioning vocabulary) who have
+    opted in to `style` now. A shortlist only: the service applies the full permission rule."""
+    if model is None:
+        return []
+    row = training.get_model(session, model["id"])
+    out = []
+    for party in (row.tokenizer or {}).get("conditioning", {}).get("artists", []):
+        try:
+            if rights.current_consents(session, party)[Use.STYLE.value] != "opted_in":
+                continue
+            name = rights.show(session, party).get("name", party)
+        except NotFound:
+            continue
+        out.append({"id": party, "name": name})
+    return sorted(out, key=lambda a: a["name"])
+
+
+def studio_page(session: Session) -> dict:
+    try:
+        model_id = creations.newest_active_model(session)
+    except NotFound:
+        model = None
+    else:
+        model = next(m for m in training.list_models(session) if m["id"] == model_id)
+    return {"model": model, "artists": style_artists(session, model)}
+
+
+def verification(settings: Settings, output) -> list[dict]:
+    """Each signed file of the output, verified now (signature, chain, content hash)."""
+    from accord.creation import service
+
+    checks = []
+    for role in (*AUDIO_ROLES, "midi"):
+        info = output.files.get(role)
+        if info is None:
+            continue
+        try:
+            v = service.verify(settings, Path(info["path"]))
+            checks.append({"role": role, "file": Path(info["path"]).name, "ok": v.ok,
+                           "signature_valid": v.signature_valid, "trusted": v.trusted,
+                           "content_matches": v.content_matches, "problems": v.problems,
+                           "kind": v.kind})
+        except AccordError as exc:  # e.g. the file is gone
+            checks.append({"role": role, "file": Path(info["path"]).name, "ok": False,
+                           "problems": [str(exc)], "kind": ""})
+    return checks
+
+
+def _status_page(request: Request, ctx, session: Session, account, job, *,
+                 fragment: bool = False) -> Response:
+    data = creations.job_json(session, job, PREFIX)
+    out = data["output"]
+    audio = []
+    if out:
+        audio = [{"url": out["files"][r]["url"],
+                  "type": creations.MEDIA_TYPES["." + out["files"][r]["name"].split(".")[-1]]}
+                 for r in AUDIO_ROLES if r in out["files"]]
+    context = {"job": data, "output": out, "audio": audio}
+    return render(request, ctx, "_creation.html" if fragment else "creation.html", context,
+                  account=account)
+
+
+@router.get("/studio")
+def studio(request: Request, ctx: ContextDep, session: SessionDep,
+           account: web.WebAccount) -> Response:
+    authorize(actor_of(account), Action.GENERATE)
+    return render(request, ctx, "studio.html",
+                  {**studio_page(session), "form": DEFAULTS, "error": None}, account=account)
+
+
+@router.post("/studio")
+def studio_create(request: Request, ctx: ContextDep, session: SessionDep,
+                  account: web.WebAccount, kind: Annotated[str, Form()] = "new",
+                  artist: Annotated[str, Form()] = "", bars: Annotated[str, Form()] = "8",
+                  temperature: Annotated[str, Form()] = "1.0",
+                  seed: Annotated[str, Form()] = "0",
+                  csrf_token: Annotated[str, Form()] = "") -> Response:
+    """Start a creation from the form; a refusal shows the form again with the reasons."""
+    web.check_csrf(request, csrf_token)
+    form = {"kind": kind, "artist": artist, "bars": bars, "temperature": temperature,
+            "seed": seed}
+    try:
+        try:
+            body = creations.CreationCreate(kind=kind, artist=artist or None, bars=bars,
+                                            temperature=temperature, seed=seed)
+        except pydantic.ValidationError as exc:
+            raise InvalidInput("the form is not valid", [
+                Problem(".".join(str(x) for x in e["loc"]), e["msg"])
+                for e in exc.errors()]) from None
+        job = creations.start(ctx, session, account, body)
+    except (AccordError, HTTPException) as exc:
+        if isinstance(exc, HTTPException):  # 429: too many creation requests
+            status, error, headers = exc.status_code, {"detail": exc.detail, "problems": []}, \
+                exc.headers or {}
+        else:
+            status, error, headers = errors.status_for(exc), errors.body(exc), {}
+        response = render(request, ctx, "studio.html",
+                          {**studio_page(session), "form": form, "error": error},
+                          status=status, account=account)
+        response.headers.update(headers)
+        return response
+    return RedirectResponse(f"{PREFIX}/{job.id}", status_code=303)
+
+
+@router.get(PREFIX + "/{job_id}")
+def creation_status(job_id: str, request: Request, ctx: ContextDep, session: SessionDep,
+                    account: web.WebAccount) -> Response:
+    job = creations.readable_job(ctx, actor_of(account), job_id)
+    return _status_page(request, ctx, session, account, job,
+                        fragment=bool(request.headers.get("HX-Request")))
+
+
+@router.get(PREFIX + "/{job_id}/files/{name}")
+def creation_file(job_id: str, name: str, ctx: ContextDep, session: SessionDep,
+                  account: web.WebAccount) -> FileResponse:
+    job = creations.readable_job(ctx, actor_of(account), job_id)
+    return creations.output_file(ctx, session, job, name)
+
+
+def _optional_account(request: Request, ctx, session: Session):
+    try:
+        return web.web_account(request, ctx, session)
+    except web.LoginRequired:
+        return None
+
+
+@router.get("/outputs/{output_id}")
+def output_page(output_id: str, request: Request, ctx: ContextDep,
+                session: SessionDep) -> Response:
+    """An output's public credits page: readable by anyone, no sign-in."""
+    account = _optional_account(request, ctx, session)
+    authorize(actor_of(account), Action.READ_PUBLIC)
+    output = creations.get_output(session, output_id)
+    model = output.model
+    return render(request, ctx, "output.html",
+                  {"o": output, "model": model, "checks": verification(ctx.settings, output),
+                   "credits": credits_for_output(session, output_id),
+                   "conditioning_name": _party_name(session, output.conditioning_party),
+                   "source": _work_title(session, output)},
+                  account=account)
+
+
+def _party_name(session: Session, party_id: str | None) -> str | None:
+    if party_id is None:
+        return None
+    try:
+        return rights.show(session, party_id).get("name", party_id)
+    except NotFound:
+        return party_id
+
+
+def _work_title(session: Session, output) -> str | None:
+    if output.source_work is None:
+        return None
+    return output.source_title or output.source_work

@@ -1,0 +1,63 @@
+"""In a real browser (Debian's headless Chromium through Playwright): a fan signs in, makes a
+piece in the studio, waits for it in place (HTMX polling), finds an audio player whose source
+is real audio, and opens the piece's public credits page. Over the creation tests' home (a tiny
+model trained in the fixture), served by uvicorn on a free loopback port."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser_support import ARGS, CHROMIUM, serve
+from tests.creation.conftest import home  # noqa: F401 - the shared fixture
+from tests.studio_support import PASSWORD, STUDIO_ACCOUNTS, make_studio
+
+pytestmark = pytest.mark.slow
+
+AUDIO_MAGIC = (b"RIFF", b"fLaC", b"ID3")
+
+
+def test_a_fan_makes_a_piece_in_the_studio_and_opens_its_credits(home):  # noqa: F811
+    sync_api = pytest.importorskip("playwright.sync_api")
+    studio = make_studio(home)
+    with serve(studio.client.app) as base, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(60_000)
+            console_errors: list[str] = []
+            page.on("console", lambda m: console_errors.append(m.text)
+                    if m.type == "error" else None)
+            page.goto(f"{base}/login")
+            page.get_by_label("E-mail").fill(STUDIO_ACCOUNTS["fan"][0])
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"{base}/dashboard")
+            page.get_by_role("link", name="Open the studio").click()
+            page.wait_for_url(f"{base}/studio")
+            page.get_by_label("A new piece").check()
+            page.get_by_label("Length (bars)").fill("4")
+            page.get_by_label("Seed").fill("23")
+            page.get_by_role("button", name="Create").click()
+            page.wait_for_url(f"{base}/studio/creations/cre-*")
+            where = page.url
+            # HTMX polls the status in place until the piece is there
+            sync_api.expect(page.locator("#creation .status")).to_have_text("done")
+            assert page.url == where
+            source = page.locator("audio source").first.get_attribute("src")
+            assert source and source.startswith("/studio/creations/")
+            audio = page.request.get(f"{base}{source}")  # with the page's session cookie
+            assert audio.ok and audio.body()[:4].startswith(AUDIO_MAGIC), audio.body()[:16]
+            duration = page.locator("audio").evaluate(
+                "a => new Promise(done => a.readyState >= 1 ? done(a.duration) : "
+                "a.addEventListener('loadedmetadata', () => done(a.duration)))")
+            assert duration > 1.0  # the browser itself decoded the rendered file
+            page.locator("a.credits-link").click()
+            page.wait_for_url(f"{base}/outputs/out-*")
+            sync_api.expect(page.locator("main")).to_contain_text("AI-generated")
+            sync_api.expect(page.locator("main")).to_contain_text(home.model_id)
+            sync_api.expect(page.locator(".checks")).to_contain_text("verified")
+            sync_api.expect(page.locator("main")).to_contain_text(
+                "Credits are not computed yet")
+            assert console_errors == []
+        finally:
+            browser.close()
