@@ -54,6 +54,14 @@ def test_store_and_read_back(session):
     assert sum(Decimal(c["share"]) for c in got["credits"]) == 1
     with pytest.raises(Refused, match="already attributed"):
         service.store(session, _result({"work2": "1"}))
+    # the web UI's door to credits reads them as stored
+    from accord.web import credits as web
+
+    assert [c["share"] for c in web.credits_for_output(session, "out-1")] == ["0.600000",
+                                                                             "0.400000"]
+    mine = web.credited_outputs_for_party(session, "a1")  # performs a recording of work0
+    assert [(o["output_id"], [c["work"] for c in o["credits"]]) for o in mine] == [
+        ("out-1", ["work0"])]
     events = service.royalty_credit_events(session, "out-1")
     assert events[0] == {"type": "credit", "output_id": "out-1", "item_kind": "work",
                          "item_id": "work0", "share": "0.600000", "role": "training"}
