@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from accord.api.ratelimit import TokenBucket
+from accord.attribution import service as attribution
 from accord.training.tables import ModelVersionRow
 from tests.creation.conftest import ESSEN, ONEILL, home  # noqa: F401 - the shared fixture
 from tests.studio_support import make_studio
@@ -34,7 +35,7 @@ def piece(studio) -> dict:
     assert r.headers["location"] == f"/v1/creations/{r.json()['id']}"
     assert r.json()["model"] == studio.home.model_id  # the newest active model by default
     job = studio.wait(r.json()["id"])
-    assert job["status"] == "done", job
+    assert job["status"] == "done", job.get("error")
     return job
 
 
@@ -73,8 +74,11 @@ def test_a_creation_is_its_accounts_and_its_credits_page_is_public(studio, piece
     assert page.status_code == 200, page.text
     for fact in ("AI-generated", studio.home.model_id, out["provenance"]["merkle_root"],
                  "none: a new piece", "Memorization guard", "passed", "output.wav",
-                 "output.mid", "Credits are not computed yet"):
+                 "output.mid", '<table class="credits">'):
         assert fact in page.text, fact
+    with studio.home.session() as session:  # the job credited the output before it was done
+        stored = attribution.stored(session, out["id"])
+    assert stored and f"<code>{stored['credits'][0]['item_id']}</code>" in page.text
     assert page.text.count("<strong>verified</strong>") == 2  # the WAV and the MIDI sidecar
     assert "does not verify" not in page.text
     assert TestClient(studio.client.app).get("/outputs/out-nothing").status_code == 404
@@ -175,17 +179,23 @@ def test_the_studio_offers_opted_in_artists_and_makes_a_piece(studio):
     credits = page.text.split('class="credits-link" href="')[1].split('"')[0]
     public = _browser(studio, None).get(credits)
     assert public.status_code == 200 and "in the style of" in public.text
-    assert ONEILL in public.text
+    assert ONEILL in public.text and "<td>conditioning</td>" in public.text
     fragment = c.get(where, headers={"HX-Request": "true"})
     assert fragment.text.lstrip().startswith('<div id="creation"')
     assert _browser(studio, "other").get(where).status_code == 403
     assert _browser(studio, "other").get(src).status_code == 403
 
 
-def test_an_artist_page_says_credits_are_not_computed_yet(studio):
+def test_an_artist_page_lists_the_outputs_that_credit_their_works(studio):
+    r = studio.client.post("/v1/creations", headers=studio.headers("fan"),
+                           json={"kind": "style", "artist": ONEILL, "bars": 4, "seed": 23})
+    assert r.status_code in (201, 202), r.text
+    job = studio.wait(r.json()["id"])
+    assert job["status"] == "done", job.get("error")
     page = _browser(studio, "oneill").get(f"/artists/{ONEILL}")
     assert page.status_code == 200
-    assert "Credits are not computed yet" in page.text
+    assert "Credits are not computed yet" not in page.text
+    assert f"<code>{job['output']['id']}</code>" in page.text  # the reserved style share
 
 
 def test_credits_render_through_the_one_function_when_attribution_is_present(

@@ -81,6 +81,20 @@ def test_without_any_positive_score_the_reservations_take_all():
         credit_shares([("a", 0.0)], CreditPolicy())
 
 
+def test_without_any_measured_influence_every_training_work_shares_equally():
+    works = ["w3", "w1", "w2"]
+    out = credit_shares([(w, 0.0) for w in works], CreditPolicy(), training_works=works)
+    assert [(c.role, c.item_id, str(c.share), c.score) for c in out] == [
+        ("training", "w1", "0.333334", 0.0), ("training", "w2", "0.333333", 0.0),
+        ("training", "w3", "0.333333", 0.0)]
+    assert sum(c.share for c in out) == 1
+    # a measured influence or a reservation always wins over the equal split
+    assert [c.item_id for c in credit_shares([("w1", 0.0), ("w2", 0.5)], CreditPolicy(),
+                                             training_works=works)] == ["w2"]
+    assert [c.role for c in credit_shares([("w1", 0.0)], CreditPolicy(), source_work="s",
+                                          training_works=works)] == ["source"]
+
+
 def test_bad_policies_are_refused():
     with pytest.raises(ValueError, match="must not exceed 1"):
         CreditPolicy(conditioning_share=Decimal("0.6"), source_share=Decimal("0.5"))

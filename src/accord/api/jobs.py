@@ -135,6 +135,13 @@ class CreationJobs:
 
             with session_scope(self.engine) as session:
                 result = service.create(session, self.settings, request, progress=progress)
+            if result.outputs:  # every released output is credited before the job is done
+                from accord.attribution import service as attribution
+
+                job.stage = "attributing"
+                with session_scope(self.engine) as session:
+                    attribution.credit_new_outputs(session, self.settings,
+                                                   [o.id for o in result.outputs])
         except AccordError as exc:
             if not job.checked.is_set():
                 job.raised = exc  # answered by the request itself (403 / 404 / 422)

@@ -13,7 +13,10 @@
    largest remainder (floors, then one ppm each to the largest remainders, ties to the smaller
    work id), so each group sums exactly to its total. A share that rounds to 0 is dropped.
 5. No candidate at all (no positive score): the training part goes to the reservations made, in
-   proportion; with no reservation either there is nothing to credit (`NoCredit`).
+   proportion. With no reservation either, no single work measurably shaped the output, yet the
+   model learned from all of them: the whole output is credited to every training work equally
+   (role `training`, score 0; `max_credits` does not apply). Only with no training work either
+   is there nothing to credit (`NoCredit`).
 """
 
 from __future__ import annotations
@@ -103,8 +106,8 @@ def candidates(scores: Sequence[tuple[str, float]], policy: CreditPolicy
 
 
 def credit_shares(scores: Sequence[tuple[str, float]], policy: CreditPolicy = CreditPolicy(),
-                  conditioning_works: Sequence[str] = (), source_work: str | None = None
-                  ) -> list[CreditShare]:
+                  conditioning_works: Sequence[str] = (), source_work: str | None = None,
+                  training_works: Sequence[str] = ()) -> list[CreditShare]:
     """The credits of one output (see the module doc). Input order does not matter."""
     if len({k for k, _ in scores}) != len(scores):
         raise ValueError("a work is scored twice")
@@ -113,10 +116,15 @@ def credit_shares(scores: Sequence[tuple[str, float]], policy: CreditPolicy = Cr
                 ROLE_SOURCE: int(policy.source_share * PPM) if source_work else 0}
     kept = candidates(scores, policy)
     train_total = PPM - sum(reserved.values())
+    if not kept and not any(reserved.values()):
+        everyone = sorted(set(training_works))
+        if not everyone:
+            raise NoCredit("no work scored above zero, no conditioning artist or source work, "
+                           "and no training work to credit: the output cannot be credited")
+        equal = allocate_ppm(PPM, [(w, 1) for w in everyone])
+        return [CreditShare(ROLE_TRAINING, w, _dec(equal[w]), 0.0) for w in everyone
+                if equal[w]]
     if not kept:
-        if not any(reserved.values()):
-            raise NoCredit("no work scored above zero and no conditioning artist or source "
-                           "work to credit: the output cannot be credited")
         moved = allocate_ppm(train_total, sorted(reserved.items()))
         reserved = {k: v + moved[k] for k, v in reserved.items()}
         train_total = 0

@@ -25,6 +25,7 @@ from accord.attribution.rule import CreditPolicy, credit_shares
 from accord.attribution.symbolic import SymbolicMethod
 from accord.attribution.tables import OutputAttributionRow, OutputCreditRow
 from accord.config import Settings
+from accord.creation import service as creation
 from accord.errors import InvalidInput, Refused
 from accord.rights.tables import WorkRow
 from accord.timeutil import fmt, now
@@ -164,11 +165,15 @@ def attribute(session: Session, settings: Settings, inp: AttributionInput,
         if inp.conditioning_party else []
     scores = method.attribute(query_from_input(inp, tok))
     by_id = {s.item_id: s for s in scores}
-    shares = credit_shares([(s.item_id, s.score) for s in scores], policy, cond, inp.source_work)
+    shares = credit_shares([(s.item_id, s.score) for s in scores], policy, cond, inp.source_work,
+                           training_works=[s.item_id for s in scores])
+    unmeasured = all(c.role == "training" and not c.score for c in shares)
     people = parties.expand(session, {c.item_id for c in shares})
     credits = []
     for rank, c in enumerate(shares, 1):
-        if c.role == "training":
+        if c.role == "training" and unmeasured:
+            ev = {"no_measurable_influence": True, "split_over_works": len(shares)}
+        elif c.role == "training":
             ev = by_id[c.item_id].evidence
         elif c.role == "conditioning":
             ev = {"conditioning_party": inp.conditioning_party,
@@ -202,6 +207,9 @@ def summarise(role: str, method: str, ev: dict) -> str:
                 f"{ev['split_over_works']} work(s)")
     if role == "source":
         return f"derivative of this work: reserved {ev['reserved']}"
+    if ev.get("no_measurable_influence"):
+        return (f"no work measurably shaped this output: an equal share of the "
+                f"{ev['split_over_works']} training works")
     if method == "trak":
         return (f"influence {ev['influence']:.4g} (rank {ev['rank']}), gradient cosine "
                 f"{ev['gradient_cosine']:.2f}")
@@ -268,11 +276,21 @@ def credit_output(session: Session, settings: Settings, output_id: str,
     if have is None:
         store(session, result)
         result["stored"] = True
+        if inputs.creation_output(session, output_id) is not None:
+            creation.attach_credits(session, settings, output_id, provenance_summary(result))
     else:
         result["stored"] = False
         result["note"] = (f"not stored: output {output_id} was credited with "
                           f"{have['method']['name']} (those credits are what royalties use)")
     return result
+
+
+def credit_new_outputs(session: Session, settings: Settings, output_ids: list[str]
+                       ) -> dict[str, dict]:
+    """Credit every output a creation request just released (the CLI and the HTTP job call this
+    right after `creation.service.create`): stored credits, re-signed credentials. Returns
+    {output id: provenance summary}."""
+    return {oid: provenance_summary(credit_output(session, settings, oid)) for oid in output_ids}
 
 
 def royalty_credit_events(session: Session, output_id: str) -> list[dict]:

@@ -60,7 +60,17 @@ def _create(ctx: typer.Context, request, as_json: bool) -> None:
 
         with registry(ctx) as session:
             result = service.create(session, settings(ctx), request, progress=progress)
+        if result.outputs:  # every released output is credited, and its credentials say so
+            bar.update(task, description="attributing", completed=0, total=None)
+            from accord.attribution import service as attribution
+
+            with registry(ctx) as session:
+                credits = attribution.credit_new_outputs(
+                    session, settings(ctx), [o.id for o in result.outputs])
+                result.outputs = [service.get_output(session, o.id) for o in result.outputs]
     data = result.to_json()
+    if result.outputs:
+        data["credits"] = credits
 
     def render(d: dict) -> None:
         for o in result.outputs:
@@ -77,6 +87,10 @@ def _create(ctx: typer.Context, request, as_json: bool) -> None:
             for role, f in o.files.items():
                 extra = f" ({f['loudness_lufs']} LUFS)" if f.get("loudness_lufs") else ""
                 console.print(f"  {role}: {f['path']}{extra}")
+            top = ", ".join(f"{c['work']} {c['share']}" for c in credits[o.id]["credits"][:3])
+            console.print(f"  credits ({credits[o.id]['attribution_method']}): {top}"
+                          f"{', ...' if len(credits[o.id]['credits']) > 3 else ''}"
+                          f"  (accord credits {o.id})")
         if result.outputs:
             for r in result.refused:
                 err_console.print(f"[red]refused[/] seed {r['seed']}: {r['reason']}")

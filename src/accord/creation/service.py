@@ -332,5 +332,41 @@ def guard_events(session: Session, model_id: str | None = None) -> list[dict]:
             for e in session.execute(q).scalars()]
 
 
+def attach_credits(session: Session, settings: Settings, output_id: str, credits: dict
+                   ) -> Output:
+    """Re-sign an output's credentials with its credits (attribution calls this once it has
+    stored them): every audio file's C2PA manifest and the MIDI sidecar then state the credits
+    instead of `pending`. Each file is re-signed into a temporary file and renamed over the old
+    one; the row's file hashes and signed facts follow in the caller's transaction. Asking
+    again with the same credits changes nothing."""
+    row = session.get(OutputRow, output_id)
+    if row is None:
+        raise NotFound(f"no output with id {output_id!r}")
+    if (row.provenance or {}).get("credits") == credits:
+        return Output.from_row(row)
+    facts = provenance.provenance_facts(Output.from_row(row), credits)
+    material = keys.signing_material(settings)
+    files = {role: dict(info) for role, info in row.files.items()}
+    for role, info in files.items():
+        path = Path(info["path"])
+        tmp = path.with_name(f".{path.name}.credits.tmp")
+        try:
+            if role == "sidecar":
+                write_text(tmp, provenance.canonical(provenance.sidecar(
+                    Path(files["midi"]["path"]), facts, material)).decode() + "\n")
+            elif role != "midi":
+                provenance.sign_audio(path, tmp, facts, material)
+            else:
+                continue
+            tmp.chmod(0o644)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        info.update(sha256=provenance.sha256_file(path), bytes=path.stat().st_size)
+    row.files, row.provenance = files, facts
+    session.flush()
+    return Output.from_row(row)
+
+
 def verify(settings: Settings, path: Path) -> provenance.Verification:
     return provenance.verify_file(path, keys.trust_anchors(settings))

@@ -13,7 +13,9 @@ ID = String(96)
 
 
 class OutputRow(Base):
-    """One generated piece: what was asked, from which model, with which files. Never edited."""
+    """One generated piece: what was asked, from which model, with which files. Edited once at
+    most: when attribution attaches the credits, the files are re-signed with them
+    (`service.attach_credits`) and `files` / `provenance` follow."""
 
     __tablename__ = "creation_outputs"
     id: Mapped[str] = mapped_column(ID, primary_key=True)  # content address (request.output_id)

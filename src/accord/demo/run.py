@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from accord.attribution.demo import attribution_stage
 from accord.catalog.demo import catalog_stage
 from accord.config import Settings
 from accord.creation.demo import creation_stage
@@ -117,8 +118,9 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
                         "fictional demo data", style="bold"))
     report = DemoReport()
     # The flow of DESIGN.md, in order: registry, catalogue, licensed training, creation,
-    # royalties.
-    for stage in (rights_stage, catalog_stage, training_stage, creation_stage, royalties_stage):
+    # attribution, royalties.
+    for stage in (rights_stage, catalog_stage, training_stage, creation_stage, attribution_stage,
+                  royalties_stage):
         stage(s, report, out)
 
     out.rule("[bold]Summary[/]")
@@ -128,9 +130,6 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
     out.print(f"permission checks: {allowed} allowed, {len(rights['checks']) - allowed} denied; "
               f"audit chain {'intact' if rights['audit']['ok'] else 'broken'} "
               f"({rights['audit']['entries']} entries)")
-    roy = report.to_json()["royalties"]
-    out.print(f"royalties {roy['period']}: pool {roy['pools']} paid to "
-              f"{len(roy['payees'])} payees (policy {roy['policy']['version']})")
     cat = report.to_json().get("catalog")
     if cat:
         out.print(f"catalogue: {sum(cat['by_collection'].values())} corpus pieces in "
@@ -147,6 +146,14 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
         out.print(f"creation: {len(cr['outputs'])} signed outputs from model {cr['model']}, "
                   f"{len(cr['refused'])} requests refused with their reasons; credential "
                   f"{'verifies' if cr['verified'] else 'does NOT verify'}")
+    if "attribution" in report.to_json():
+        at = report.to_json()["attribution"]
+        out.print(f"attribution ({at['method']}): {len(at['outputs'])} outputs credited, "
+                  f"{sum(len(o['credits']) for o in at['outputs'])} credits summing to exactly 1 "
+                  "per output, signed into each output's credentials")
+    roy = report.to_json()["royalties"]
+    out.print(f"royalties {roy['period']}: pool {roy['pools']} paid to "
+              f"{len(roy['payees'])} payees (policy {roy['policy']['version']})")
     out.print("try: accord --home " + str(s.home) + " rights check --use train --recording "
               + scenario.ISRC + " --at 2026-06-15")
     out.print(f"serve the API: accord --home {s.home} serve  (then http://127.0.0.1:8000/docs)")

@@ -1,6 +1,7 @@
-"""The demo's royalties stage: revenue and usage for the demo scenario, one period run, who is
-paid what. Attribution and training are not built yet, so the model, its snapshot
-contributions, the outputs and their credits below are explicit DEMO DATA, labelled as such."""
+"""The demo's royalties stage: usage and revenue for the outputs the creation stage made (their
+credits were computed by attribution and are already in the event log), the model's snapshot
+contributions, DJ plays of the demo recording, one period run, who is paid what. The revenue
+figures and the usage counts are DEMO DATA, labelled as such."""
 
 from __future__ import annotations
 
@@ -12,36 +13,33 @@ from accord.db.engine import make_engine, session_scope
 from accord.demo import scenario
 from accord.royalties import eventlog, service
 from accord.royalties.policy import load_policy
+from accord.training import dataset_service
+from accord.training import service as training
 
 PERIOD = "2026-11"
-MODEL = "demo-model-lantern-v1"
+#: How often each demo output was generated, streamed and downloaded (fictional counts).
+USES = (("generated", 1), ("streamed", 3), ("downloaded", 1))
 
 
-def demo_records() -> list[dict]:
-    """Two generated outputs (demo), their credits (demo, stated by hand, not computed by an
-    attribution method), the demo model's snapshot (demo), DJ plays and the period's revenue."""
+def demo_records(s: Settings, outputs: list[dict], model_id: str | None) -> list[dict]:
+    """Usage of the creation stage's outputs, the contributions of their model's snapshot (one
+    per work, by tokens and seconds), three DJ plays and the period's revenue (all demo)."""
     at = f"{PERIOD}-10T12:00:00Z"
     recs: list[dict] = []
-    for i, (output, kind) in enumerate([("demo-output-1", "generated"),
-                                        ("demo-output-1", "streamed"),
-                                        ("demo-output-1", "downloaded"),
-                                        ("demo-output-2", "generated"),
-                                        ("demo-output-2", "streamed")]):
-        recs.append({"type": "usage", "id": f"demo-usage-{i}", "kind": kind, "feature": "create",
-                     "occurred_at": at, "output_id": output, "model_id": MODEL})
-    for i in range(3):
-        recs.append({"type": "usage", "id": f"demo-play-{i}", "kind": "played", "feature": "dj",
-                     "occurred_at": at, "recording_id": scenario.RECORDING})
+    for o in outputs:
+        for kind, times in USES:
+            recs += [{"type": "usage", "id": f"demo-usage-{o['id']}-{kind}-{i}", "kind": kind,
+                      "feature": "create", "occurred_at": at, "output_id": o["id"],
+                      "model_id": o["model"]} for i in range(times)]
+    if model_id is not None:
+        with session_scope(make_engine(s.db_url)) as session:
+            snapshot = training.get_model(session, model_id).snapshot_id
+        recs += [{"type": "contribution", "model_id": model_id, "work_id": it.item_id,
+                  "tokens": it.note_count, "seconds": str(it.duration_s)}
+                 for it in dataset_service.items(s, snapshot)]
+    recs += [{"type": "usage", "id": f"demo-play-{i}", "kind": "played", "feature": "dj",
+              "occurred_at": at, "recording_id": scenario.RECORDING} for i in range(3)]
     recs += [
-        # demo credits: output 1 learned from the work; output 2 was conditioned on the recording
-        {"type": "credit", "output_id": "demo-output-1", "item_kind": "work",
-         "item_id": scenario.WORK, "share": "1", "role": "training"},
-        {"type": "credit", "output_id": "demo-output-2", "item_kind": "work",
-         "item_id": scenario.WORK, "share": "0.6", "role": "training"},
-        {"type": "credit", "output_id": "demo-output-2", "item_kind": "recording",
-         "item_id": scenario.RECORDING, "share": "0.4", "role": "conditioning"},
-        {"type": "contribution", "model_id": MODEL, "work_id": scenario.WORK, "tokens": 4096,
-         "seconds": "183.5"},
         {"type": "revenue", "id": "demo-revenue-create-eur", "feature": "create",
          "period": PERIOD, "territory": "WW", "currency": "EUR", "amount": "120.00"},
         {"type": "revenue", "id": "demo-revenue-dj-eur", "feature": "dj", "period": PERIOD,
@@ -52,9 +50,12 @@ def demo_records() -> list[dict]:
 
 def royalties_stage(s: Settings, report, out: Console) -> None:
     out.rule("[bold]Royalties: usage, revenue, one period distributed[/]")
-    out.print("demo data: the model, outputs, credits and revenue below are fictional and the "
-              "credits are given by hand (attribution is not built yet)")
-    ingest = eventlog.ingest_records(s.events_dir, list(enumerate(demo_records(), 1)), "demo")
+    out.print("demo data: the usage counts and the revenue below are fictional; the outputs, "
+              "their credits and the model's snapshot are the ones the stages above made")
+    made = report.to_json().get("creation", {})
+    outputs = [{"id": o["id"], "model": made["model"]} for o in made.get("outputs", [])]
+    records = demo_records(s, outputs, made.get("model"))
+    ingest = eventlog.ingest_records(s.events_dir, list(enumerate(records, 1)), "demo")
     out.print(f"event log: {ingest.to_json()['accepted'] or 'nothing new'} accepted, "
               f"{ingest.duplicates} already recorded, {ingest.rejected} rejected")
     with session_scope(make_engine(s.db_url)) as session:
