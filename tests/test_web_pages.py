@@ -130,12 +130,12 @@ def test_pages_need_a_session(world):
     assert c.get("/artists/bea").headers["location"] == "/login"
 
 
-def test_the_songwriter_sees_models_earnings_and_an_honest_credits_note(world):
+def test_the_songwriter_sees_models_earnings_and_no_credited_outputs_yet(world):
     page = browser(world, "songwriter").get("/artists/ada").text
     assert MODEL in page and "Song w1" in page
     assert 'aria-labelledby="chart-EUR-title"' in page and "37.50" in page
     assert f'href="/statements/ada/{PERIOD}"' in page
-    assert "Credits are not computed yet: attribution is not part of this build" in page
+    assert "No generated output credits your works yet." in page  # this world made none
 
 
 def test_the_rights_holder_sees_catalogue_agreements_and_opt_ins(world):
