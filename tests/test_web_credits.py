@@ -1,4 +1,4 @@
-"""accord.web.credits without attribution installed, and its pure grouping of credit rows."""
+"""accord.web.credits: its pure grouping of credit rows into a party's credited outputs."""
 
 from __future__ import annotations
 
@@ -11,12 +11,6 @@ from accord.web import credits
 def _row(output_id, item_id, share, parties, role="training"):
     return SimpleNamespace(output_id=output_id, role=role, item_id=item_id,
                            share=Decimal(share), parties=parties)
-
-
-def test_without_attribution_both_functions_say_none(monkeypatch):
-    monkeypatch.setattr(credits, "attribution_installed", lambda: False)
-    assert credits.credits_for_output(None, "out-1") is None
-    assert credits.credited_outputs_for_party(None, "ada") is None
 
 
 def test_credit_rows_are_grouped_by_output_for_the_party_named_in_them():

@@ -1,42 +1,27 @@
-"""The web UI's one door to attribution (credits), which may not be installed.
+"""The web UI's one door to attribution (credits).
 
-`accord.attribution` is imported lazily, here only. When the package is absent, both functions
-return None and the pages say that credits are not computed yet. When it is present:
 - `credits_for_output` reads the output's stored credits (`attribution.service.stored`; never
   computed on a page view: attributing runs a model);
 - `credited_outputs_for_party` lists the stored credits (`attribution.tables.OutputCreditRow`)
   whose credited work has the party among its writers, performing artists, publishers or master
   owners, as the registry named them when the output was attributed (`parties`).
-
-Names used from the `attribution` branch (to check when it lands): `service.stored(session,
-output_id) -> dict | None` with `credits: [{role, item_id, title, share, rank, artists,
-rights_holders, evidence_summary}]`, and `tables.OutputCreditRow(output_id, role, item_id,
-share, rank, parties)` where parties is `parties.expand`'s record of the work.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-PACKAGE = "accord.attribution"
+from accord.attribution import service
+from accord.attribution.tables import OutputCreditRow
 
 
-def attribution_installed() -> bool:
-    return importlib.util.find_spec(PACKAGE) is not None
-
-
-def credits_for_output(session: Session, output_id: str) -> list[dict] | None:
+def credits_for_output(session: Session, output_id: str) -> list[dict]:
     """The output's credits, best first: role, work, title, share (a decimal string), percent,
-    the people and rights holders of the work, one line of evidence. [] when attribution is
-    installed but this output has not been attributed; None when it is not installed."""
-    if not attribution_installed():
-        return None
-    service = importlib.import_module(f"{PACKAGE}.service")
+    the people and rights holders of the work, one line of evidence; [] when the output has not
+    been attributed (yet)."""
     stored = service.stored(session, output_id)
     if stored is None:
         return []
@@ -61,16 +46,12 @@ def _names(parties: dict) -> set[str]:
 
 
 def credited_outputs_for_party(session: Session, party_id: str,
-                               limit: int = 200) -> list[dict] | None:
+                               limit: int = 200) -> list[dict]:
     """The outputs whose stored credits name a work of the party, by output id, each with the
-    credited works, roles and shares. None when attribution is not installed. (It reads every
-    stored credit: enough for now; a query by party belongs in attribution when lists grow.)"""
-    if not attribution_installed():
-        return None
-    tables = importlib.import_module(f"{PACKAGE}.tables")
-    row_type = tables.OutputCreditRow
-    rows = session.execute(select(row_type).order_by(row_type.output_id, row_type.rank)
-                           ).scalars()
+    credited works, roles and shares. (It reads every stored credit: enough for now; a query by
+    party belongs in attribution when lists grow.)"""
+    rows = session.execute(select(OutputCreditRow).order_by(OutputCreditRow.output_id,
+                                                            OutputCreditRow.rank)).scalars()
     return credited_outputs(rows, party_id)[:limit]
 
 
