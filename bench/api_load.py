@@ -1,5 +1,6 @@
-"""Load test on loopback: permission checks and a statement page against `accord serve` on the
-demo data, beside an in-process baseline of the same service call, in the same run.
+"""Load test on loopback: permission checks, a statement page and a public credits page
+against `accord serve` on the demo data, beside an in-process baseline of the same service
+calls, in the same run.
 
     accord --home /tmp/accord-demo demo          # once: the demo home (and its web sign-ins)
     PYTHONPATH=src .venv/bin/python bench/api_load.py --home /tmp/accord-demo \
@@ -12,6 +13,9 @@ workers. Targets:
   check:     GET /v1/permissions/check (bearer token of the demo fan) vs rights.service.check
   statement: GET /statements/<payee>/<period> (the web page, session cookie of the payee)
              vs royalties.service.statement
+  credits:   GET /outputs/<first demo output> (public, no sign-in; the page verifies every
+             signed file of the output on each view) vs the same reads in process
+             (creation.service.get_output, .verify per file, web.credits.credits_for_output)
 """
 
 from __future__ import annotations
@@ -34,12 +38,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
 from accord.config import Settings  # noqa: E402
+from accord.creation import service as creation  # noqa: E402
 from accord.db.engine import make_engine, session_scope  # noqa: E402
 from accord.demo import scenario  # noqa: E402
 from accord.rights import service as rights  # noqa: E402
 from accord.rights.model import Use  # noqa: E402
 from accord.royalties import service as royalties  # noqa: E402
 from accord.royalties.demo import PERIOD  # noqa: E402
+from accord.web.credits import credits_for_output  # noqa: E402
 from accord.web.demo import DEMO_ACCOUNTS, ensure_demo_accounts  # noqa: E402
 
 FAN, PAYEE_LOGIN = "fan@demo.example.org", "ada@demo.example.org"
@@ -96,6 +102,18 @@ def ok_page(r: httpx.Response) -> None:
     assert r.status_code == 200 and "Royalty statement" in r.text, r.text[:300]
 
 
+def ok_credits(r: httpx.Response) -> None:
+    assert r.status_code == 200 and '<table class="credits">' in r.text, r.text[:300]
+
+
+def credits_page_reads(session, s: Settings, output_id: str) -> list:
+    """What the credits page reads and checks, without HTTP and templates."""
+    out = creation.get_output(session, output_id)
+    checks = [creation.verify(s, Path(f["path"])) for role, f in out.files.items()
+              if role != "midi"]
+    return [out, checks, credits_for_output(session, output_id)]
+
+
 async def sign_in(url: str) -> tuple[str, dict[str, str]]:
     """(the fan's bearer token, the payee's web cookies) through the real sign-in routes."""
     async with httpx.AsyncClient(base_url=url) as c:
@@ -113,7 +131,7 @@ async def sign_in(url: str) -> tuple[str, dict[str, str]]:
     return token, cookies
 
 
-async def load(url: str, args) -> dict:
+async def load(url: str, args, output_id: str) -> dict:
     token, cookies = await sign_in(url)
     out = {}
     limits = httpx.Limits(max_connections=args.concurrency)
@@ -126,6 +144,11 @@ async def load(url: str, args) -> dict:
         await over_http(c, STATEMENT, 20, 4, 30, ok_page)
         out["statement"] = await over_http(c, STATEMENT, args.requests, args.concurrency,
                                            args.max_seconds, ok_page)
+    async with httpx.AsyncClient(base_url=url, limits=limits) as c:  # nobody signed in
+        page = f"/outputs/{output_id}"
+        await over_http(c, page, 20, 4, 30, ok_credits)
+        out["credits"] = await over_http(c, page, args.requests, args.concurrency,
+                                         args.max_seconds, ok_credits)
     return out
 
 
@@ -149,12 +172,18 @@ def main() -> None:
 
     engine = make_engine(s.db_url)
     with session_scope(engine) as session:
+        outputs = creation.list_outputs(session)
+        if not outputs:
+            sys.exit(f"{s.home}: no creation outputs; run `accord demo` into it first")
+        output_id = outputs[0].id
         base = {"check": in_process(lambda: rights.check(session, Use.TRAIN,
                                                          recording=scenario.ISRC),
                                     args.requests, args.max_seconds),
                 "statement": in_process(lambda: royalties.statement(session, s, scenario.WRITER,
                                                                     PERIOD),
-                                        args.requests, args.max_seconds)}
+                                        args.requests, args.max_seconds),
+                "credits": in_process(lambda: credits_page_reads(session, s, output_id),
+                                      args.requests, args.max_seconds)}
 
     port = free_socket_port()
     server = subprocess.Popen([sys.executable, "-m", "accord.cli.main", "--home", str(s.home),
@@ -172,7 +201,7 @@ def main() -> None:
                 pass
             assert server.poll() is None and time.monotonic() < deadline, "serve did not start"
             time.sleep(0.2)
-        http = asyncio.run(load(url, args))
+        http = asyncio.run(load(url, args, output_id))
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -188,7 +217,8 @@ def main() -> None:
           f"after={result['load_after']}")
     print("| target | how | requests | p50 (ms) | p99 (ms) | per second |")
     print("|---|---|---:|---:|---:|---:|")
-    for k, path in (("check", "GET " + CHECK.split("?")[0]), ("statement", "GET " + STATEMENT)):
+    for k, path in (("check", "GET " + CHECK.split("?")[0]), ("statement", "GET " + STATEMENT),
+                    ("credits", f"GET /outputs/{output_id}")):
         for how, d in (("in process (service)", base[k]), (f"{path}, loopback", http[k])):
             print(f"| {k} | {how} | {d['requests']} | {d['p50_ms']} | {d['p99_ms']} | "
                   f"{d['per_second']} |")
