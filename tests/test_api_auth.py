@@ -50,6 +50,28 @@ def test_wrong_credentials_are_refused_alike(world, user, password):
     assert r.json()["detail"] == "wrong e-mail or password"
 
 
+def test_repeated_failed_sign_ins_for_one_address_are_throttled(tmp_path):
+    w = make_world(tmp_path / "home", api_signin_failures_burst=3,
+                   api_signin_failures_per_minute=0.01)
+
+    def sign_in(password: str, user: str = "artist@example.org"):
+        return w.client.post("/v1/auth/token", data={"username": user, "password": password})
+
+    assert sign_in(PASSWORD).status_code == 200  # successes cost nothing
+    assert [sign_in("guess").status_code for _ in range(3)] == [401, 401, 401]
+    blocked = sign_in(PASSWORD)  # even the right password waits: nothing is checked
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    assert "too many failed sign-ins" in blocked.json()["detail"]
+    assert sign_in("guess", "ARTIST@example.org ").status_code == 429  # same address
+    assert sign_in("guess", "nobody@example.org").status_code == 401  # others unaffected
+
+    page = w.client.get("/login")
+    form = w.client.post("/login", data={"email": "artist@example.org", "password": PASSWORD,
+                                         "csrf_token": page.cookies.get("accord_csrf")
+                                         or w.client.cookies.get("accord_csrf")})
+    assert form.status_code == 429 and "too many failed sign-ins" in form.text
+
+
 def _b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 

@@ -41,6 +41,9 @@ def create_app(settings: Settings, api: ApiSettings | None = None) -> FastAPI:
                                                       api.api_rate_burst),
                                   creation_limiter=TokenBucket(api.api_creation_per_minute,
                                                                api.api_creation_burst),
+                                  signin_limiter=TokenBucket(
+                                      api.api_signin_failures_per_minute,
+                                      api.api_signin_failures_burst),
                                   jobs=CreationJobs(settings, engine))
     errors.install(app)
     for module in (auth, parties, catalogue, agreements, consents, permissions, rights, audit,

@@ -32,6 +32,7 @@ class AppContext:
     engine: Engine
     limiter: TokenBucket
     creation_limiter: TokenBucket | None = None  # generation: a bucket of its own
+    signin_limiter: TokenBucket | None = None    # failed sign-ins, per e-mail address
     jobs: CreationJobs | None = None
 
 
@@ -126,6 +127,22 @@ def authorize(actor: Actor, action: Action, resource: Resource | None = None) ->
 def audit_for(session: Session, account: Account) -> AuditLog:
     session.info["wrote"] = True
     return AuditLog(session, actor=f"api:{account.email}")
+
+
+def authenticate_throttled(ctx: AppContext, session: Session, email: str, password: str
+                           ) -> Account | None:
+    """Check a password, at most `api_signin_failures_burst` failures in a row per e-mail address
+    (refilled at `api_signin_failures_per_minute`): past that, 429 before the password is even
+    checked, so guessing is slow whether or not the address exists. Successes cost nothing."""
+    key = email.strip().lower()
+    if ctx.signin_limiter is not None and (wait := ctx.signin_limiter.wait(key)):
+        raise HTTPException(status_code=429,
+                            detail=f"too many failed sign-ins for this address; retry in {wait} s",
+                            headers={"Retry-After": str(wait)})
+    account = accounts.authenticate(session, email, password)
+    if account is None and ctx.signin_limiter is not None:
+        ctx.signin_limiter.allow(key)
+    return account
 
 
 def rate_limit(limiter: TokenBucket, account: Account, what: str = "requests") -> None:

@@ -30,3 +30,11 @@ class TokenBucket:
                 return True, 0
             self._buckets[key] = (tokens, t)
             return False, max(1, math.ceil((1.0 - tokens) / self.rate))
+
+    def wait(self, key: str) -> int:
+        """Seconds until `key` may try again without taking a token (0: it may now)."""
+        with self._lock:
+            t = self.clock()
+            tokens, last = self._buckets.get(key, (float(self.burst), t))
+            tokens = min(float(self.burst), tokens + (t - last) * self.rate)
+            return 0 if tokens >= 1.0 else max(1, math.ceil((1.0 - tokens) / self.rate))

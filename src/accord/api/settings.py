@@ -28,6 +28,8 @@ class ApiSettings(BaseSettings):
     api_max_upload_bytes:   largest accepted rights document upload.
     api_creation_per_minute: sustained rate of creation requests (generation) per account.
     api_creation_burst:     how many creation requests an account may make at once.
+    api_signin_failures_per_minute: failed sign-ins forgiven per minute for one e-mail address.
+    api_signin_failures_burst:      failed sign-ins in a row before that address must wait.
     """
 
     model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore")
@@ -40,6 +42,8 @@ class ApiSettings(BaseSettings):
     api_max_upload_bytes: int = Field(default=1_000_000, ge=1)
     api_creation_per_minute: float = Field(default=6.0, gt=0)
     api_creation_burst: int = Field(default=3, ge=1)
+    api_signin_failures_per_minute: float = Field(default=5.0, gt=0)
+    api_signin_failures_burst: int = Field(default=10, ge=1)
 
 
 def _check(secret: str, where: str) -> str:

@@ -10,11 +10,17 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from accord.accounts import service as accounts
 from accord.accounts.model import AccountRole
 from accord.accounts.policy import Action, Resource
 from accord.api import tokens
-from accord.api.deps import ContextDep, SessionDep, actor_of, audit_for, authorize
+from accord.api.deps import (
+    ContextDep,
+    SessionDep,
+    actor_of,
+    audit_for,
+    authenticate_throttled,
+    authorize,
+)
 from accord.api.routes.royalties import statement_resource
 from accord.errors import InvalidInput
 from accord.rights import service as rights
@@ -75,7 +81,11 @@ def login(request: Request, ctx: ContextDep, session: SessionDep,
           email: Annotated[str, Form()], password: Annotated[str, Form()],
           csrf_token: Annotated[str, Form()] = "") -> Response:
     web.check_csrf(request, csrf_token)
-    account = accounts.authenticate(session, email, password)
+    try:
+        account = authenticate_throttled(ctx, session, email, password)
+    except HTTPException as exc:  # too many failures for this address: say so on the form
+        return render(request, ctx, "login.html", {"error": exc.detail, "email": email},
+                      status=exc.status_code)
     if account is None:
         return render(request, ctx, "login.html",
                       {"error": "wrong e-mail or password", "email": email}, status=401)

@@ -11,7 +11,14 @@ from pydantic import BaseModel
 from accord.accounts import service as accounts
 from accord.accounts.policy import Action, Resource
 from accord.api import tokens
-from accord.api.deps import ActorDep, ContextDep, CurrentAccount, SessionDep, authorize
+from accord.api.deps import (
+    ActorDep,
+    ContextDep,
+    CurrentAccount,
+    SessionDep,
+    authenticate_throttled,
+    authorize,
+)
 
 router = APIRouter(tags=["auth"])
 
@@ -39,7 +46,7 @@ class ApiKeyPublic(BaseModel):
 @router.post("/auth/token", response_model=TokenPublic)
 def token(ctx: ContextDep, session: SessionDep,
           form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenPublic:
-    account = accounts.authenticate(session, form.username, form.password)
+    account = authenticate_throttled(ctx, session, form.username, form.password)
     if account is None:
         raise HTTPException(status_code=401, detail="wrong e-mail or password",
                             headers={"WWW-Authenticate": "Bearer"})
