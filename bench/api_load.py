@@ -15,7 +15,8 @@ workers. Targets:
              vs royalties.service.statement
   credits:   GET /outputs/<first demo output> (public, no sign-in; the page verifies every
              signed file of the output on each view) vs the same reads in process
-             (creation.service.get_output, .verify per file, web.credits.credits_for_output)
+             (creation.service.get_output, the page's web.studio.verification,
+             web.credits.credits_for_output)
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from accord.royalties import service as royalties  # noqa: E402
 from accord.royalties.demo import PERIOD  # noqa: E402
 from accord.web.credits import credits_for_output  # noqa: E402
 from accord.web.demo import DEMO_ACCOUNTS, ensure_demo_accounts  # noqa: E402
+from accord.web.studio import verification  # noqa: E402 - the page's own checks
 
 FAN, PAYEE_LOGIN = "fan@demo.example.org", "ada@demo.example.org"
 CHECK = f"/v1/permissions/check?use=train&recording={scenario.ISRC}"
@@ -109,9 +111,7 @@ def ok_credits(r: httpx.Response) -> None:
 def credits_page_reads(session, s: Settings, output_id: str) -> list:
     """What the credits page reads and checks, without HTTP and templates."""
     out = creation.get_output(session, output_id)
-    checks = [creation.verify(s, Path(f["path"])) for role, f in out.files.items()
-              if role != "midi"]
-    return [out, checks, credits_for_output(session, output_id)]
+    return [out, verification(s, out), credits_for_output(session, output_id)]
 
 
 async def sign_in(url: str) -> tuple[str, dict[str, str]]:

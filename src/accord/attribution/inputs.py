@@ -65,16 +65,19 @@ def sample_ids(settings: Settings) -> list[str]:
     return sorted(p.stem for p in d.glob("*.json")) if d.exists() else []
 
 
-def load_output(session: Session, settings: Settings, output_id: str) -> AttributionInput:
-    """The output named `output_id`: creation's, else a sample of this context."""
-    found = creation_output(session, output_id)
-    if found is not None:
-        return found
+def load_sample(settings: Settings, output_id: str) -> AttributionInput:
+    """An attribution sample of this context (`accord attribution sample`)."""
     path = samples_dir(settings) / f"{output_id}.json"
     if "/" not in output_id and path.exists():
         return AttributionInput.from_json(json.loads(path.read_text())["input"])
     raise NotFound(f"no output with id {output_id!r} (neither a creation output nor an "
                    "attribution sample)")
+
+
+def load_output(session: Session, settings: Settings, output_id: str) -> AttributionInput:
+    """The output named `output_id`: creation's, else a sample of this context."""
+    found = creation_output(session, output_id)
+    return found if found is not None else load_sample(settings, output_id)
 
 
 def output_ids(session: Session, settings: Settings) -> list[str]:

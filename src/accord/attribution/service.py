@@ -271,12 +271,13 @@ def credit_output(session: Session, settings: Settings, output_id: str,
     have = stored(session, output_id)
     if have is not None and (name is None or name == have["method"]["name"]):
         return have
-    inp = inputs.load_output(session, settings, output_id)
+    made = inputs.creation_output(session, output_id)  # None: an attribution sample
+    inp = made if made is not None else inputs.load_sample(settings, output_id)
     result = attribute(session, settings, inp, name)
     if have is None:
         store(session, result)
         result["stored"] = True
-        if inputs.creation_output(session, output_id) is not None:
+        if made is not None:  # its credentials now state the credits
             creation.attach_credits(session, settings, output_id, provenance_summary(result))
     else:
         result["stored"] = False

@@ -235,6 +235,11 @@ def _log(session, oid, model_id, attempt, seed, verdict, action, detail) -> None
     session.flush()
 
 
+def _write_sidecar(path: Path, midi: Path, facts: dict, material) -> None:
+    write_text(path, provenance.canonical(provenance.sidecar(midi, facts, material)).decode()
+               + "\n")
+
+
 def _file(path: Path, final_dir: Path, **extra) -> dict:
     return {"path": str(final_dir / path.name), "sha256": provenance.sha256_file(path),
             "bytes": path.stat().st_size, **extra}
@@ -267,8 +272,7 @@ def _release(session, settings, oid, requested_seed, seed, attempts, new, shaped
             files={"midi": _file(midi, final)}, request=req_json)
         facts = provenance.provenance_facts(out)
         side = provenance.sidecar_path(midi)
-        write_text(side, provenance.canonical(provenance.sidecar(midi, facts, material))
-                   .decode() + "\n")
+        _write_sidecar(side, midi, facts, material)
         files = {"midi": out.files["midi"], "sidecar": _file(side, final)}
         audio = render.render(midi, tmp / "unsigned", "output", request.formats)
         for fmt_, info in audio.items():
@@ -348,20 +352,19 @@ def attach_credits(session: Session, settings: Settings, output_id: str, credits
     material = keys.signing_material(settings)
     files = {role: dict(info) for role, info in row.files.items()}
     for role, info in files.items():
+        if role == "midi":  # the MIDI itself carries no credential; its sidecar does
+            continue
         path = Path(info["path"])
-        tmp = path.with_name(f".{path.name}.credits.tmp")
-        try:
-            if role == "sidecar":
-                write_text(tmp, provenance.canonical(provenance.sidecar(
-                    Path(files["midi"]["path"]), facts, material)).decode() + "\n")
-            elif role != "midi":
+        if role == "sidecar":  # written atomically in place
+            _write_sidecar(path, Path(files["midi"]["path"]), facts, material)
+        else:
+            tmp = path.with_name(f".{path.name}.credits.tmp")
+            try:
                 provenance.sign_audio(path, tmp, facts, material)
-            else:
-                continue
-            tmp.chmod(0o644)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+                tmp.chmod(0o644)
+                os.replace(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
         info.update(sha256=provenance.sha256_file(path), bytes=path.stat().st_size)
     row.files, row.provenance = files, facts
     session.flush()
