@@ -22,6 +22,7 @@ from accord.rights.model import (
     ConsentEvent,
     RecordingRights,
     Share,
+    Withdrawal,
     WorkRights,
 )
 from accord.rights.permission import Facts
@@ -39,7 +40,7 @@ class Scenario:
     def __init__(self) -> None:
         self.doc: dict = {"accord_rights_document": 1, "parties": [], "works": [],
                           "recordings": [], "agreements": [], "consents": [],
-                          "terminations": []}
+                          "terminations": [], "withdrawals": []}
         self._n = 0
 
     def _id(self, prefix: str) -> str:
@@ -103,6 +104,15 @@ class Scenario:
                                          "effective_at": effective})
         return tid
 
+    def withdraw(self, recording: str, effective: str, action: str = "withdraw") -> str:
+        wid = self._id("withdrawal")
+        self.doc["withdrawals"].append({"id": wid, "recording": recording, "action": action,
+                                        "effective_at": effective})
+        return wid
+
+    def reinstate(self, recording: str, effective: str) -> str:
+        return self.withdraw(recording, effective, "reinstate")
+
     # --- views ---------------------------------------------------------------------------
 
     def document(self) -> RightsDocument:
@@ -147,4 +157,7 @@ def facts_of(doc: RightsDocument) -> Facts:
                          for t in doc.terminations)
     consents = tuple(ConsentEvent(c.id, c.party, c.use, c.action, c.effective_at)
                      for c in doc.consents)
-    return Facts(agreements, terminations, consents, {p.id: p.name for p in doc.parties})
+    withdrawals = tuple(Withdrawal(w.id, w.recording, w.action, w.effective_at)
+                        for w in doc.withdrawals)
+    return Facts(agreements, terminations, consents, {p.id: p.name for p in doc.parties},
+                 withdrawals)

@@ -73,6 +73,12 @@ def scenarios(draw) -> Scenario:
             s.opt_in(who, use, day(draw(days)))
         else:
             s.revoke(who, use, day(draw(days)))
+    for _ in range(draw(st.integers(0, 3))):  # takedowns and reinstatements
+        r = draw(st.sampled_from(recordings))
+        if draw(st.integers(0, 2)):
+            s.withdraw(r, day(draw(days)))
+        else:
+            s.reinstate(r, day(draw(days)))
     return s
 
 

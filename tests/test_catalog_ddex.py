@@ -4,6 +4,7 @@ semantics, idempotency on MessageId, hostile and malformed input rejected with n
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from accord.cli.main import app
 from accord.config import Settings
 from accord.db.engine import make_engine, session_scope
 from accord.db.tables import metadata
-from accord.errors import AccordError, InvalidInput, Refused
+from accord.errors import AccordError, InvalidInput
 from accord.rights import audit
 from accord.rights import service as rights
 from accord.rights.document import parse_document
@@ -117,20 +118,58 @@ def test_single_update_duplicate_takedown(home):
         assert s.get(RecordingRow, SINGLE_REC) is not None  # history kept
         assert withdrawn(s)[SINGLE_REC]["withdrawn_by"] == "MOON-2026-0001-03"
         assert s.get(DdexReleaseRow, SINGLE_REL).taken_down_by == "MOON-2026-0001-03"
-        with pytest.raises(Refused, match="taken down"):
-            ddex_import.ensure_not_withdrawn(s, SINGLE_REC)
-        assert [a.action for a in audit.entries_for(s, "recordings", SINGLE_REC)
-                ][-1] == "recording.withdraw"
+        # the takedown is a withdrawal event the permission rule reads: no use of any kind
+        events = rights.withdrawals_of(s, SINGLE_REC)
+        assert [e["action"] for e in events] == ["withdraw"]
+        assert "MOON-2026-0001-03" in events[0]["reason"]
+        for use in rights.Use:
+            d = rights.check(s, use, recording=SINGLE_REC)
+            assert not d.allowed and any(m.condition == 4 and "withdrawn" in m.text
+                                         for m in d.missing)
+        assert [a.action for a in audit.entries_for(s, "withdrawals", events[0]["id"])
+                ] == ["recording.withdraw"]
         assert audit.verify(s).ok
         kinds = [m.kind for m in s.execute(select(DdexMessageRow).order_by(
             DdexMessageRow.created_at)).scalars()]
         assert kinds == ["new", "update", "takedown"]
+
+    # a later update with live deals puts the recording back: a reinstatement event
+    back = home.home / "single-back.xml"
+    back.write_text((DATA / "single-update.xml").read_text()
+                    .replace("MOON-2026-0001-02", "MOON-2026-0001-04")
+                    .replace("2026-04-01T09:00:00Z", "2026-06-01T09:00:00Z"))
+    again = import_file(home, back)
+    assert again.status == "imported" and again.details["reinstated"] == [SINGLE_REC]
+    with session_scope(make_engine(home.db_url)) as s:
+        assert [e["action"] for e in rights.withdrawals_of(s, SINGLE_REC)] == [
+            "withdraw", "reinstate"]
+        assert SINGLE_REC not in withdrawn(s)
+        d = rights.check(s, rights.Use.TRAIN, recording=SINGLE_REC)
+        assert not any(m.condition == 4 for m in d.missing)
+        assert audit.verify(s).ok
 
 
 def _renamed(s: Settings, name: str, old: str, new: str) -> Path:
     p = s.home / f"renamed-{name}"
     p.write_text((DATA / name).read_text().replace(old, new))
     return p
+
+
+def test_an_update_without_deals_takes_the_release_down(home):
+    """ERN 4's other takedown convention: the latest message's deals replace the earlier ones,
+    so a message for a release we hold with deals that carries none withdraws it."""
+    assert _imp(home, "single.xml").status == "imported"
+    text = (DATA / "single-update.xml").read_text()
+    no_deals = re.sub(r"<DealList>.*</DealList>", "", text, flags=re.DOTALL)
+    assert "<DealList>" not in no_deals
+    path = home.home / "single-no-deals.xml"
+    path.write_text(no_deals)
+    out = import_file(home, path)
+    assert out.status == "imported" and out.kind == "takedown", out.problems
+    assert out.details["taken_down"] == [SINGLE_REC]
+    with session_scope(make_engine(home.db_url)) as s:
+        assert [e["action"] for e in rights.withdrawals_of(s, SINGLE_REC)] == ["withdraw"]
+        assert s.get(DdexReleaseRow, SINGLE_REL).taken_down_by == "MOON-2026-0001-02"
 
 
 def test_album_and_purge(home):

@@ -69,6 +69,52 @@ def test_hand_built_case_end_to_end(tmp_path):
     assert run(tmp_path, "audit", "verify")["ok"] is True
 
 
+def test_withdraw_and_reinstate_a_recording_by_isrc(tmp_path):
+    run(tmp_path, "init")
+    run(tmp_path, "rights", "import", str(hand_built(tmp_path / "rights.yaml")))
+    run(tmp_path, "rights", "grant", "--party", "cal", "--use", "train",
+        "--effective", "2026-01-01")
+    down = run(tmp_path, "rights", "withdraw", "XD-TST-26-00002", "--effective", "2026-05-01",
+               "--reason", "distributor takedown")
+    assert down["recording"] == "r1" and down["action"] == "withdraw"
+    check = ("rights", "check", "--use", "train", "--recording", "r1", "--at")
+    assert run(tmp_path, *check, "2026-04-30")["allowed"] is True
+    denied = run(tmp_path, *check, "2026-05-02")
+    assert denied["allowed"] is False
+    assert "withdrawn effective 2026-05-01" in denied["reasons"][0]
+    assert "distributor takedown" in denied["reasons"][0]
+    run(tmp_path, "rights", "reinstate", "r1", "--effective", "2026-06-01")
+    assert run(tmp_path, *check, "2026-06-02")["allowed"] is True
+    shown = run(tmp_path, "rights", "show", "r1")
+    assert [w["action"] for w in shown["withdrawals"]] == ["withdraw", "reinstate"]
+    assert run(tmp_path, "audit", "verify")["ok"] is True
+    bad = runner.invoke(app, ["--home", str(tmp_path), "rights", "withdraw", "no-such"])
+    assert bad.exit_code == 2 and "no recording with id or ISRC 'no-such'" in bad.output
+
+
+def test_withdrawals_in_a_document_are_validated_and_imported_once(tmp_path):
+    run(tmp_path, "init")
+    doc = yaml.safe_load(hand_built(tmp_path / "rights.yaml").read_text())
+    doc["withdrawals"] = [{"id": "wd-1", "recording": "r9", "action": "withdraw",
+                           "effective_at": "2026-05-01"}]
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(doc))
+    bad = runner.invoke(app, ["--home", str(tmp_path), "rights", "import",
+                              str(tmp_path / "bad.yaml")])
+    assert bad.exit_code == 2 and "withdrawals[0].recording" in bad.output
+    assert "unknown recording 'r9'" in bad.output
+    doc["withdrawals"][0]["recording"] = "r1"
+    (tmp_path / "good.yaml").write_text(yaml.safe_dump(doc))
+    assert run(tmp_path, "rights", "import", str(tmp_path / "good.yaml"))["created"][
+        "withdrawals"] == 1
+    assert run(tmp_path, "rights", "import", str(tmp_path / "good.yaml"))["unchanged"][
+        "withdrawals"] == 1
+    doc["withdrawals"][0]["effective_at"] = "2026-05-02"  # an event is never edited
+    (tmp_path / "edit.yaml").write_text(yaml.safe_dump(doc))
+    edit = runner.invoke(app, ["--home", str(tmp_path), "rights", "import",
+                               str(tmp_path / "edit.yaml")])
+    assert edit.exit_code == 2 and "already recorded with different content" in edit.output
+
+
 def test_bad_document_exits_2_names_the_place_and_writes_nothing(tmp_path):
     run(tmp_path, "init")
     doc = yaml.safe_load(hand_built(tmp_path / "r.yaml").read_text())

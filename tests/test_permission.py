@@ -130,3 +130,35 @@ def test_json_shape():
     d = check(base(), "2026-03-01").to_json()
     assert d["allowed"] is False and isinstance(d["reasons"], list) and d["reasons"]
     assert d["subject"] == "recording:r1" and d["at"] == "2026-03-01T00:00:00Z"
+
+
+def test_a_takedown_denies_every_use_from_its_time_and_a_reinstatement_restores():
+    s = base()
+    s.opt_in("B", "train", "2026-02-01")
+    wid = s.withdraw("r1", "2026-05-01")
+    assert check(s, "2026-04-30").allowed
+    d = check(s, "2026-05-01")
+    assert not d.allowed
+    assert [(m.condition, m.party_id) for m in d.missing] == [(4, None)]
+    assert "recording r1 was withdrawn effective 2026-05-01" in d.reasons()[0] and wid in \
+        d.reasons()[0]
+    s.reinstate("r1", "2026-06-01")
+    assert not check(s, "2026-05-31").allowed
+    assert check(s, "2026-06-01").allowed
+
+
+def test_a_takedown_wins_a_tie_with_a_reinstatement_and_leaves_the_work_alone():
+    s = base()
+    s.opt_in("B", "train", "2026-02-01")
+    s.reinstate("r1", "2026-05-01")
+    s.withdraw("r1", "2026-05-01")
+    assert not check(s, "2026-05-02").allowed
+    # a takedown withdraws the recording, not the composition
+    assert decide_work(s.work_rights("w1"), Use.TRAIN, at("2026-05-02"), s.facts()).allowed
+
+
+def test_a_takedown_is_reported_beside_the_other_missing_conditions():
+    s = base()  # B never opted in
+    s.withdraw("r1", "2026-01-01")
+    d = check(s, "2026-03-01")
+    assert {m.condition for m in d.missing} == {3, 4}

@@ -135,4 +135,23 @@ def test_answer_at_t_ignores_events_effective_after_t(s, query, later):
                     valid_from=after_t)
     for aid in [a["id"] for a in s.doc["agreements"]]:
         s.terminate(aid, after_t)
+    for r in s.doc["recordings"]:
+        s.withdraw(r["id"], after_t)
     assert pure_answers(s, use, when, purpose, territory) == before
+
+
+@settings(max_examples=300, deadline=None)
+@given(s=scenarios(), query=queries, data=st.data())
+def test_a_takedown_in_force_denies_and_a_later_reinstatement_restores(s, query, data):
+    use, n, purpose, territory = query
+    when = at_day(n)
+    allowed, _ = pure_answers(s, use, when, purpose, territory)
+    rid = data.draw(st.sampled_from([r["id"] for r in s.doc["recordings"]]))
+    s.withdraw(rid, day(n))
+    recs, works = pure_answers(s, use, when, purpose, territory)
+    assert recs == allowed - {rid}  # only that recording, and works are untouched
+    s.reinstate(rid, day(n))  # a tie: the takedown still wins
+    assert pure_answers(s, use, when, purpose, territory)[0] == allowed - {rid}
+    if n:  # an earlier reinstatement changes nothing
+        s.reinstate(rid, day(n - 1))
+    assert pure_answers(s, use, when, purpose, territory)[0] == allowed - {rid}

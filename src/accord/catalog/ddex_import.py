@@ -27,10 +27,11 @@ from accord.catalog.ddex_model import ErnMessage, ErnParty, ErnRecording, ErnSha
 from accord.catalog.tables import DdexMessageRow, DdexRecordingRow, DdexReleaseRow
 from accord.config import Settings
 from accord.db.engine import make_engine, session_scope
-from accord.errors import AccordError, InvalidInput, Problem, Refused
+from accord.errors import AccordError, InvalidInput, Problem
 from accord.rights import service as rights_service
 from accord.rights.audit import AuditLog
 from accord.rights.document import parse_document
+from accord.rights.model import WithdrawalAction
 from accord.rights.tables import PartyRow, RecordingRow, WorkRow
 from accord.timeutil import fmt, now
 
@@ -215,26 +216,52 @@ class Outcome:
         return out | self.details
 
 
-def _kind(msg: ErnMessage) -> str:
+def _takes_down(rel, row: DdexReleaseRow | None) -> bool:
+    """An explicit `TakeDown` deal, or ERN 4's other convention: a message for a release we
+    hold with deals that now carries none (the latest message's deals replace the earlier)."""
+    return rel.taken_down or (row is not None and bool(row.deals) and not rel.deals)
+
+
+def _kind(msg: ErnMessage, existing: dict | None = None) -> str:
     if msg.purge:
         return "purge"
-    if any(rel.taken_down for rel in msg.releases):
+    existing = existing or {}
+    if any(_takes_down(rel, existing.get(release_id(msg, rel.key or "")))
+           for rel in msg.releases):
         return "takedown"
     return "update" if msg.update else "new"
 
 
+def _withdrawal_event_id(msg: ErnMessage, recording_id: str) -> str:
+    """One takedown (or reinstatement) event per message and recording: re-applying is a no-op."""
+    key = f"{msg.sender_dpid}\n{msg.message_id}\n{recording_id}".encode()
+    return f"ddex-{hashlib.sha256(key).hexdigest()[:32]}"
+
+
 def _withdraw(session: Session, audit: AuditLog, rows: list[DdexRecordingRow], msg: ErnMessage,
               at: datetime) -> list[str]:
+    """Take the recordings down: a withdrawal event in the rights registry (which the permission
+    rule reads: no use of any kind from `at`), and the message noted beside the catalogue row."""
     out = []
     for r in rows:
         if r.withdrawn_at is None:
             r.withdrawn_at, r.withdrawn_by, r.updated_at = at, msg.message_id, at
-            audit.append("recording.withdraw", "recordings", r.recording_id,
-                         {"recording": r.recording_id, "message_id": msg.message_id,
-                          "effective_at": fmt(at)},
-                         reason=f"DDEX takedown in message {msg.message_id}")
+            rights_service.withdraw_recording(
+                session, r.recording_id, WithdrawalAction.WITHDRAW, at, audit,
+                reason=f"DDEX takedown in message {msg.message_id}",
+                event_id=_withdrawal_event_id(msg, r.recording_id))
             out.append(r.recording_id)
     return out
+
+
+def _reinstate(session: Session, audit: AuditLog, r: DdexRecordingRow, msg: ErnMessage,
+               at: datetime) -> None:
+    rights_service.withdraw_recording(
+        session, r.recording_id, WithdrawalAction.REINSTATE, at, audit,
+        reason=f"DDEX message {msg.message_id} gives the release live deals again "
+               f"(taken down by {r.withdrawn_by})",
+        event_id=_withdrawal_event_id(msg, r.recording_id))
+    r.withdrawn_at = r.withdrawn_by = None
 
 
 def import_message(session: Session, msg: ErnMessage, source: str, file_sha256: str,
@@ -261,6 +288,7 @@ def import_message(session: Session, msg: ErnMessage, source: str, file_sha256: 
     if problems:
         raise InvalidInput(f"{source}: {len(problems)} problem(s); nothing was imported",
                            problems)
+    kind = _kind(msg, existing)  # before the releases' deals are replaced below
     summary: dict = {"releases": [], "taken_down": [], "reinstated": []}
     if msg.purge:
         for rel in msg.releases:
@@ -290,19 +318,20 @@ def import_message(session: Session, msg: ErnMessage, source: str, file_sha256: 
         summary["parties"] = sorted(plan.parties)
     session.add(DdexMessageRow(
         sender=msg.sender_dpid, message_id=msg.message_id, thread_id=msg.thread_id,
-        kind=_kind(msg), ern_version=msg.version, created_at=msg.created_at, imported_at=at,
+        kind=kind, ern_version=msg.version, created_at=msg.created_at, imported_at=at,
         file_name=source[-2000:], file_sha256=file_sha256, summary=summary))
     audit.append("ddex.message", "ddex_messages", msg.message_id[:96],
                  {"sender": msg.sender_dpid, "message_id": msg.message_id,
-                  "kind": _kind(msg), "sha256": file_sha256, **summary},
+                  "kind": kind, "sha256": file_sha256, **summary},
                  reason=f"import {source}")
     session.flush()
-    return Outcome(source, "imported", msg.message_id, _kind(msg), details=summary)
+    return Outcome(source, "imported", msg.message_id, kind, details=summary)
 
 
 def _store_release(session, audit, msg, rel, plan, existing, at, summary) -> str:
     rid = release_id(msg, rel.key or "")
     row = existing[rid]
+    down = _takes_down(rel, row)
     if row is None:
         row = DdexReleaseRow(id=rid, sender=msg.sender_dpid)
         session.add(row)
@@ -314,7 +343,7 @@ def _store_release(session, audit, msg, rel, plan, existing, at, summary) -> str
                   list(d.commercial_models), "use_types": list(d.use_types), "start": d.start,
                   "end": d.end, "takedown": d.takedown} for d in rel.deals]
     row.updated_at = at
-    if rel.taken_down:
+    if down:
         row.taken_down_at, row.taken_down_by = row.taken_down_at or at, \
             row.taken_down_by or msg.message_id
     elif rel.deals:  # a later message with live deals puts the release back
@@ -335,16 +364,12 @@ def _store_release(session, audit, msg, rel, plan, existing, at, summary) -> str
         r.contributors = [{"party_reference": c, "name": names[c], "roles": list(roles)}
                           for c, roles in rec.contributors]
         r.ai_disclosure = dict(rec.ai)
-        if not rel.taken_down and rel.deals and r.withdrawn_at is not None:
-            audit.append("recording.reinstate", "recordings", r.recording_id,
-                         {"recording": r.recording_id, "message_id": msg.message_id,
-                          "effective_at": fmt(at), "withdrawn_by": r.withdrawn_by},
-                         reason=f"DDEX message {msg.message_id} gives the release live deals")
-            r.withdrawn_at = r.withdrawn_by = None
+        if not down and rel.deals and r.withdrawn_at is not None:
+            _reinstate(session, audit, r, msg, at)
             summary["reinstated"].append(r.recording_id)
         rows.append(r)
     session.flush()
-    if rel.taken_down:
+    if down:
         summary["taken_down"] += _withdraw(session, audit, rows, msg, at)
     return rid
 
@@ -352,21 +377,13 @@ def _store_release(session, audit, msg, rel, plan, existing, at, summary) -> str
 # --- reading ----------------------------------------------------------------------------------
 
 def withdrawn(session: Session, recording_ids: list[str] | None = None) -> dict[str, dict]:
-    """Recordings taken down by DDEX: id -> {withdrawn_at, withdrawn_by}."""
+    """Recordings taken down by DDEX and not put back: id -> {withdrawn_at, withdrawn_by}.
+    (The permission rule reads the registry's withdrawal events, not this view.)"""
     q = select(DdexRecordingRow).where(DdexRecordingRow.withdrawn_at.isnot(None))
     if recording_ids is not None:
         q = q.where(DdexRecordingRow.recording_id.in_(recording_ids))
     return {r.recording_id: {"withdrawn_at": fmt(r.withdrawn_at), "withdrawn_by": r.withdrawn_by}
             for r in session.execute(q).scalars()}
-
-
-def ensure_not_withdrawn(session: Session, recording_id: str) -> None:
-    """Refuse a new use of a recording its distributor took down."""
-    found = withdrawn(session, [recording_id])
-    if found:
-        w = found[recording_id]
-        raise Refused(f"recording {recording_id!r} was taken down by DDEX message "
-                      f"{w['withdrawn_by']!r} at {w['withdrawn_at']}; no new use is permitted")
 
 
 # --- files ------------------------------------------------------------------------------------

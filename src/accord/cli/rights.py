@@ -23,7 +23,7 @@ from accord.errors import AccordError
 from accord.rights import audit as audit_chain
 from accord.rights import service
 from accord.rights.document import json_schema
-from accord.rights.model import WORLDWIDE, ConsentAction
+from accord.rights.model import WORLDWIDE, ConsentAction, WithdrawalAction
 
 app = typer.Typer(help="The rights and consent registry.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
@@ -85,6 +85,35 @@ def terminate(ctx: typer.Context, agreement: str = typer.Argument(...),
         doc = service.terminate_agreement(session, agreement, at, _audit(ctx, session), reason)
     emit(json.loads(doc.model_dump_json()), as_json,
          lambda d: console.print(f"agreement {d['agreement']} ends {d['effective_at']}"))
+
+
+@app.command()
+def withdraw(ctx: typer.Context,
+             recording: str = typer.Argument(..., help="the recording's id or ISRC"),
+             effective: str | None = typer.Option(None, help="ISO 8601; default now"),
+             reason: str = typer.Option("", help="why (kept in the history)"),
+             as_json: bool = JSON) -> None:
+    """Take a recording down: no use of any kind is permitted from the effective time."""
+    _withdrawal(ctx, recording, WithdrawalAction.WITHDRAW, effective, reason, as_json)
+
+
+@app.command()
+def reinstate(ctx: typer.Context,
+              recording: str = typer.Argument(..., help="the recording's id or ISRC"),
+              effective: str | None = typer.Option(None, help="ISO 8601; default now"),
+              reason: str = typer.Option("", help="why (kept in the history)"),
+              as_json: bool = JSON) -> None:
+    """Put a taken-down recording back (the rule's other conditions still apply)."""
+    _withdrawal(ctx, recording, WithdrawalAction.REINSTATE, effective, reason, as_json)
+
+
+def _withdrawal(ctx, recording, action, effective, reason, as_json) -> None:
+    at = parse_at(effective, "--effective")
+    with registry(ctx) as session:
+        doc = service.withdraw_recording(session, recording, action, at,
+                                         _audit(ctx, session), reason)
+    emit(json.loads(doc.model_dump_json()), as_json, lambda d: console.print(
+        f"recording {d['recording']}: {d['action']} effective {d['effective_at']} ({d['id']})"))
 
 
 @app.command()

@@ -13,6 +13,7 @@ from accord.rights.document import (
     RecordingDoc,
     ShareDoc,
     TerminationDoc,
+    WithdrawalDoc,
     WorkDoc,
 )
 from accord.rights.tables import (
@@ -27,6 +28,7 @@ from accord.rights.tables import (
     RecordingArtistRow,
     RecordingMasterRow,
     RecordingRow,
+    RecordingWithdrawalRow,
     WorkPublisherRow,
     WorkRow,
     WorkWriterRow,
@@ -90,6 +92,11 @@ def consent_doc(row: ConsentEventRow) -> ConsentDoc:
 def termination_doc(row: AgreementTerminationRow) -> TerminationDoc:
     return TerminationDoc(id=row.id, agreement=row.agreement_id, effective_at=row.effective_at,
                           reason=row.reason)
+
+
+def withdrawal_doc(row: RecordingWithdrawalRow) -> WithdrawalDoc:
+    return WithdrawalDoc(id=row.id, recording=row.recording_id, action=row.action,
+                         effective_at=row.effective_at, reason=row.reason)
 
 
 # --- documents to rows ------------------------------------------------------------------------

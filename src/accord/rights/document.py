@@ -1,4 +1,5 @@
-"""The rights import document: parties, works, recordings, agreements, consents, terminations.
+"""The rights import document: parties, works, recordings, agreements, consents, terminations,
+withdrawals.
 
 Parsed with pydantic into typed records, then checked as a whole (references, share sums, dates)
 against itself and the registry. Every problem is collected with its path inside the document;
@@ -25,7 +26,14 @@ from pydantic import (
 )
 
 from accord.errors import InvalidInput, Problem
-from accord.rights.model import WORLDWIDE, ConsentAction, Purpose, Role, Use
+from accord.rights.model import (
+    WORLDWIDE,
+    ConsentAction,
+    Purpose,
+    Role,
+    Use,
+    WithdrawalAction,
+)
 from accord.timeutil import parse_instant
 
 FORMAT_VERSION = 1
@@ -155,6 +163,17 @@ class TerminationDoc(_Strict):
     reason: str = ""
 
 
+class WithdrawalDoc(_Strict):
+    """A recording taken down by its rights holder or distributor (no use of any kind from
+    effective_at on), or reinstated."""
+
+    id: str = Field(min_length=1, max_length=96)
+    recording: str
+    action: WithdrawalAction
+    effective_at: Instant
+    reason: str = ""
+
+
 class RightsDocument(_Strict):
     """A batch of registry facts. Ids are the registry's own; references may point at ids
     already in the registry or defined in the same document."""
@@ -166,6 +185,7 @@ class RightsDocument(_Strict):
     agreements: list[AgreementDoc] = Field(default_factory=list)
     consents: list[ConsentDoc] = Field(default_factory=list)
     terminations: list[TerminationDoc] = Field(default_factory=list)
+    withdrawals: list[WithdrawalDoc] = Field(default_factory=list)
 
 
 def json_schema() -> dict:

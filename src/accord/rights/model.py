@@ -47,6 +47,11 @@ class ConsentAction(StrEnum):
     REVOKE = "revoke"
 
 
+class WithdrawalAction(StrEnum):
+    WITHDRAW = "withdraw"
+    REINSTATE = "reinstate"
+
+
 WORLDWIDE = "WW"
 HUNDRED = Decimal(100)
 
@@ -131,3 +136,15 @@ class ConsentEvent:
     effective_at: datetime
     reason: str = ""
     recorded_at: datetime | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A recording taken down (no use of any kind from effective_at on) or put back, e.g. by
+    a distributor's DDEX takedown. An event: a later reinstatement is a new one."""
+
+    id: str
+    recording_id: str
+    action: WithdrawalAction
+    effective_at: datetime
+    reason: str = ""

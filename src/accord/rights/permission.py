@@ -4,12 +4,14 @@ A use U of a recording R at time T, for a purpose, in a territory, is permitted 
   1. every master rights holder of R has an agreement in force at T covering U for R,
   2. every rights holder (publisher) of R's work has one covering U for the work,
   3. every credited performing artist of R and every writer of the work has opted in to U at T,
-  4. nothing in force at T revokes or excludes it.
+  4. nothing in force at T revokes or excludes it: a person's revocation, or a takedown of
+     the recording (a withdrawal, e.g. a distributor's DDEX takedown) not yet reinstated.
 For a work without a recording, conditions 2 and 3 (writers) apply.
 
 Default deny: with no rights holders on record, nothing is permitted. Consent state at T is the
 action of the latest consent event effective at or before T; at equal effective times a
-revocation wins. Events effective after T never change the answer at T.
+revocation wins. A recording's withdrawal state is read the same way (a takedown wins a tie
+with a reinstatement). Events effective after T never change the answer at T.
 
 `accord.rights.setbased` answers the same question for a whole catalogue in SQL; the property
 tests hold the two to exactly the same answers.
@@ -30,6 +32,8 @@ from accord.rights.model import (
     Purpose,
     RecordingRights,
     Use,
+    Withdrawal,
+    WithdrawalAction,
     WorkRights,
 )
 from accord.timeutil import fmt
@@ -98,12 +102,14 @@ class Decision:
 
 @dataclass(frozen=True)
 class Facts:
-    """Everything the rule may look at: agreements, their terminations, consent events, names."""
+    """Everything the rule may look at: agreements, their terminations, consent events,
+    recordings' withdrawals, names."""
 
     agreements: tuple[Agreement, ...] = ()
     terminations: tuple[AgreementTermination, ...] = ()
     consents: tuple[ConsentEvent, ...] = ()
     names: dict[str, str] = field(default_factory=dict)
+    withdrawals: tuple[Withdrawal, ...] = ()
 
 
 # --- the pieces of the rule -------------------------------------------------------------------
@@ -170,6 +176,23 @@ def consent_state(party_id: str, use: Use, at: datetime, consents: Iterable[Cons
     return latest
 
 
+def withdrawal_state(recording_id: str, at: datetime, withdrawals: Iterable[Withdrawal]
+                     ) -> Withdrawal | None:
+    """The takedown in force for the recording at T, or None (never withdrawn, or reinstated).
+
+    The latest event effective at or before T decides; at equal times a takedown wins.
+    """
+    latest: Withdrawal | None = None
+    for w in withdrawals:
+        if w.recording_id != recording_id or w.effective_at > at:
+            continue
+        if latest is None or (w.effective_at, w.action is WithdrawalAction.WITHDRAW) > (
+            latest.effective_at, latest.action is WithdrawalAction.WITHDRAW
+        ):
+            latest = w
+    return latest if latest is not None and latest.action is WithdrawalAction.WITHDRAW else None
+
+
 # --- the rule ---------------------------------------------------------------------------------
 
 def decide_work(work: WorkRights, use: Use, at: datetime, facts: Facts,
@@ -188,6 +211,11 @@ def decide_recording(rec: RecordingRights, use: Use, at: datetime, facts: Facts,
     evidence: list[Evidence] = []
     missing: list[Missing] = []
     subject = f"recording {rec.recording_id}"
+    takedown = withdrawal_state(rec.recording_id, at, facts.withdrawals)
+    if takedown is not None:
+        why = f": {takedown.reason}" if takedown.reason else ""
+        missing.append(Missing(4, None, f"{subject} was withdrawn effective "
+                               f"{_day(takedown.effective_at)} (withdrawal {takedown.id}{why})"))
     if not rec.masters:
         missing.append(Missing(1, None, f"{subject} has no master rights holder on record"))
     for holder in rec.masters:

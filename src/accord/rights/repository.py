@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import bindparam, case, literal, select, union_all
+from sqlalchemy import bindparam, case, exists, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from accord.errors import NotFound
@@ -20,6 +22,8 @@ from accord.rights.model import (
     Role,
     Share,
     Use,
+    Withdrawal,
+    WithdrawalAction,
     WorkRights,
 )
 from accord.rights.permission import Facts
@@ -34,6 +38,7 @@ from accord.rights.tables import (
     RecordingArtistRow,
     RecordingMasterRow,
     RecordingRow,
+    RecordingWithdrawalRow,
     WorkPublisherRow,
     WorkRow,
     WorkWriterRow,
@@ -88,48 +93,56 @@ def party_from_row(row: PartyRow) -> Party:
                  isni=row.isni, ipi=row.ipi, demo=row.demo)
 
 
-# The statements of the hot path (one permission check) are built once, with bound parameters,
-# so SQLAlchemy compiles each a single time; they run on the session's connection.
-_P = PartyRow.__table__
-_WORK_PARTS = [
-    select(literal("writer").label("kind"), WW.c.party_id, WW.c.share)
-    .where(WW.c.work_id == bindparam("work_id")),
-    select(literal("publisher"), WP.c.party_id, WP.c.share)
-    .where(WP.c.work_id == bindparam("work_id")),
-]
-_REC_PARTS = [
-    select(literal("master"), RM.c.party_id, RM.c.share)
-    .where(RM.c.recording_id == bindparam("recording_id")),
-    select(literal("artist"), RA.c.party_id, literal(None))
-    .where(RA.c.recording_id == bindparam("recording_id")),
-]
+# The hot path (one permission check) is two round trips, built once with bound parameters so
+# SQLAlchemy compiles each a single time: "who" (the item and its parties, with names) and
+# "facts" (the parties' agreements and consents, the item's takedowns). On PostgreSQL a round
+# trip, not the indexed look-ups behind it, is what a check costs.
+_P, _R, _W = PartyRow.__table__, RecordingRow.__table__, WorkRow.__table__
+_R_BY_ID = _R.alias("by_id")
+# the recording named by its id, else by its ISRC: two indexed look-ups (an OR would scan)
+_REC = union_all(
+    select(_R.c.id, _R.c.work_id).where(_R.c.id == bindparam("ref")),
+    select(_R.c.id, _R.c.work_id).where(
+        _R.c.isrc == bindparam("isrc"), ~exists().where(_R_BY_ID.c.id == bindparam("ref"))),
+).cte("rec")
 
 
-def _with_names(parts):
+def _parties_of_work(work_id) -> list:
+    return [select(literal("writer").label("kind"), WW.c.party_id, WW.c.share)
+            .where(WW.c.work_id == work_id),
+            select(literal("publisher"), WP.c.party_id, WP.c.share)
+            .where(WP.c.work_id == work_id)]
+
+
+def _named(parts):
+    """(kind, party_id, share, name) rows; the 'recording' and 'work' rows carry ids."""
     u = union_all(*parts).subquery()
     return (select(u.c.kind, u.c.party_id, u.c.share, _P.c.name)
-            .join(_P, _P.c.id == u.c.party_id).order_by(u.c.kind, u.c.party_id))
+            .select_from(u.outerjoin(_P, _P.c.id == u.c.party_id))
+            .order_by(u.c.kind, u.c.party_id))
 
 
-_HOLDINGS_OF_WORK = _with_names(_WORK_PARTS)
-_HOLDINGS_OF_RECORDING = _with_names(_WORK_PARTS + _REC_PARTS)
-_WORK_EXISTS = select(WorkRow.id).where(WorkRow.id == bindparam("id"))
+_WHO_OF_RECORDING = _named(_parties_of_work(_REC.c.work_id) + [
+    select(literal("master"), RM.c.party_id, RM.c.share).where(RM.c.recording_id == _REC.c.id),
+    select(literal("artist"), RA.c.party_id, null()).where(RA.c.recording_id == _REC.c.id),
+    select(literal("recording"), _REC.c.id, null()),
+    select(literal("work"), _REC.c.work_id, null()),
+])
+_WHO_OF_WORK = _named(_parties_of_work(bindparam("work_id")) + [
+    select(literal("work"), _W.c.id, null()).where(_W.c.id == bindparam("work_id"))])
 
 
-def _holdings(session: Session, recording_id: str | None, work_id: str
-              ) -> tuple[dict[str, list], dict[str, str]]:
-    """Artists, masters, writers and publishers of a recording and its work in one query,
-    with the parties' names. Returns ({kind: [(party_id, share)]}, {party_id: name})."""
-    conn = session.connection()
-    if recording_id is None:
-        rows = conn.execute(_HOLDINGS_OF_WORK, {"work_id": work_id}).all()
-    else:
-        rows = conn.execute(_HOLDINGS_OF_RECORDING,
-                            {"work_id": work_id, "recording_id": recording_id}).all()
-    out: dict[str, list] = {"writer": [], "publisher": [], "master": [], "artist": []}
-    for kind, pid, share, _name in rows:
+def _who(session: Session, stmt, params: dict) -> tuple[dict[str, list], dict[str, str]]:
+    """({kind: [(id, share)]}, {party_id: name}) of one item; kinds 'recording' and 'work'
+    hold the item's own ids (none: it does not exist)."""
+    out: dict[str, list] = {k: [] for k in
+                            ("recording", "work", "writer", "publisher", "master", "artist")}
+    names = {}
+    for kind, pid, share, name in session.connection().execute(stmt, params):
         out[kind].append((pid, None if share is None else Decimal(str(share))))
-    return out, {pid: name for _k, pid, _s, name in rows}
+        if kind not in ("recording", "work"):
+            names[pid] = name
+    return out, names
 
 
 def _work_rights(work_id: str, held: dict[str, list]) -> WorkRights:
@@ -143,9 +156,9 @@ def work_rights(session: Session, work_id: str) -> WorkRights:
 
 
 def work_rights_and_names(session: Session, work_id: str) -> tuple[WorkRights, dict[str, str]]:
-    if session.connection().execute(_WORK_EXISTS, {"id": work_id}).first() is None:
+    held, names = _who(session, _WHO_OF_WORK, {"work_id": work_id})
+    if not held["work"]:
         raise NotFound(f"no work with id {work_id!r}")
-    held, names = _holdings(session, None, work_id)
     return _work_rights(work_id, held), names
 
 
@@ -156,42 +169,65 @@ def recording_rights(session: Session, recording_id: str) -> RecordingRights:
 def recording_rights_and_names(session: Session, ref: str
                                ) -> tuple[RecordingRights, dict[str, str]]:
     """A recording (by id or ISRC) as the rule sees it, and the names of its parties."""
-    recording_id, work_id = _find_recording(session, ref)
-    held, names = _holdings(session, recording_id, work_id)
+    held, names = _who(session, _WHO_OF_RECORDING,
+                       {"ref": ref, "isrc": ref.replace("-", "").upper()})
+    if not held["recording"]:
+        raise NotFound(f"no recording with id or ISRC {ref!r}")
+    (recording_id, _), (work_id, _) = held["recording"][0], held["work"][0]
     rec = RecordingRights(recording_id=recording_id, work=_work_rights(work_id, held),
                           artists=tuple(p for p, _ in held["artist"]),
                           masters=tuple(Share(p, s) for p, s in held["master"]))
     return rec, names
 
 
-_A, _AU, _AT, _AI, _AX, _CE = (
+_A, _AU, _AT, _AI, _AX, _CE, _WD = (
     AgreementRow.__table__, AgreementUseRow.__table__, AgreementTerritoryRow.__table__,
-    AgreementItemRow.__table__, AgreementTerminationRow.__table__, ConsentEventRow.__table__)
-# An agreement's row once per termination (outer join): terminations come in the same trip.
-_AGREEMENTS_OF = (
-    select(_A.c.id, _A.c.licensor_id, _A.c.title, _A.c.purpose, _A.c.catalogue_all,
-           _A.c.valid_from, _A.c.valid_until, _A.c.grace_period_days, _A.c.demo,
-           _AX.c.id.label("termination_id"), _AX.c.effective_at.label("terminated_at"))
-    .select_from(_A.outerjoin(_AX, _AX.c.agreement_id == _A.c.id))
-    .where(_A.c.licensor_id.in_(bindparam("holders", expanding=True)))
-    .order_by(_A.c.id, _AX.c.id))
-_USES_PLACES = [
-    select(literal("u"), _AU.c.agreement_id, _AU.c.use)
-    .where(_AU.c.agreement_id.in_(bindparam("ids", expanding=True))),
-    select(literal("t"), _AT.c.agreement_id, _AT.c.territory)
-    .where(_AT.c.agreement_id.in_(bindparam("ids", expanding=True))),
-]
-_ITEMS = (select(case((_AI.c.included.is_(True), literal("i")), else_=literal("x")),
-                 _AI.c.agreement_id, _AI.c.item_id)
-          .where(_AI.c.agreement_id.in_(bindparam("ids", expanding=True))))
-# uses ('u'), territories ('t'), listed ('i') and excluded ('x') items in one round trip
-_DETAILS_OF = union_all(*_USES_PLACES, _ITEMS)
-_DETAILS_OF_ONLY = union_all(
-    *_USES_PLACES, _ITEMS.where(_AI.c.item_id.in_(bindparam("items", expanding=True))))
-_CONSENTS_OF = (select(_CE.c.id, _CE.c.party_id, _CE.c.use, _CE.c.action, _CE.c.effective_at)
-                .where(_CE.c.party_id.in_(bindparam("persons", expanding=True)))
-                .order_by(_CE.c.effective_at, _CE.c.id))
-_CONSENTS_OF_FOR = _CONSENTS_OF.where(_CE.c.use == bindparam("use"))
+    AgreementItemRow.__table__, AgreementTerminationRow.__table__, ConsentEventRow.__table__,
+    RecordingWithdrawalRow.__table__)
+_HOLDERS = bindparam("holders", expanding=True)
+_THEIR_AGREEMENTS = select(_A.c.id).where(_A.c.licensor_id.in_(_HOLDERS)).scalar_subquery()
+
+
+@cache
+def _facts_statement(one_use: bool, only_items: bool):
+    """Everything the rule reads about some holders, persons and items, as rows of one shape
+    (kind, id, ref, a, b, t1, t2, flag, n, text):
+
+      a    agreement: id, ref=licensor, a=purpose, t1..t2=term, flag=catalogue_all,
+           n=grace days, text=title
+      e    termination: id, ref=agreement, t1=effective_at
+      u t  a use / territory of agreement ref, in a
+      i x  an item listed in / excluded from agreement ref, in a
+      c    consent event: id, ref=person, a=use, b=action, t1=effective_at, text=reason
+      w    withdrawal: id, ref=recording, b=action, t1=effective_at, text=reason
+    """
+    items = bindparam("items", expanding=True)
+    n = null()
+    item_rows = select(case((_AI.c.included.is_(True), literal("i")), else_=literal("x")),
+                       n, _AI.c.agreement_id, _AI.c.item_id, n, n, n, n, n, n
+                       ).where(_AI.c.agreement_id.in_(_THEIR_AGREEMENTS))
+    consents = select(literal("c"), _CE.c.id, _CE.c.party_id, _CE.c.use, _CE.c.action,
+                      _CE.c.effective_at, n, n, n, _CE.c.reason
+                      ).where(_CE.c.party_id.in_(bindparam("persons", expanding=True)))
+    return union_all(
+        select(literal("a").label("kind"), _A.c.id, _A.c.licensor_id.label("ref"),
+               _A.c.purpose.label("a"), literal("").label("b"), _A.c.valid_from.label("t1"),
+               _A.c.valid_until.label("t2"), _A.c.catalogue_all.label("flag"),
+               _A.c.grace_period_days.label("n"), _A.c.title.label("text")
+               ).where(_A.c.licensor_id.in_(_HOLDERS)),
+        select(literal("e"), _AX.c.id, _AX.c.agreement_id, n, n, _AX.c.effective_at, n, n, n, n
+               ).where(_AX.c.agreement_id.in_(_THEIR_AGREEMENTS)),
+        select(literal("u"), n, _AU.c.agreement_id, _AU.c.use, n, n, n, n, n, n
+               ).where(_AU.c.agreement_id.in_(_THEIR_AGREEMENTS)),
+        select(literal("t"), n, _AT.c.agreement_id, _AT.c.territory, n, n, n, n, n, n
+               ).where(_AT.c.agreement_id.in_(_THEIR_AGREEMENTS)),
+        item_rows.where(_AI.c.item_id.in_(items)) if only_items else item_rows,
+        consents.where(_CE.c.use == bindparam("use")) if one_use else consents,
+        select(literal("w"), _WD.c.id, _WD.c.recording_id, n, _WD.c.action, _WD.c.effective_at,
+               n, n, n, _WD.c.reason).where(_WD.c.recording_id.in_(items)),
+    )
+
+
 _NAMES_OF = select(_P.c.id, _P.c.name).where(_P.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -212,51 +248,49 @@ def agreement_from_row(row: AgreementRow) -> Agreement:
 def facts_for(session: Session, holders: Iterable[str], persons: Iterable[str],
               use: Use | None = None, items: Iterable[str] | None = None,
               names: dict[str, str] | None = None) -> Facts:
-    """The agreements of these rights holders and the consent events of these persons, as
-    much of them as the permission rule reads (not revenue terms, not reasons).
+    """The agreements of these rights holders, the consent events of these persons and the
+    takedowns of these items, as much of them as the permission rule reads (not revenue
+    terms), in one round trip.
 
     items: when given, only these recordings/works are kept in the agreements' listed and
-    excluded sets (all the rule needs to decide about them; it keeps the lookup small).
+    excluded sets (all the rule needs to decide about them; it keeps the lookup small), and
+    their takedowns are read.
     """
     conn = session.connection()
     holders, persons = sorted(set(holders)), sorted(set(persons))
-    joined = conn.execute(_AGREEMENTS_OF, {"holders": holders}).all() if holders else []
-    rows = list({r.id: r for r in joined}.values())
-    ids = [r.id for r in rows]
-    terminations = tuple(
-        AgreementTermination(id=r.termination_id, agreement_id=r.id,
-                             effective_at=r.terminated_at)
-        for r in joined if r.termination_id is not None)
-    uses: dict[str, set] = {i: set() for i in ids}
-    places: dict[str, set] = {i: set() for i in ids}
-    listed: dict[str, set] = {i: set() for i in ids}
-    excluded: dict[str, set] = {i: set() for i in ids}
-    if ids:
-        details = (conn.execute(_DETAILS_OF, {"ids": ids}) if items is None else
-                   conn.execute(_DETAILS_OF_ONLY, {"ids": ids, "items": sorted(set(items))}))
-        into = {"u": uses, "t": places, "i": listed, "x": excluded}
-        for kind, aid, value in details:
-            into[kind][aid].add(value)
-    agreements = tuple(
-        Agreement(id=r.id, licensor_id=r.licensor_id, uses=frozenset(Use(u) for u in uses[r.id]),
-                  purpose=Purpose(r.purpose), valid_from=r.valid_from, valid_until=r.valid_until,
-                  territories=frozenset(places[r.id]), catalogue_all=bool(r.catalogue_all),
-                  items=frozenset(listed[r.id]), excluded=frozenset(excluded[r.id]),
-                  grace_period_days=r.grace_period_days, title=r.title, demo=bool(r.demo))
-        for r in rows)
-    consents: tuple[ConsentEvent, ...] = ()
-    if persons:
-        consent_rows = (conn.execute(_CONSENTS_OF, {"persons": persons}) if use is None else
-                        conn.execute(_CONSENTS_OF_FOR, {"persons": persons, "use": use.value}))
-        consents = tuple(
-            ConsentEvent(id=c.id, party_id=c.party_id, use=Use(c.use),
-                         action=ConsentAction(c.action), effective_at=c.effective_at)
-            for c in consent_rows)
+    params = {"holders": holders, "persons": persons, "items": sorted(set(items or ()))}
+    if use is not None:
+        params["use"] = use.value
+    rows: dict[str, list] = defaultdict(list)
+    for r in conn.execute(_facts_statement(use is not None, items is not None), params):
+        rows[r.kind].append(r)
+    detail: dict[str, dict[str, set]] = {k: defaultdict(set) for k in "utix"}
+    for k in "utix":
+        for r in rows[k]:
+            detail[k][r.ref].add(r.a)
+    agreements = tuple(sorted((
+        Agreement(id=r.id, licensor_id=r.ref, uses=frozenset(Use(u) for u in detail["u"][r.id]),
+                  purpose=Purpose(r.a), valid_from=r.t1, valid_until=r.t2,
+                  territories=frozenset(detail["t"][r.id]), catalogue_all=bool(r.flag),
+                  items=frozenset(detail["i"][r.id]), excluded=frozenset(detail["x"][r.id]),
+                  grace_period_days=r.n, title=r.text) for r in rows["a"]),
+        key=lambda a: a.id))
+    terminations = tuple(sorted((AgreementTermination(id=r.id, agreement_id=r.ref,
+                                                      effective_at=r.t1) for r in rows["e"]),
+                                key=lambda t: t.id))
+    consents = tuple(sorted((
+        ConsentEvent(id=r.id, party_id=r.ref, use=Use(r.a), action=ConsentAction(r.b),
+                     effective_at=r.t1, reason=r.text) for r in rows["c"]),
+        key=lambda c: (c.effective_at, c.id)))  # deterministic evidence on ties
+    withdrawals = tuple(sorted((
+        Withdrawal(id=r.id, recording_id=r.ref, action=WithdrawalAction(r.b),
+                   effective_at=r.t1, reason=r.text) for r in rows["w"]),
+        key=lambda w: (w.effective_at, w.id)))
     if names is None:
         wanted = holders + persons
         names = dict(conn.execute(_NAMES_OF, {"ids": wanted}).all()) if wanted else {}
     return Facts(agreements=agreements, terminations=terminations, consents=consents,
-                 names=names)
+                 names=names, withdrawals=withdrawals)
 
 
 def facts_for_recording(session: Session, rec: RecordingRights, use: Use | None = None,

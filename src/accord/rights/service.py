@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from accord.errors import InvalidInput, NotFound
 from accord.rights import codec, repository
 from accord.rights.audit import AuditLog, entries_for
-from accord.rights.document import ConsentDoc, RightsDocument, TerminationDoc, load_document
+from accord.rights.document import (
+    ConsentDoc,
+    RightsDocument,
+    TerminationDoc,
+    WithdrawalDoc,
+    load_document,
+)
 from accord.rights.model import (
     PERSON_ROLES,
     WORLDWIDE,
@@ -22,6 +28,7 @@ from accord.rights.model import (
     Purpose,
     Role,
     Use,
+    WithdrawalAction,
 )
 from accord.rights.permission import Decision, decide_recording, decide_work
 from accord.rights.tables import (
@@ -31,6 +38,7 @@ from accord.rights.tables import (
     PartyRow,
     RecordingMasterRow,
     RecordingRow,
+    RecordingWithdrawalRow,
     WorkPublisherRow,
     WorkRow,
 )
@@ -74,7 +82,9 @@ def _registry_view(session: Session, doc: RightsDocument) -> RegistryView:
     for section, table, to_doc in (("agreements", AgreementRow, codec.agreement_doc),
                                    ("consents", ConsentEventRow, codec.consent_doc),
                                    ("terminations", AgreementTerminationRow,
-                                    codec.termination_doc)):
+                                    codec.termination_doc),
+                                   ("withdrawals", RecordingWithdrawalRow,
+                                    codec.withdrawal_doc)):
         for item in getattr(doc, section):
             row = session.get(table, item.id)
             if row is not None:
@@ -88,8 +98,9 @@ def import_document(session: Session, doc: RightsDocument, source: str,
     """Validate the whole document against itself and the registry, then write it.
 
     Parties, works and recordings are upserted (a changed one is updated, with an audit entry);
-    agreements, consents and terminations are events: new ones are appended, identical ones are
-    skipped, a different one under an existing id is an error. Importing twice changes nothing.
+    agreements, consents, terminations and withdrawals are events: new ones are appended,
+    identical ones are skipped, a different one under an existing id is an error. Importing
+    twice changes nothing.
     """
     problems = check_document(doc, source, _registry_view(session, doc))
     if problems:
@@ -134,6 +145,11 @@ def import_document(session: Session, doc: RightsDocument, source: str,
             summary.count("created", "terminations")
         else:
             summary.count("unchanged", "terminations")
+    for w in doc.withdrawals:
+        if _append_withdrawal(session, w, audit, recorded_at, f"import {source}"):
+            summary.count("created", "withdrawals")
+        else:
+            summary.count("unchanged", "withdrawals")
     return summary
 
 
@@ -162,6 +178,19 @@ def _append_termination(session: Session, t: TerminationDoc, audit: AuditLog,
                                         recorded_at=recorded_at))
     session.flush()
     audit.append("agreement.terminate", "terminations", t.id, codec.canonical(t), reason)
+    return True
+
+
+def _append_withdrawal(session: Session, w: WithdrawalDoc, audit: AuditLog,
+                       recorded_at: datetime, reason: str) -> bool:
+    if session.get(RecordingWithdrawalRow, w.id) is not None:
+        return False
+    session.add(RecordingWithdrawalRow(id=w.id, recording_id=w.recording, action=w.action.value,
+                                       effective_at=w.effective_at, reason=w.reason,
+                                       recorded_at=recorded_at))
+    session.flush()
+    audit.append(f"recording.{w.action.value}", "withdrawals", w.id, codec.canonical(w),
+                 reason)
     return True
 
 
@@ -195,6 +224,35 @@ def terminate_agreement(session: Session, agreement_id: str, effective_at: datet
     return doc
 
 
+def withdraw_recording(session: Session, ref: str, action: WithdrawalAction,
+                       effective_at: datetime | None, audit: AuditLog, reason: str = "",
+                       event_id: str | None = None) -> WithdrawalDoc:
+    """Take a recording (id or ISRC) down, or put it back: an appended event; no use of any
+    kind is permitted while it is withdrawn. event_id: an idempotency key; recording the same
+    event again is a no-op, a different event under that id an error."""
+    recording_id = repository.resolve_recording_id(session, ref)
+    doc = WithdrawalDoc(id=event_id or f"withdrawal-{uuid.uuid4().hex[:16]}",
+                        recording=recording_id, action=action,
+                        effective_at=effective_at or now(), reason=reason)
+    row = session.get(RecordingWithdrawalRow, doc.id)
+    if row is not None:
+        if codec.canonical(codec.withdrawal_doc(row)) != codec.canonical(doc):
+            raise InvalidInput(f"withdrawal event {doc.id!r} is already recorded with "
+                               "different content")
+        return doc
+    _append_withdrawal(session, doc, audit, now(), reason or f"{action.value} by {audit.actor}")
+    return doc
+
+
+def withdrawals_of(session: Session, recording_id: str) -> list[dict]:
+    """A recording's takedowns and reinstatements in effective order."""
+    rows = session.execute(select(RecordingWithdrawalRow)
+                           .where(RecordingWithdrawalRow.recording_id == recording_id)
+                           .order_by(RecordingWithdrawalRow.effective_at,
+                                     RecordingWithdrawalRow.id)).scalars()
+    return [codec.canonical(codec.withdrawal_doc(r)) for r in rows]
+
+
 # --- reading ----------------------------------------------------------------------------------
 
 def check(session: Session, use: Use, *, recording: str | None = None, work: str | None = None,
@@ -222,6 +280,8 @@ def show(session: Session, ref: str) -> dict:
         row = session.get(table, ref)
         if row is not None:
             out = {"kind": kind, **codec.canonical(to_doc(row))}
+            if kind == "recording":
+                out["withdrawals"] = withdrawals_of(session, ref)
             if kind == "agreement":
                 out["terminations"] = [codec.canonical(codec.termination_doc(t)) for t in
                                        session.execute(select(AgreementTerminationRow).where(

@@ -7,7 +7,8 @@ item). The computation is a few set operations over indexed temporary tables:
   denied works               a publisher without a covering agreement, a writer not opted in,
                              or no publisher on record,
   denied recordings          a master holder without a covering agreement, an artist not opted
-                             in, no master holder on record, or a denied work;
+                             in, no master holder on record, a takedown in force, or a denied
+                             work;
 permitted = everything else. Each step is one INSERT ... SELECT, so the database does the work.
 """
 
@@ -32,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from accord.rights.model import WORLDWIDE, ConsentAction, Purpose, Use
+from accord.rights.model import WORLDWIDE, ConsentAction, Purpose, Use, WithdrawalAction
 from accord.rights.tables import (
     AgreementItemRow,
     AgreementRow,
@@ -43,6 +44,7 @@ from accord.rights.tables import (
     RecordingArtistRow,
     RecordingMasterRow,
     RecordingRow,
+    RecordingWithdrawalRow,
     WorkPublisherRow,
     WorkRow,
     WorkWriterRow,
@@ -129,22 +131,34 @@ def _fill_bad_works(conn: Connection) -> None:
     _analyze(conn, _opted, _active, _bad_works)
 
 
-def _fill_bad_recordings(conn: Connection) -> None:
-    """Recordings denied by condition 1, 3 (artists), or through their work."""
+def _withdrawn_at(at: datetime):
+    """Recordings with a takedown in force at T (the latest event at or before T is a takedown;
+    a takedown wins a tie with a reinstatement)."""
+    WD = RecordingWithdrawalRow.__table__
+    down = func.max(case((WD.c.action == WithdrawalAction.WITHDRAW.value, WD.c.effective_at)))
+    back = func.max(case((WD.c.action == WithdrawalAction.REINSTATE.value, WD.c.effective_at)))
+    return (select(WD.c.recording_id).where(WD.c.effective_at <= at)
+            .group_by(WD.c.recording_id)
+            .having(and_(down.isnot(None), or_(back.is_(None), down >= back))))
+
+
+def _fill_bad_recordings(conn: Connection, at: datetime) -> None:
+    """Recordings denied by condition 1, 3 (artists), 4 (a takedown), or through their work."""
     R, RM, RA = RecordingRow.__table__, RecordingMasterRow.__table__, \
         RecordingArtistRow.__table__
     for q in (select(RM.c.recording_id).where(~_covered(RM.c.party_id, RM.c.recording_id)),
               select(RA.c.recording_id).where(~RA.c.party_id.in_(select(_opted.c.party_id))),
-              select(R.c.id).join(_bad_works, _bad_works.c.work_id == R.c.work_id)):
+              select(R.c.id).join(_bad_works, _bad_works.c.work_id == R.c.work_id),
+              _withdrawn_at(at)):
         conn.execute(insert(_bad_recs).from_select(["id"], q))
     conn.exec_driver_sql("CREATE INDEX ix_tmp_accord_bad_recs ON tmp_accord_bad_recs (id)")
     _analyze(conn, _bad_recs)
 
 
-def _permitted_recordings(conn: Connection) -> set[str]:
+def _permitted_recordings(conn: Connection, at: datetime) -> set[str]:
     R, RM = RecordingRow.__table__, RecordingMasterRow.__table__
     WP = WorkPublisherRow.__table__
-    _fill_bad_recordings(conn)
+    _fill_bad_recordings(conn, at)
     return set(conn.execute(select(R.c.id).where(
         exists().where(RM.c.recording_id == R.c.id),  # default deny: a holder must exist
         exists().where(WP.c.work_id == R.c.work_id),
@@ -169,7 +183,7 @@ def permitted(session: Session, kind: str, use: Use, at: datetime,
         _fill_opted(conn, use, at)
         _fill_active(conn, use, at, purpose, territory)
         _fill_bad_works(conn)
-        return _permitted_recordings(conn) if kind == "recording" else _permitted_works(conn)
+        return _permitted_recordings(conn, at) if kind == "recording" else _permitted_works(conn)
     finally:
         _tmp.drop_all(conn, checkfirst=True)
 

@@ -149,6 +149,21 @@ class ConsentEventRow(Base):
     )
 
 
+class RecordingWithdrawalRow(Base):
+    """A takedown (or reinstatement) of a recording: an event, never edited."""
+
+    __tablename__ = "recording_withdrawals"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    recording_id: Mapped[str] = mapped_column(ForeignKey("recordings.id"))
+    action: Mapped[str] = mapped_column(String(16))
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        Index("ix_recording_withdrawals_lookup", "recording_id", "effective_at", "action"),
+    )
+
+
 class AuditRow(Base):
     """The hash-chained audit log: one row per registry change, never updated."""
 

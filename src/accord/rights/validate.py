@@ -34,7 +34,8 @@ def check_document(doc: RightsDocument, source: str, reg: RegistryView) -> list[
     def bad(where: str, msg: str) -> None:
         problems.append(Problem(f"{source}:{where}", msg))
 
-    for section in ("parties", "works", "recordings", "agreements", "consents", "terminations"):
+    for section in ("parties", "works", "recordings", "agreements", "consents", "terminations",
+                    "withdrawals"):
         seen: dict[str, int] = {}
         for i, item in enumerate(getattr(doc, section)):
             if item.id in seen:
@@ -111,6 +112,10 @@ def check_document(doc: RightsDocument, source: str, reg: RegistryView) -> list[
         if t.agreement not in agreements:
             bad(f"terminations[{i}].agreement", f"unknown agreement {t.agreement!r}")
         _immutable(f"terminations[{i}]", t, reg, bad)
+    for i, w in enumerate(doc.withdrawals):
+        if w.recording not in recordings:
+            bad(f"withdrawals[{i}].recording", f"unknown recording {w.recording!r}")
+        _immutable(f"withdrawals[{i}]", w, reg, bad)
     return problems
 
 
@@ -118,7 +123,8 @@ def _immutable(where, item, reg: RegistryView, bad) -> None:
     same = reg.same_event.get(item.id)
     if same is not None and not same(item):
         bad(f"{where}.id", f"{item.id!r} is already recorded with different content; recorded "
-            "events are never edited: record a new one (a revocation, a termination)")
+            "events are never edited: record a new one (a revocation, a termination, a "
+            "reinstatement)")
 
 
 def _norm(code: str) -> str:
