@@ -50,6 +50,7 @@ from accord.rights.tables import (
     WorkWriterRow,
 )
 
+WORK_MEM = "256MB"
 _tmp = MetaData()
 _opted = Table("tmp_accord_opted", _tmp, Column("party_id", String(96), primary_key=True),
                prefixes=["TEMPORARY"])
@@ -120,6 +121,13 @@ def _analyze(conn: Connection, *tables: Table) -> None:
             conn.exec_driver_sql(f"ANALYZE {t.name}")
 
 
+def _index(conn: Connection, table: str, column: str) -> None:
+    """SQLite answers the NOT EXISTS look-ups through an index; PostgreSQL hashes the whole
+    (analyzed) table in memory instead, faster than building an index it would not use."""
+    if conn.dialect.name != "postgresql":
+        conn.exec_driver_sql(f"CREATE INDEX ix_{table} ON {table} ({column})")
+
+
 def _fill_bad_works(conn: Connection) -> None:
     """Works denied by condition 2 (a publisher without a covering agreement) or 3 (a writer
     not opted in). Works with no publisher at all are left out in `_permitted_works`."""
@@ -127,7 +135,7 @@ def _fill_bad_works(conn: Connection) -> None:
     for q in (select(WP.c.work_id).where(~_covered(WP.c.party_id, WP.c.work_id)),
               select(WW.c.work_id).where(~WW.c.party_id.in_(select(_opted.c.party_id)))):
         conn.execute(insert(_bad_works).from_select(["work_id"], q))
-    conn.exec_driver_sql("CREATE INDEX ix_tmp_accord_bad_works ON tmp_accord_bad_works (work_id)")
+    _index(conn, "tmp_accord_bad_works", "work_id")
     _analyze(conn, _opted, _active, _bad_works)
 
 
@@ -151,7 +159,7 @@ def _fill_bad_recordings(conn: Connection, at: datetime) -> None:
               select(R.c.id).join(_bad_works, _bad_works.c.work_id == R.c.work_id),
               _withdrawn_at(at)):
         conn.execute(insert(_bad_recs).from_select(["id"], q))
-    conn.exec_driver_sql("CREATE INDEX ix_tmp_accord_bad_recs ON tmp_accord_bad_recs (id)")
+    _index(conn, "tmp_accord_bad_recs", "id")
     _analyze(conn, _bad_recs)
 
 
@@ -178,6 +186,10 @@ def permitted(session: Session, kind: str, use: Use, at: datetime,
     if kind not in ("recording", "work"):
         raise ValueError(f"kind must be 'recording' or 'work', not {kind!r}")
     conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        # a batch query over the whole catalogue: let its sorts and hashes stay in memory
+        # (the default 4 MB spills the consent aggregation to disk); this transaction only
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
     _create_temp_tables(conn)
     try:
         _fill_opted(conn, use, at)
