@@ -173,7 +173,10 @@ def test_shipped_json_schema_is_current_and_validates_the_example():
 def test_demo_runs_in_a_fresh_home_and_refuses_foreign_homes(tmp_path):
     report = run(tmp_path / "demo", "demo", "--fresh")
     decisions = [c["allowed"] for c in report["rights"]["checks"]]
-    assert decisions[:4] == [False, True, True, False]
+    assert decisions[:6] == [False, True, True, False, False, True]
+    takedown = report["rights"]["checks"][4]
+    assert [m["condition"] for m in takedown["missing"]] == [4]
+    assert "withdrawn effective 2026-04-01" in takedown["reasons"][0]
     assert report["rights"]["audit"]["ok"]
     again = run(tmp_path / "demo", "demo", "--fresh")  # a demo home may be wiped and rebuilt
     assert again["rights"]["checks"] == report["rights"]["checks"]

@@ -24,7 +24,7 @@ from accord.errors import AccordError
 from accord.rights import audit, service
 from accord.rights.audit import AuditLog
 from accord.rights.document import parse_document
-from accord.rights.model import ConsentAction, Purpose, Use
+from accord.rights.model import ConsentAction, Purpose, Use, WithdrawalAction
 from accord.royalties.demo import royalties_stage
 from accord.training.demo import training_stage
 
@@ -90,6 +90,18 @@ def rights_stage(s: Settings, report: DemoReport, out: Console) -> None:
     consent(scenario.FEATURED, Use.TRAIN, ConsentAction.REVOKE, "2026-06-01")
     check("Cal revokes from 1 June: before", Use.TRAIN, "2026-05-15")
     check("Cal revokes from 1 June: after", Use.TRAIN, "2026-06-15")
+
+    def takedown(action: WithdrawalAction, effective: str, reason: str) -> None:
+        with session_scope(engine) as session:
+            service.withdraw_recording(session, scenario.ISRC, action, _at(effective),
+                                       AuditLog(session, "demo"), reason=reason,
+                                       event_id=f"demo-{action}-{effective}")
+
+    takedown(WithdrawalAction.WITHDRAW, "2026-04-01", "demo: the distributor took the release "
+             "down")
+    check("the distributor takes it down 1-30 April", Use.TRAIN, "2026-04-15")
+    takedown(WithdrawalAction.REINSTATE, "2026-05-01", "demo: the release is back")
+    check("reinstated from 1 May", Use.TRAIN, "2026-05-15")
     check("style: Bea opted in to train only", Use.STYLE, "2026-03-15")
     check("voice: nobody licensed it", Use.VOICE, "2026-03-15", Purpose.NON_COMMERCIAL)
 
