@@ -4,6 +4,7 @@ revocation booked as an adjustment of the closed period (SQLite and PostgreSQL).
 import json
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -133,8 +134,21 @@ def test_a_backdated_revocation_is_booked_in_the_next_period(home, engine):
                                       parse_instant("2026-10-20"), AuditLog(s, "test"))
     with session_scope(engine) as s, pytest.raises(Exception, match="closed"):
         service.run_period(s, home, "2026-10", pol)
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        with session_scope(engine) as s:
+            nov = service.run_period(s, home, "2026-11", pol)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    # consents and terminations: one query each for the run (two periods computed)
+    assert sum("FROM consent_events" in q for q in seen) == 1
+    assert sum("FROM agreement_terminations" in q for q in seen) == 1
     with session_scope(engine) as s:
-        nov = service.run_period(s, home, "2026-11", pol)
         service.check_ledger(s)
         bal = service.ledger_balances(s)["EUR"]
     assert nov["adjusted_periods"] == ["2026-10"]

@@ -190,8 +190,8 @@ def wanted_table(items) -> pa.Table:
 
 
 def sliced_from_rows(rows) -> list[SlicedItem]:
-    return sorted(SlicedItem(f, s, m, k, i, int(sl), int(u), int(w))
-                  for f, s, m, k, i, sl, u, w in rows)
+    return [SlicedItem(f, s, m, k, i, int(sl), int(u), int(w))
+            for f, s, m, k, i, sl, u, w in sorted(tuple(r) for r in rows)]
 
 
 def holders_table(holders: list[Holder]) -> pa.Table:

@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from accord.atomic import write_text
 from accord.config import Settings
@@ -112,8 +112,10 @@ def read_registry(session: Session, policy: Policy) -> Registry:
     works = [rights_repo.work_rights(session, w) for w in session.scalars(select(WorkRow.id))]
     recs = [rights_repo.recording_rights(session, r)
             for r in session.scalars(select(RecordingRow.id))]
-    agreements = tuple(rights_repo.agreement_from_row(a)
-                       for a in session.scalars(select(AgreementRow)))
+    agreements = tuple(rights_repo.agreement_from_row(a) for a in session.scalars(
+        select(AgreementRow).options(selectinload(AgreementRow.uses),
+                                     selectinload(AgreementRow.territories),
+                                     selectinload(AgreementRow.items))))
     terminations = tuple(AgreementTermination(r.id, r.agreement_id, r.effective_at, r.reason)
                          for r in session.scalars(select(AgreementTerminationRow)))
     consents = tuple(ConsentEvent(r.id, r.party_id, Use(r.use), ConsentAction(r.action),

@@ -230,22 +230,21 @@ class SlicedItem:
     weight: int
 
 
-def item_slices(rows: Iterable[SlicedItem]) -> dict[tuple, tuple[int, dict[int, Fraction]]]:
-    """(feature, subpool, model, kind, item) -> (the item's weight as in the lines, fraction of
-    it per slice)."""
+def item_slices(rows: Iterable[SlicedItem]) -> dict[tuple, tuple[int, dict[int, int]]]:
+    """(feature, subpool, model, kind, item) -> (d, {slice: n}): the item's weight (as in the
+    lines) in slice k is n_k / d. Usage lines: their integer weights, d = 1; a training line:
+    the work's weight times its model's units in the slice, d = the model's units."""
     acc: dict[tuple, list[SlicedItem]] = defaultdict(list)
     for r in rows:
         acc[(r.feature, r.subpool, r.model_id, r.item_kind, r.item_id)].append(r)
-    out = {}
+    out: dict[tuple, tuple[int, dict[int, int]]] = {}
     for key, rs in acc.items():
-        w = sum(r.weight for r in rs)
         if key[1].startswith("training:"):
             u = sum(r.units for r in rs)
-            if not u or not w:
-                continue
-            out[key] = (w // u, {r.slice: Fraction(r.units, u) for r in rs if r.units})
-        elif w:
-            out[key] = (w, {r.slice: Fraction(r.weight, w) for r in rs if r.weight})
+            if u and any(r.weight for r in rs):
+                out[key] = (u, {r.slice: r.weight for r in rs if r.weight})
+        elif any(r.weight for r in rs):
+            out[key] = (1, {r.slice: r.weight for r in rs if r.weight})
     return out
 
 
@@ -253,39 +252,58 @@ def withheld_quotas(dist: Distribution, rows: Iterable[SlicedItem], holders: Ite
                     facts: RightsFacts, revenue: Iterable[RevenueEvent], policy: Policy,
                     period: str, cuts: tuple[datetime, ...] = ()
                     ) -> dict[tuple[str, str, str], Fraction]:
-    """(currency, payee, reason) -> exact withheld money (minor units) of the period."""
+    """(currency, payee, reason) -> exact withheld money (minor units) of the period.
+
+    A payee's line money is P_f * f_s * w_item * factor / W_s; the withheld part keeps the
+    weight of the slices (and, for a territory, the revenue) it is withheld for. Weights are
+    summed first as integers, the money formed once per sub-pool and reason."""
     pool_fraction = Fraction(policy.pool.fraction)
-    by_territory: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    places: dict[str, dict[str, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(int)))  # feature -> currency -> territory
     for r in revenue:
         if r.period == period and r.amount_minor:
-            by_territory[(r.feature, r.currency)][r.territory] += r.amount_minor
+            places[r.feature][r.currency][r.territory] += r.amount_minor
     holders_of: dict[tuple[str, str], list[Holder]] = defaultdict(list)
     for h in holders:
-        holders_of[(h.item_kind.value, h.item_id)].append(h)
+        if h.payee_id != UNALLOCATED:
+            holders_of[(h.item_kind.value, h.item_id)].append(h)
     at = [decision_time(s) for s in slice_starts(period, cuts)]
-    out: dict[tuple[str, str, str], Fraction] = defaultdict(Fraction)
-    for (feature, subpool, _m, kind, item), (weight, parts) in sorted(item_slices(rows).items()):
-        frac = dist.fractions.get((feature, subpool))
-        if not frac:
+    person: dict[tuple[str, Use, int], str | None] = {}  # a writer's state: not per item
+    #: (feature, subpool, payee, reason, territory or "" for all, d) -> withheld weight * d
+    held: dict[tuple[str, str, str, str, str, int], int] = defaultdict(int)
+    for (feature, subpool, _m, kind, item), (den, parts) in item_slices(rows).items():
+        if not dist.fractions.get((feature, subpool)) or feature not in places:
             continue
         use = use_of(subpool)
-        hs = [h for h in holders_of.get((kind, item), []) if h.payee_id != UNALLOCATED]
-        coef = frac * weight / dist.totals[(feature, subpool)] * pool_fraction
-        for (f, currency), places in sorted(by_territory.items()):
-            if f != feature:
-                continue
-            for k, part in sorted(parts.items()):
-                for territory, amount in sorted(places.items()):
-                    no_place = None
-                    for h in hs:
-                        why = payee_reason(h, use, at[k], facts)
-                        if why is None:
-                            if no_place is None:
-                                no_place = unlicensed(hs, use, at[k], territory, facts)
-                            if no_place:
-                                why = f"territory {territory} not licensed"
-                        if why is not None:
-                            out[(currency, h.payee_id, why)] += amount * coef * part * h.factor
+        territories = sorted({t for by_t in places[feature].values() for t in by_t})
+        hs = holders_of.get((kind, item), [])
+        for k, part in parts.items():
+            free = []
+            for h in hs:
+                if h.side == "writer":
+                    key = (h.payee_id, use, k)
+                    if key not in person:
+                        person[key] = payee_reason(h, use, at[k], facts)
+                    why = person[key]
+                else:
+                    why = payee_reason(h, use, at[k], facts)
+                if why is None:
+                    free.append(h)
+                else:
+                    held[(feature, subpool, h.payee_id, why, "", den)] += part * h.factor
+            for t in territories if free else ():
+                if unlicensed(hs, use, at[k], t, facts):
+                    for h in free:
+                        held[(feature, subpool, h.payee_id, f"territory {t} not licensed", t,
+                              den)] += part * h.factor
+    out: dict[tuple[str, str, str], Fraction] = defaultdict(Fraction)
+    for (feature, subpool, payee, why, territory, den), n in held.items():
+        coef = (pool_fraction * dist.fractions[(feature, subpool)]
+                * Fraction(n, den * dist.totals[(feature, subpool)]))
+        for currency, by_t in sorted(places[feature].items()):
+            amount = by_t.get(territory, 0) if territory else sum(by_t.values())
+            if amount:
+                out[(currency, payee, why)] += amount * coef
     return {k: v for k, v in out.items() if v}
 
 
