@@ -173,23 +173,28 @@ def settle(d, pol):
 
 @settings(max_examples=60, deadline=None)
 @given(scenarios(), st.sampled_from(PAYEES), st.sampled_from(["train", "style", "remix"]),
-       st.sampled_from(["0.00", "1.00", "5.00"]))
-def test_withheld_paid_carried_and_platform_make_the_revenue(sc, payee, use, minimum):
+       st.sampled_from(["0.00", "1.00", "5.00"]), st.sampled_from(["0.01", "7.77", "4321.09"]))
+def test_withheld_paid_carried_and_platform_make_the_revenue(sc, payee, use, minimum, usd):
+    """Per currency, through the ledger: payout + carried + withheld + platform + unallocated
+    == revenue, every payable settled, to the minor unit."""
     sc = sc.with_policy(policy(thresholds__minimum_item_units=sc.policy.thresholds
                                .minimum_item_units,
                                split__training=str(sc.policy.split.training),
                                split__training_weighting=sc.policy.split.training_weighting,
-                               thresholds__minimum_payout={"EUR": minimum}))
-    _, d, q = run(sc, RightsFacts(consents=(revoke(payee, use),)))
+                               thresholds__minimum_payout={"EUR": minimum, "USD": minimum}))
+    sc.earn(usd, "USD")
+    _, d, _ = run(sc, RightsFacts(consents=(revoke(payee, use),)))
     bal = settle(d, sc.policy)
-    revenue = sum(r.amount_minor for r in sc.revenue)
-    kinds = defaultdict(int)
-    for (_, account), v in bal.items():
-        kinds[account.split(":")[0] if ":" in account else account] += v
-    assert kinds["payable"] == 0  # every payable is settled
-    assert (kinds["payout"] + kinds["carried"] + kinds["withheld"] + bal.get(
-        ("EUR", PLATFORM), 0) + bal.get(("EUR", UNALLOCATED), 0)) == revenue
-    assert -kinds["revenue"] == revenue
+    for cur in ("EUR", "USD"):
+        revenue = sum(r.amount_minor for r in sc.revenue if r.currency == cur)
+        kinds = defaultdict(int)
+        for (c, account), v in bal.items():
+            if c == cur:
+                kinds[account.split(":")[0]] += v
+        assert kinds["payable"] == 0  # every payable is settled
+        assert (kinds["payout"] + kinds["carried"] + kinds["withheld"] + bal.get(
+            (cur, PLATFORM), 0) + bal.get((cur, UNALLOCATED), 0)) == revenue
+        assert -kinds["revenue"] == revenue
     assert all(v >= 0 for v in d.withheld.values())
     assert all(k[1] == payee for k in d.withheld)
     for (cur, p), amount in d.allocations.items():
