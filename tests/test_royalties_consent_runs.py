@@ -178,3 +178,19 @@ def test_a_backdated_revocation_is_booked_in_the_next_period(home, engine):
     held = json.loads(r.output)["currencies"]["EUR"]["withheld"]
     assert sorted((h["amount"], h["reason"]) for h in held) == [("2.50", REVOKED),
                                                                   ("21.43", REVOKED)]
+
+
+def test_slices_compare_usage_times_to_the_second():
+    import duckdb
+
+    from accord.royalties.engine_sql import slice_sql
+
+    con = duckdb.connect()
+    sql = slice_sql(("2026-10-20T00:00:00", "2026-10-25T12:00:00"))
+    times = ["2026-10-19T23:59:59.999999Z", "2026-10-20T00:00:00Z",
+             "2026-10-20T00:00:00.500000Z", "2026-10-25T11:59:59Z", "2026-10-25T12:00:00Z", ""]
+    got = con.execute(f"SELECT {sql} AS s FROM (SELECT unnest(?) AS occurred_at)",
+                      [times]).fetchall()
+    assert [r[0] for r in got] == [0, 1, 1, 1, 2, 0]
+    with pytest.raises(ValueError):
+        slice_sql(("2026-10-20' OR 1=1 --",))
