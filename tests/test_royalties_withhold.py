@@ -34,7 +34,7 @@ from accord.royalties.withhold import (
     withheld_quotas,
 )
 from accord.timeutil import parse_instant
-from tests.royalty_fixtures import PERIOD, Scenario, hand_scenario, policy, work
+from tests.royalty_fixtures import PERIOD, Scenario, hand_scenario, policy, recording, work
 from tests.test_royalties_engine import PAYEES, scenarios
 
 START = period_bounds(PERIOD)[0]
@@ -223,3 +223,19 @@ def test_unrelated_consent_facts_change_nothing(sc):
                                   revoke(PAYEES[1], "train", START + timedelta(days=31))))
     _, d, _ = run(sc, facts)
     assert d.withheld == {} and d.allocations == plain.allocations
+
+
+def test_dj_plays_answer_to_the_dj_consent():
+    """test_tokens_weighting_and_dj_plays' scenario: the dj pool (500) pays RA's master half
+    to lab (250) and its publishing half to writer a (250); a revokes dj: those 250 are
+    withheld, a's create money (450) and lab's 250 are paid as before."""
+    pol = policy(split__training_weighting="tokens", split__conditioning="0", split__source="0")
+    sc = Scenario(pol)
+    sc.works = [work("A", writers=[("a", "100")]), work("B", writers=[("b", "100")])]
+    sc.recordings = [recording("RA", sc.works[0], masters=[("lab", "100")])]
+    sc.trained("m1", "A", tokens=300).trained("m1", "B", tokens=100)
+    sc.use("O1").credit("O1", "work", "A", "1")
+    sc.play("RA", n=4).earn("10.00", feature="dj").earn("10.00")
+    _, d, _ = run(sc, RightsFacts(consents=(revoke("a", "dj"),)))
+    assert d.allocations[("EUR", "a")] == 700 and d.allocations[("EUR", "lab")] == 250
+    assert d.withheld == {("EUR", "a", "consent to dj revoked from 2026-11-01"): 250}
