@@ -158,6 +158,9 @@ def test_cuts_are_the_changes_inside_the_period():
     # ada never revoked: her opt-in is no cut; the revocation is cut to the second
     assert cut_instants(facts, PERIOD) == (parse_instant("2026-11-10"),
                                            parse_instant("2026-11-20T08:30:00Z"))
+    # a run cuts only at the facts of the payees of the items it slices
+    assert cut_instants(facts, PERIOD, {"pub"}) == (parse_instant("2026-11-10"),)
+    assert cut_instants(facts, PERIOD, {"ada"}) == ()
 
 
 # ---- properties -------------------------------------------------------------------------

@@ -21,12 +21,12 @@ from accord.errors import Problem
 from accord.royalties.distribute import Distribution
 from accord.royalties.model import PLATFORM, UNALLOCATED
 
+POOL = "royalties:pool"
+
 
 def withheld_account(payee: str) -> str:
     """The suspense account of a payee's withheld money."""
     return f"withheld:{payee}"
-
-POOL = "royalties:pool"
 
 
 @dataclass(frozen=True)

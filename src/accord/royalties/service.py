@@ -143,14 +143,14 @@ def compute_period(engine, policy: Policy, revenue, period: str, holders: list[H
     """A period's distribution with its withheld money: holders and cuts set on the engine,
     weights and units aggregated, allocated, then the items that may be withheld sliced."""
     engine.set_holders(holders_table(holders))
-    cuts = cut_instants(facts, period)
+    wanted = wanted_items(holders, facts, period)
+    mine = [h for h in holders if (h.item_kind.value, h.item_id) in wanted]
+    cuts = cut_instants(facts, period, {h.payee_id for h in mine})
     engine.set_cuts(tuple(c.strftime("%Y-%m-%dT%H:%M:%S") for c in cuts))
     weights, units = engine.weights(policy, period), engine.units(policy, period)
     dist = distribute_weights(weights, units, revenue, policy, period)
-    wanted = wanted_items(holders, facts, period) if dist.revenue else set()
-    if wanted:
+    if wanted and dist.revenue:
         rows = engine.sliced(policy, period, wanted_table(wanted))
-        mine = [h for h in holders if (h.item_kind.value, h.item_id) in wanted]
         quotas = withheld_quotas(dist, rows, mine, facts, revenue, policy, period, cuts)
         dist = apply_withholding(dist, weights, quotas, policy)
     return dist, fingerprint(policy, dist, weights, units)

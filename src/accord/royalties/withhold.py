@@ -113,19 +113,24 @@ def _second(at: datetime) -> datetime:
     return at.replace(microsecond=0)
 
 
-def cut_instants(facts: RightsFacts, period: str) -> tuple[datetime, ...]:
+def cut_instants(facts: RightsFacts, period: str, parties: Iterable[str] | None = None
+                 ) -> tuple[datetime, ...]:
     """The instants inside the period (truncated to the second) where a fact that can withhold
-    money begins or ends: consent events of parties who ever revoked, terminations, agreement
-    start and end dates. Between two cuts every decision is constant."""
+    money begins or ends: consent events of parties who ever revoked, their agreements' start
+    and end dates and terminations. Between two cuts every decision is constant.
+
+    parties: only these parties' facts (the payees of the items to slice); None: everyone's."""
     start, end = period_bounds(period)
+    keep = None if parties is None else set(parties)
     times: set[datetime] = set()
-    for p in facts.revokers:
+    for p in facts.revokers if keep is None else facts.revokers & keep:
         times.update(e.effective_at for e in facts.consents_of(p))
-    times.update(t.effective_at for t in facts.terminations)
     for a in facts.agreements:
-        times.add(a.valid_from)
-        if a.valid_until is not None:
-            times.add(a.valid_until)
+        if keep is None or a.licensor_id in keep:
+            times.add(a.valid_from)
+            if a.valid_until is not None:
+                times.add(a.valid_until)
+            times.update(t.effective_at for t in facts.terminations_of(a.id))
     return tuple(sorted({_second(t) for t in times if start < t < end} - {start}))
 
 
