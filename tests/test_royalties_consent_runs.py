@@ -176,6 +176,9 @@ def test_a_backdated_revocation_is_booked_in_the_next_period(home, engine):
     r = runner.invoke(app, [*base, "royalties", "statement", "--payee", ada, "--period",
                             "2026-11", "--format", "json"])
     held = json.loads(r.output)["currencies"]["EUR"]["withheld"]
+    page = runner.invoke(app, [*base, "royalties", "statement", "--payee", ada, "--period",
+                               "2026-11", "--format", "html"]).output
+    assert f"Withheld 2.50 EUR: {REVOKED}" in page and f"Withheld 21.43 EUR: {REVOKED}" in page
     assert sorted((h["amount"], h["reason"]) for h in held) == [("2.50", REVOKED),
                                                                   ("21.43", REVOKED)]
 
