@@ -6,7 +6,11 @@ on a subset in the same run (ratio of events/s); Spark local mode on a smaller l
         --pandas-events 1000000 --spark-events 2000000
 
 Generation (DuckDB SQL straight to Parquet, in the event log's layout) is not timed. Timed:
-the aggregation SQL (payee weights and sub-pool units) and the exact allocation in Python.
+the aggregation SQL (payee weights and sub-pool units) and the exact allocation in Python; with
+--revoked-payees F, the withholding too: a fraction F of the payees revoke `train` from the
+middle of the period, so the usage is cut into two time slices, the revokers' items are sliced
+(one more SQL query) and their money split into paid and withheld (withhold.py), the consent
+facts given once, as a run reads them in one query.
 """
 
 from __future__ import annotations
@@ -22,12 +26,22 @@ import time
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from accord.rights.model import ConsentAction, ConsentEvent, Use
 from accord.royalties.distribute import distribute_weights
-from accord.royalties.engine_sql import DuckDBEngine, SparkEngine
-from accord.royalties.model import FACTOR_SCALE, PPM, RevenueEvent
+from accord.royalties.engine_sql import DuckDBEngine, SparkEngine, wanted_table
+from accord.royalties.model import FACTOR_SCALE, PPM, Holder, ItemKind, RevenueEvent
 from accord.royalties.policy import load_policy
+from accord.royalties.withhold import (
+    RightsFacts,
+    apply_withholding,
+    cut_instants,
+    wanted_items,
+    withheld_quotas,
+)
 
 PERIOD = "2026-11"
 
@@ -47,7 +61,9 @@ def generate(root: Path, events: int, items: int, payees: int, threads: int) -> 
                   WHEN i % 7 = 0 THEN 'downloaded'
                   WHEN i % 3 = 0 THEN 'generated' ELSE 'streamed' END AS kind,
              CASE WHEN i % 20 = 19 THEN 'dj' ELSE 'create' END AS feature,
-             '{PERIOD}' AS period, '' AS occurred_at,
+             '{PERIOD}' AS period,
+             strftime(TIMESTAMP '{PERIOD}-01 00:00:00' + to_seconds(i % 2592000),
+                      '%Y-%m-%dT%H:%M:%SZ') AS occurred_at,
              CASE WHEN i % 20 = 19 THEN '' ELSE 'o' || (hash(i) % {outputs}) END AS output_id,
              CASE WHEN i % 20 = 19 THEN '' ELSE 'm' || (hash(i) % {outputs} % 2) END
                AS model_id,
@@ -92,15 +108,53 @@ REVENUE = [RevenueEvent("rev1", "create", PERIOD, "WW", "EUR", 10_000_000_00),
            RevenueEvent("rev2", "dj", PERIOD, "WW", "EUR", 1_000_000_00)]
 
 
-def run_engine(engine, policy) -> tuple[dict, dict]:
+def revocations(payees: int, fraction: float) -> RightsFacts:
+    """The first fraction of the payees revoke train from the middle of the period."""
+    at = dt.datetime(2026, 11, 16, tzinfo=dt.UTC)
+    return RightsFacts(consents=tuple(
+        ConsentEvent(f"c{k}", f"p{k}", Use.TRAIN, ConsentAction.REVOKE, at)
+        for k in range(int(payees * fraction))))
+
+
+def withhold_step(engine, policy, dist, weights, holders, facts: RightsFacts) -> tuple:
+    """What service.compute_period does after the allocation (holders filtered with Arrow to
+    the revokers' rows first, instead of building a million Holder records)."""
+    revokers = pa.array(sorted(facts.revokers))
+    mine = holders.filter(pc.is_in(holders.column("payee_id"), value_set=revokers))
+    hs = [Holder(ItemKind(r["item_kind"]), r["item_id"], r["payee_id"], r["side"], "",
+                 r["factor"]) for r in mine.to_pylist()]
+    wanted = wanted_items(hs, facts, PERIOD)
     t0 = time.perf_counter()
+    rows = engine.sliced(policy, PERIOD, wanted_table(wanted))
+    t1 = time.perf_counter()
+    quotas = withheld_quotas(dist, rows, hs, facts, REVENUE, policy, PERIOD,
+                             cut_instants(facts, PERIOD))
+    out = apply_withholding(dist, weights, quotas, policy)
+    return out, len(wanted), len(rows), round(t1 - t0, 2), round(time.perf_counter() - t1, 2)
+
+
+def run_engine(engine, policy, facts: RightsFacts | None = None, holders=None
+               ) -> tuple[dict, dict]:
+    t0 = time.perf_counter()
+    if facts is not None:
+        engine.set_cuts(tuple(c.strftime("%Y-%m-%dT%H:%M:%S")
+                              for c in cut_instants(facts, PERIOD)))
     weights, units = engine.weights(policy, PERIOD), engine.units(policy, PERIOD)
     t1 = time.perf_counter()
     dist = distribute_weights(weights, units, REVENUE, policy, PERIOD)
     t2 = time.perf_counter()
+    extra = {}
+    if facts is not None:
+        dist, n_items, n_rows, sql_s, py_s = withhold_step(engine, policy, dist, weights,
+                                                            holders, facts)
+        extra = {"withhold_s": round(time.perf_counter() - t2, 2), "withhold_sql_s": sql_s,
+                 "withhold_python_s": py_s, "revokers":
+                 len(facts.revokers), "wanted_items": n_items, "sliced_rows": n_rows,
+                 "withheld_minor": sum(dist.withheld.values())}
+    t3 = time.perf_counter()
     assert sum(dist.allocations.values()) == sum(r.amount_minor for r in REVENUE)
     return dist.allocations, {"sql_s": round(t1 - t0, 2), "allocate_s": round(t2 - t1, 2),
-                              "total_s": round(t2 - t0, 2),
+                              **extra, "total_s": round(t3 - t0, 2),
                               "payees": sum(1 for _ in dist.allocations)}
 
 
@@ -161,6 +215,8 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--json-out", type=Path, default=None)
     ap.add_argument("--duckdb-only", action="store_true", help="skip the pandas and Spark runs")
+    ap.add_argument("--revoked-payees", type=float, default=0.0,
+                    help="fraction of payees revoking train mid-period (DuckDB run only)")
     a = ap.parse_args()
     policy = load_policy()
     base = Path(tempfile.mkdtemp(prefix="accord-bench-", dir=a.workdir))
@@ -181,7 +237,8 @@ def main() -> None:
         root, info = size(a.events, "main")
         holders = pq.read_table(root / "holders.parquet")
         eng = DuckDBEngine(root / "events", holders, threads=a.threads)
-        _, timing = run_engine(eng, policy)
+        facts = revocations(a.payees, a.revoked_payees) if a.revoked_payees else None
+        _, timing = run_engine(eng, policy, facts, holders)
         eng.close()
         res["duckdb"] = {**info, **timing,
                          "events_per_s": round(a.events / timing["total_s"])}

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from royalty_fixtures import agreement, policy, recording, work
+from royalty_fixtures import agreement, policy, recording, replace, work
 
 from accord.rights.model import RecordingRights, Share
 from accord.royalties.holders import holder_map
@@ -41,3 +41,33 @@ def test_bad_shares_are_collected_as_problems():
     # every problem is collected: the work's writers sum to 60, the master share has 7 decimals
     assert [p.where for p in problems] == ["work W", "recording R"]
     assert hs == []
+
+
+def test_split_terms_come_from_agreements_in_force_at_the_periods_end():
+    """An agreement's revenue terms apply to a period when it is in force at the period's last
+    instant (valid_from <= it < valid_until, not terminated by then); else the policy's."""
+    from datetime import timedelta
+
+    from accord.rights.model import AgreementTermination
+    from accord.royalties.model import last_instant
+    from accord.timeutil import parse_instant
+
+    w = work("W", writers=[("ada", "100")], publishers=[("pub", "100")])
+    rec = recording("R", w, masters=[("lab", "100")])
+    terms = replace(agreement("lab", master_share_of_pool="0.7"),
+                    valid_from=parse_instant("2026-03-15"),
+                    valid_until=parse_instant("2026-06-01"))
+    q = FACTOR_SCALE
+
+    def master(period, terminations=()):
+        hs = holder_map([], [rec], [terms], policy(), last_instant(period), terminations)[0]
+        return factors(hs, "R")[("lab", "master")]
+
+    assert master("2026-02") == q // 2  # before its term: the policy's master_side
+    assert master("2026-03") == q * 7 // 10  # begins inside March: in force at its end
+    assert master("2026-05") == q * 7 // 10  # inside
+    assert master("2026-06") == q // 2  # valid_until is exclusive: ended before June's end
+    stop = AgreementTermination("t1", terms.id, parse_instant("2026-04-10"))
+    assert master("2026-03", [stop]) == q * 7 // 10
+    assert master("2026-04", [stop]) == q // 2  # terminated inside April
+    assert last_instant("2026-12") == parse_instant("2027-01-01") - timedelta(microseconds=1)

@@ -1,4 +1,5 @@
-"""Spark runs the same SQL as DuckDB and produces identical statements (slow: JVM start-up)."""
+"""Spark runs the same SQL as DuckDB and produces identical statements and time-sliced weights
+(the withholding's input) (slow: JVM start-up)."""
 
 import json
 import random
@@ -12,6 +13,7 @@ from accord.royalties.engine_sql import (
     SparkEngine,
     holders_table,
     lines_from_arrow,
+    wanted_table,
 )
 from tests.royalty_fixtures import PERIOD, Scenario, policy, records, work, write_jsonl
 
@@ -49,7 +51,11 @@ def test_spark_and_duckdb_produce_identical_statements(tmp_path, spark_ready):
     currencies, activity threshold, tokens weighting) instead of several small cases."""
     sc = random_scenario(7)
     src = tmp_path / "events.jsonl"
-    write_jsonl(src, records(sc))
+    recs = records(sc)
+    for i, r in enumerate(recs):  # usage spread over the month, for the time slices
+        if r["type"] == "usage":
+            r["occurred_at"] = f"{PERIOD}-{1 + i % 28:02d}T{i % 24:02d}:30:00Z"
+    write_jsonl(src, recs)
     ev = tmp_path / "events"
     eventlog.ingest_file(ev, src)
     holders = holders_table(sc.holders())
@@ -59,12 +65,17 @@ def test_spark_and_duckdb_produce_identical_statements(tmp_path, spark_ready):
                                                   shuffle_partitions=2))):
         lines = lines_from_arrow(eng.lines(sc.policy, PERIOD))
         weights, units = eng.weights(sc.policy, PERIOD), eng.units(sc.policy, PERIOD)
+        eng.set_cuts(("2026-11-08T00:00:00", "2026-11-20T12:30:00"))
+        sliced = eng.sliced(sc.policy, PERIOD, wanted_table(
+            {("work", f"W{i}") for i in range(0, 31, 3)}))
+        assert weights == eng.weights(sc.policy, PERIOD)  # slicing changes no weight
         eng.close()
         dist = distribute_weights(weights, units, sc.revenue, sc.policy, PERIOD)
         statements = {(cur, p): [(ln.item_id, ln.subpool, ln.side, a) for ln, a in
                                  line_amounts(dist, lines, cur, p, sc.policy)]
                       for cur, p in dist.allocations}
         results[name] = (lines, units, dist.allocations, json.dumps(sorted(
-            (k, v) for k, v in statements.items())))
+            (k, v) for k, v in statements.items())), sliced)
     assert results["duckdb"] == results["spark"]
     assert results["duckdb"][2]  # something was paid
+    assert {r.slice for r in results["duckdb"][4]} == {0, 1, 2}

@@ -68,6 +68,9 @@ def royalties_stage(s: Settings, report, out: Console) -> None:
     out.print(f"period {PERIOD}: revenue {summary['revenue']}, pool {summary['pools']}, "
               f"platform {summary['platform']}, policy {summary['policy']['version']}")
     out.print(table)
+    for payee, by_cur in summary.get("withheld", {}).items():
+        for cur, v in by_cur.items():
+            out.print(f"withheld from {payee}: {v['amount']} {cur} ({'; '.join(v['reasons'])})")
     out.print(f"statement: accord --home {s.home} royalties statement --payee "
               f"{scenario.WRITER} --period {PERIOD} --format html --output statement.html")
     report.add("royalties", summary)

@@ -32,9 +32,15 @@ class Distribution:
     #: (feature, subpool) -> exact fraction of the feature's pool
     fractions: dict[tuple[str, str], Fraction] = field(default_factory=dict)
     totals: dict[tuple[str, str], int] = field(default_factory=dict)  # W_s
+    #: (currency, payee, reason) -> the part of the payee's allocation that is withheld
+    #: (withhold.py); the allocations above stay the payee's whole rounded amount
+    withheld: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     def currencies(self) -> list[str]:
         return sorted({c for _, c in self.revenue})
+
+    def withheld_of(self, currency: str, payee: str) -> int:
+        return sum(v for (c, p, _), v in self.withheld.items() if c == currency and p == payee)
 
     def pool(self, currency: str) -> int:
         return sum(v for (c, p), v in self.allocations.items() if c == currency and p != PLATFORM)

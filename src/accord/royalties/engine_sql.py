@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from accord.royalties.eventlog import SCHEMAS, part_files
 from accord.royalties.model import FACTOR_SCALE, PPM, UNALLOCATED, Holder, Line, period_ok
 from accord.royalties.policy import Policy
+from accord.royalties.withhold import SlicedItem
 
 HOLDERS_SCHEMA = pa.schema([("item_kind", pa.string()), ("item_id", pa.string()),
                             ("payee_id", pa.string()), ("side", pa.string()),
@@ -25,16 +26,16 @@ HOLDERS_SCHEMA = pa.schema([("item_kind", pa.string()), ("item_id", pa.string())
 #: Stage 1, materialised once per period by each engine as `ev_units`: the period's events
 #: reduced to units per output (and per played recording).
 STAGE_SQL = """
-SELECT feature, played, output_id, model_id, recording_id, SUM(units) AS units
+SELECT feature, played, output_id, model_id, recording_id, slice, SUM(units) AS units
 FROM (
-  SELECT feature, output_id, model_id, recording_id,
+  SELECT feature, output_id, model_id, recording_id, {slice} AS slice,
          CASE WHEN kind = 'played' THEN 1 ELSE 0 END AS played,
          CAST(CASE kind WHEN 'generated' THEN {generated} WHEN 'streamed' THEN {streamed}
                         WHEN 'downloaded' THEN {downloaded} WHEN 'played' THEN {played}
                         ELSE 0 END AS BIGINT) AS units
   FROM usage WHERE period = '{period}'
 ) e
-GROUP BY feature, played, output_id, model_id, recording_id
+GROUP BY feature, played, output_id, model_id, recording_id, slice
 """
 
 _ITEMS = """
@@ -104,7 +105,78 @@ SELECT feature, concat('model:', model_id) AS k, units FROM model_units
 """
 
 
-def render(sql: str, policy: Policy, period: str) -> str:
+#: The time-sliced weights of the wanted items (withhold.py): the same items, activity
+#: threshold and weights as the lines, per slice of the period's usage; a training line's
+#: weight is the work's weight times its model's units in the slice (only its split by slice
+#: is used). Run only when some item's money may be withheld.
+SLICED_SQL = """
+WITH sl_out AS (
+  SELECT feature, output_id, model_id, slice, SUM(units) AS units
+  FROM ev_units WHERE played = 0 GROUP BY feature, output_id, model_id, slice
+),
+w_credits AS (
+  SELECT c.output_id, c.item_kind, c.item_id, c.share_ppm, c.role
+  FROM credits c JOIN wanted w ON c.item_kind = w.item_kind AND c.item_id = w.item_id
+),
+sl_usage AS (
+  SELECT o.feature, concat('output:', c.role) AS subpool, o.model_id, c.item_kind,
+         c.item_id, o.slice, o.units AS units, o.units * c.share_ppm AS weight
+  FROM sl_out o JOIN w_credits c ON c.output_id = o.output_id
+  UNION ALL
+  SELECT e.feature, 'play' AS subpool, '' AS model_id, 'recording' AS item_kind,
+         e.recording_id AS item_id, e.slice, SUM(e.units) AS units,
+         SUM(e.units) * {ppm} AS weight
+  FROM ev_units e JOIN wanted w ON w.item_kind = 'recording' AND w.item_id = e.recording_id
+  WHERE e.played = 1 GROUP BY e.feature, e.recording_id, e.slice
+),
+active AS (
+  SELECT feature, item_kind, item_id FROM sl_usage
+  GROUP BY feature, item_kind, item_id HAVING SUM(units) >= {min_units}
+),
+sl_model AS (
+  SELECT feature, model_id, slice, SUM(units) AS units FROM sl_out
+  GROUP BY feature, model_id, slice
+),
+sl_train AS (
+  SELECT m.feature, concat('training:', m.model_id) AS subpool, m.model_id,
+         'work' AS item_kind, t.work_id AS item_id, m.slice, m.units AS units,
+         CAST({train_weight} AS BIGINT) * m.units AS weight
+  FROM sl_model m JOIN contributions t ON t.model_id = m.model_id
+  JOIN wanted w ON w.item_kind = 'work' AND w.item_id = t.work_id
+)
+SELECT feature, subpool, model_id, item_kind, item_id, slice,
+       SUM(units) AS units, SUM(weight) AS weight
+FROM (
+  SELECT u.feature, u.subpool, u.model_id, u.item_kind, u.item_id, u.slice, u.units, u.weight
+  FROM sl_usage u JOIN active a
+    ON u.feature = a.feature AND u.item_kind = a.item_kind AND u.item_id = a.item_id
+  UNION ALL
+  SELECT feature, subpool, model_id, item_kind, item_id, slice, units, weight FROM sl_train
+) x
+GROUP BY feature, subpool, model_id, item_kind, item_id, slice
+HAVING SUM(weight) > 0
+"""
+
+WANTED_SCHEMA = pa.schema([("item_kind", pa.string()), ("item_id", pa.string())])
+
+
+def slice_sql(cuts: tuple[str, ...]) -> str:
+    """The slice of a usage event: how many cuts ('YYYY-MM-DDTHH:MM:SS', sorted) are at or
+    before its time, compared to the second (0 when there are none). occurred_at is stored as
+    'YYYY-MM-DDTHH:MM:SS[.ffffff]Z', so comparing it whole with a 19-character cut is the same
+    as comparing its first 19 characters (a longer string with an equal prefix is greater),
+    and cheaper than cutting it."""
+    if not cuts:
+        return "0"
+    for c in cuts:
+        if len(c) != 19 or not c.replace("-", "").replace(":", "").replace("T", "").isdigit():
+            raise ValueError(f"bad cut {c!r}")
+    whens = " ".join(f"WHEN occurred_at >= '{c}' THEN {k}"
+                     for k, c in sorted(enumerate(cuts, 1), reverse=True))
+    return f"CASE {whens} ELSE 0 END"
+
+
+def render(sql: str, policy: Policy, period: str, cuts: tuple[str, ...] = ()) -> str:
     if not period_ok(period):
         raise ValueError(f"bad period {period!r}")
     u = policy.unit_weights()
@@ -112,7 +184,17 @@ def render(sql: str, policy: Policy, period: str) -> str:
     return sql.format(period=period, ppm=PPM, scale=FACTOR_SCALE, unallocated=UNALLOCATED,
                       min_units=int(policy.thresholds.minimum_item_units),
                       train_weight=train[policy.split.training_weighting],
-                      **{k: int(v) for k, v in u.items()})
+                      slice=slice_sql(cuts), **{k: int(v) for k, v in u.items()})
+
+
+def wanted_table(items) -> pa.Table:
+    return pa.Table.from_pylist([{"item_kind": k, "item_id": i} for k, i in sorted(items)],
+                                schema=WANTED_SCHEMA)
+
+
+def sliced_from_rows(rows) -> list[SlicedItem]:
+    return [SlicedItem(f, s, m, k, i, int(sl), int(u), int(w))
+            for f, s, m, k, i, sl, u, w in sorted(tuple(r) for r in rows)]
 
 
 def holders_table(holders: list[Holder]) -> pa.Table:
@@ -166,16 +248,31 @@ class DuckDBEngine:
             else:
                 empty = SCHEMAS[table].empty_table()  # noqa: F841 - read by DuckDB by name
                 self.con.execute(f"CREATE TABLE {table} AS SELECT * FROM empty")
-        self._holders = holders
-        self.con.register("holders", holders)
+        self.set_holders(holders)
+        self.cuts: tuple[str, ...] = ()
         self._staged: tuple | None = None
 
+    def set_holders(self, holders: pa.Table) -> None:
+        """The holder map the next queries use (a run's holders depend on the period)."""
+        self._holders = holders
+        self.con.register("holders", holders)
+
+    def set_cuts(self, cuts: tuple[str, ...]) -> None:
+        """Instants ('YYYY-MM-DDTHH:MM:SS') that slice the period's usage (withhold.py)."""
+        self.cuts = tuple(cuts)
+
     def _stage(self, policy: Policy, period: str) -> None:
-        key = (policy.hash, period)
+        key = (policy.hash, period, self.cuts)
         if self._staged != key:
             self.con.execute("CREATE OR REPLACE TEMP TABLE ev_units AS "
-                             + render(STAGE_SQL, policy, period))
+                             + render(STAGE_SQL, policy, period, self.cuts))
             self._staged = key
+
+    def sliced(self, policy: Policy, period: str, wanted: pa.Table) -> list[SlicedItem]:
+        self._stage(policy, period)
+        self._wanted = wanted
+        self.con.register("wanted", wanted)
+        return sliced_from_rows(self.con.sql(render(SLICED_SQL, policy, period)).fetchall())
 
     def lines(self, policy: Policy, period: str) -> pa.Table:
         self._stage(policy, period)
@@ -216,20 +313,39 @@ class SparkEngine:
                 pq.write_table(SCHEMAS[table].empty_table(), p)
                 files = [p]
             self.spark.read.parquet(*map(str, files)).createOrReplaceTempView(table)
-        hp = self._tmp / "holders.parquet"
-        pq.write_table(holders, hp)
-        self.spark.read.parquet(str(hp)).createOrReplaceTempView("holders")
+        self._n = 0
+        self.set_holders(holders)
+        self.cuts: tuple[str, ...] = ()
         self._staged: tuple | None = None
         self._stage_df = None
 
+    def _view(self, name: str, table: pa.Table) -> None:
+        self._n += 1
+        path = self._tmp / f"{name}-{self._n}.parquet"
+        pq.write_table(table, path)
+        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+
+    def set_holders(self, holders: pa.Table) -> None:
+        self._view("holders", holders)
+
+    def set_cuts(self, cuts: tuple[str, ...]) -> None:
+        self.cuts = tuple(cuts)
+
     def _stage(self, policy: Policy, period: str) -> None:
-        key = (policy.hash, period)
+        key = (policy.hash, period, self.cuts)
         if self._staged != key:
             if self._stage_df is not None:
                 self._stage_df.unpersist()
-            self._stage_df = self.spark.sql(render(STAGE_SQL, policy, period)).cache()
+            self._stage_df = self.spark.sql(render(STAGE_SQL, policy, period,
+                                                   self.cuts)).cache()
             self._stage_df.createOrReplaceTempView("ev_units")
             self._staged = key
+
+    def sliced(self, policy: Policy, period: str, wanted: pa.Table) -> list[SlicedItem]:
+        self._stage(policy, period)
+        self._view("wanted", wanted)
+        rows = self.spark.sql(render(SLICED_SQL, policy, period)).collect()
+        return sliced_from_rows([tuple(r) for r in rows])
 
     def lines(self, policy: Policy, period: str) -> pa.Table:
         self._stage(policy, period)

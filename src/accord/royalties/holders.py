@@ -9,10 +9,18 @@ publishers). Every factor is an exact integer over FACTOR_SCALE; an item's facto
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 
 from accord.errors import Problem
-from accord.rights.model import Agreement, RecordingRights, Share, WorkRights
+from accord.rights.model import (
+    Agreement,
+    AgreementTermination,
+    RecordingRights,
+    Share,
+    WorkRights,
+)
+from accord.rights.permission import in_force
 from accord.royalties.model import FACTOR_SCALE, PPM, UNALLOCATED, Holder, ItemKind, ppm
 from accord.royalties.policy import Policy
 
@@ -61,12 +69,28 @@ def master_side_ppm(rec: RecordingRights, agreements: Iterable[Agreement], polic
     return ppm(policy.rights.master_side)
 
 
+def agreements_in_force(agreements: Iterable[Agreement], at: datetime,
+                        terminations: Iterable[AgreementTermination] = ()) -> list[Agreement]:
+    """The agreements in force at `at` (the rights model's `in_force`: valid_from <= at <
+    valid_until, not terminated at or before it)."""
+    terminations = list(terminations)
+    return [a for a in agreements if in_force(a, at, terminations)]
+
+
 def holder_map(works: Iterable[WorkRights], recordings: Iterable[RecordingRights],
-               agreements: Iterable[Agreement], policy: Policy
+               agreements: Iterable[Agreement], policy: Policy, at: datetime | None = None,
+               terminations: Iterable[AgreementTermination] = ()
                ) -> tuple[list[Holder], list[Problem]]:
-    """Holders of every given item, with the problems (bad shares) collected as values."""
+    """Holders of every given item, with the problems (bad shares) collected as values.
+
+    at: the instant whose agreements' revenue terms count (a run passes the last instant of
+    its period: terms of an agreement in force then apply to the whole period; an agreement
+    that ended or was terminated before it, or starts after it, is ignored). None: every
+    agreement counts (no dates known).
+    """
     writer_ppm = ppm(policy.rights.writer_share)
-    agreements = list(agreements)
+    agreements = list(agreements) if at is None else agreements_in_force(agreements, at,
+                                                                         terminations)
     out: list[Holder] = []
     problems: list[Problem] = []
     for w in works:

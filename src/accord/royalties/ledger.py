@@ -5,8 +5,10 @@ transaction in one currency sum to zero, so all balances together always sum to 
 
 Accounts: revenue:<feature> (where earnings come from, negative), platform:retained,
 royalties:pool (formed from revenue, emptied by allocation), royalties:unallocated (the named
-residual: pool money no item or holder could take), payable:<payee>, carried:<payee> (below the
-minimum payout, carried forward), payout:<payee> (paid).
+residual: pool money no item or holder could take), payable:<payee>, withheld:<payee> (suspense:
+the payee's money for use that a revocation, exclusion, termination or unlicensed territory
+did not permit; never paid by a run), carried:<payee> (below the minimum payout, carried
+forward), payout:<payee> (paid).
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from accord.royalties.distribute import Distribution
 from accord.royalties.model import PLATFORM, UNALLOCATED
 
 POOL = "royalties:pool"
+
+
+def withheld_account(payee: str) -> str:
+    """The suspense account of a payee's withheld money."""
+    return f"withheld:{payee}"
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,19 @@ def distribution_accounts(dist: Distribution) -> dict[tuple[str, str], int]:
         out[(currency, f"revenue:{feature}")] -= amount
     for (currency, payee), amount in dist.allocations.items():
         out[(currency, account_of(payee))] += amount
+    for (currency, payee, _reason), amount in dist.withheld.items():
+        out[(currency, account_of(payee))] -= amount
+        out[(currency, withheld_account(payee))] += amount
     return {k: v for k, v in out.items() if v}
+
+
+def withheld_memos(dist: Distribution) -> dict[tuple[str, str], str]:
+    """(currency, withheld account) -> its reasons, for the memos of adjustments."""
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for (currency, payee, reason), amount in sorted(dist.withheld.items()):
+        if amount:
+            out[(currency, withheld_account(payee))].append(reason)
+    return {k: "; ".join(v) for k, v in out.items()}
 
 
 def distribution_postings(dist: Distribution, period: str) -> list[Posting]:
@@ -67,21 +86,35 @@ def distribution_postings(dist: Distribution, period: str) -> list[Posting]:
                              "pool allocated"))
         for (cur, payee), amount in sorted(dist.allocations.items()):
             if cur == currency and payee != PLATFORM and amount:
-                posts.append(Posting(f"{period}:allocate:{currency}", account_of(payee),
-                                     currency, amount, f"share of the {period} pool"))
+                held = dist.withheld_of(currency, payee)
+                if amount - held:
+                    posts.append(Posting(f"{period}:allocate:{currency}", account_of(payee),
+                                         currency, amount - held, f"share of the {period} pool"))
+        for (cur, payee, reason), amount in sorted(dist.withheld.items()):
+            if cur == currency and amount:
+                posts.append(Posting(f"{period}:allocate:{currency}", withheld_account(payee),
+                                     currency, amount, f"withheld: {reason}"))
     return [p for p in posts if p.amount or p.account == POOL]
 
 
 def adjustment_postings(period: str, closed: str, old: dict[tuple[str, str], int],
-                        new: dict[tuple[str, str], int]) -> list[Posting]:
-    """A recomputed closed period's difference, booked in the open period (closed is untouched)."""
+                        new: dict[tuple[str, str], int],
+                        memos: dict[tuple[str, str], str] | None = None) -> list[Posting]:
+    """A recomputed closed period's difference, booked in the open period (closed is untouched).
+    memos: (currency, account) -> why (the withheld accounts' reasons), added to the memo of
+    that account's posting and of the payee's payable posting."""
+    memos = memos or {}
     posts = []
     for key in sorted(set(old) | set(new)):
         delta = new.get(key, 0) - old.get(key, 0)
         if delta:
             currency, account = key
+            kind, _, payee = account.partition(":")
+            why = memos.get((currency, account)) or (
+                memos.get((currency, withheld_account(payee))) if kind == "payable" else None)
+            memo = f"late correction of {closed}" + (f": {why}" if why else "")
             posts.append(Posting(f"{period}:adjust:{closed}:{currency}", account, currency, delta,
-                                 f"late correction of {closed}"))
+                                 memo[:256]))
     return posts
 
 

@@ -9,6 +9,7 @@ are integers over `FACTOR_SCALE`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -135,3 +136,17 @@ def period_ok(period: str) -> bool:
 def next_period(period: str) -> str:
     y, m = int(period[:4]), int(period[5:])
     return f"{y + (m == 12):04d}-{m % 12 + 1:02d}"
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime]:
+    """[start, end) of a period in UTC: its first instant and the next period's first."""
+    if not period_ok(period):
+        raise ValueError(f"bad period {period!r}")
+    nxt = next_period(period)
+    return (datetime(int(period[:4]), int(period[5:]), 1, tzinfo=UTC),
+            datetime(int(nxt[:4]), int(nxt[5:]), 1, tzinfo=UTC))
+
+
+def last_instant(period: str) -> datetime:
+    """The last instant of a period (one microsecond before the next begins)."""
+    return period_bounds(period)[1] - timedelta(microseconds=1)

@@ -16,21 +16,39 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from accord.atomic import write_text
 from accord.config import Settings
 from accord.errors import InvalidInput, NotFound, Refused
 from accord.rights import repository as rights_repo
-from accord.rights.tables import AgreementRow, RecordingRow, WorkRow
+from accord.rights.model import (
+    AgreementTermination,
+    ConsentAction,
+    ConsentEvent,
+    Use,
+)
+from accord.rights.tables import (
+    AgreementRow,
+    AgreementTerminationRow,
+    ConsentEventRow,
+    RecordingRow,
+    WorkRow,
+)
 from accord.royalties import eventlog
 from accord.royalties.distribute import Distribution, distribute_weights, line_amounts
-from accord.royalties.engine_sql import holders_table, lines_from_arrow, open_engine
-from accord.royalties.holders import holder_map
+from accord.royalties.engine_sql import (
+    holders_table,
+    lines_from_arrow,
+    open_engine,
+    wanted_table,
+)
+from accord.royalties.holders import agreements_in_force, holder_map
 from accord.royalties.ledger import (
     Posting,
     adjustment_postings,
@@ -38,37 +56,109 @@ from accord.royalties.ledger import (
     distribution_postings,
     ensure_balanced,
     settlement_postings,
+    withheld_account,
+    withheld_memos,
 )
-from accord.royalties.model import FACTOR_SCALE, PLATFORM, UNALLOCATED, period_ok
+from accord.royalties.model import (
+    FACTOR_SCALE,
+    PLATFORM,
+    UNALLOCATED,
+    Holder,
+    last_instant,
+    period_ok,
+)
 from accord.royalties.money import Money
 from accord.royalties.policy import Policy
 from accord.royalties.tables import LedgerEntryRow, RoyaltyRevisionRow, RoyaltyRunRow
+from accord.royalties.withhold import (
+    RightsFacts,
+    apply_withholding,
+    cut_instants,
+    wanted_items,
+    withheld_quotas,
+)
 from accord.timeutil import now
 
 
-def registry_holders(session: Session, policy: Policy):
+@dataclass
+class Registry:
+    """What a run reads from the rights registry, once: items, agreements, and the consent and
+    termination events (one query each, whatever the catalogue's size); holder maps per set of
+    agreements in force."""
+
+    works: list
+    recordings: list
+    facts: RightsFacts
+    policy: Policy
+    _maps: dict = field(default_factory=dict)
+
+    def holders(self, period: str) -> list[Holder]:
+        """The holder map of a period: revenue terms of the agreements in force at its last
+        instant (holders.holder_map)."""
+        at = last_instant(period)
+        live = tuple(a.id for a in agreements_in_force(self.facts.agreements, at,
+                                                       self.facts.terminations))
+        if live not in self._maps:
+            holders, problems = holder_map(self.works, self.recordings, self.facts.agreements,
+                                           self.policy, at, self.facts.terminations)
+            if problems:
+                raise InvalidInput("the registry's shares cannot be used for royalties",
+                                   problems)
+            self._maps[live] = holders
+        return self._maps[live]
+
+
+def read_registry(session: Session, policy: Policy) -> Registry:
     works = [rights_repo.work_rights(session, w) for w in session.scalars(select(WorkRow.id))]
     recs = [rights_repo.recording_rights(session, r)
             for r in session.scalars(select(RecordingRow.id))]
-    agreements = [rights_repo.agreement_from_row(a) for a in session.scalars(select(AgreementRow))]
-    holders, problems = holder_map(works, recs, agreements, policy)
-    if problems:
-        raise InvalidInput("the registry's shares cannot be used for royalties", problems)
-    return holders
+    agreements = tuple(rights_repo.agreement_from_row(a) for a in session.scalars(
+        select(AgreementRow).options(selectinload(AgreementRow.uses),
+                                     selectinload(AgreementRow.territories),
+                                     selectinload(AgreementRow.items))))
+    terminations = tuple(AgreementTermination(r.id, r.agreement_id, r.effective_at, r.reason)
+                         for r in session.scalars(select(AgreementTerminationRow)))
+    consents = tuple(ConsentEvent(r.id, r.party_id, Use(r.use), ConsentAction(r.action),
+                                  r.effective_at, r.reason)
+                     for r in session.scalars(select(ConsentEventRow)))
+    return Registry(works, recs, RightsFacts(agreements, terminations, consents), policy)
 
 
 def fingerprint(policy: Policy, dist: Distribution, weights, units) -> str:
+    """The inputs of a period's result: policy, revenue, units, weights (the holder map in
+    them) and what is withheld and why (the consent and agreement facts that touch it); a fact
+    that changes none of these does not change the fingerprint."""
     h = hashlib.sha256(policy.hash.encode())
-    for part in (sorted(dist.revenue.items()), sorted(units.items()),
-                 sorted((k, sorted(v.items())) for k, v in weights.items())):
+    parts = [sorted(dist.revenue.items()), sorted(units.items()),
+             sorted((k, sorted(v.items())) for k, v in weights.items())]
+    if dist.withheld:
+        parts.append(sorted(dist.withheld.items()))
+    for part in parts:
         h.update(json.dumps(part, default=str).encode())
     return h.hexdigest()
 
 
-def _compute(engine, policy: Policy, revenue, period: str):
+def compute_period(engine, policy: Policy, revenue, period: str, holders: list[Holder],
+                   facts: RightsFacts):
+    """A period's distribution with its withheld money: holders and cuts set on the engine,
+    weights and units aggregated, allocated, then the items that may be withheld sliced."""
+    engine.set_holders(holders_table(holders))
+    wanted = wanted_items(holders, facts, period)
+    mine = [h for h in holders if (h.item_kind.value, h.item_id) in wanted]
+    cuts = cut_instants(facts, period, {h.payee_id for h in mine})
+    engine.set_cuts(tuple(c.strftime("%Y-%m-%dT%H:%M:%S") for c in cuts))
     weights, units = engine.weights(policy, period), engine.units(policy, period)
     dist = distribute_weights(weights, units, revenue, policy, period)
+    if wanted and dist.revenue:
+        rows = engine.sliced(policy, period, wanted_table(wanted))
+        quotas = withheld_quotas(dist, rows, mine, facts, revenue, policy, period, cuts)
+        dist = apply_withholding(dist, weights, quotas, policy)
     return dist, fingerprint(policy, dist, weights, units)
+
+
+def _compute(engine, policy: Policy, revenue, period: str, registry: Registry):
+    return compute_period(engine, policy, revenue, period, registry.holders(period),
+                          registry.facts)
 
 
 def _latest_revision(session: Session, period: str) -> tuple[str, dict[tuple[str, str], int]]:
@@ -103,13 +193,14 @@ def run_period(session: Session, settings: Settings, period: str, policy: Policy
     runs = {r.period: r for r in session.scalars(select(RoyaltyRunRow))}
     step = progress or (lambda _msg: None)
     step("reading the registry")
-    holders = registry_holders(session, policy)
+    registry = read_registry(session, policy)
     revenue = eventlog.revenue_events(settings.events_dir)
     step(f"opening {engine_name}")
-    engine = open_engine(engine_name, settings.events_dir, holders_table(holders))
+    engine = open_engine(engine_name, settings.events_dir,
+                         holders_table(registry.holders(period)))
     try:
         if period in runs:
-            _, fp = _compute(engine, policy, revenue, period)
+            _, fp = _compute(engine, policy, revenue, period, registry)
             if fp == _latest_revision(session, period)[0]:
                 return {**runs[period].summary, "unchanged": True}
             raise Refused(f"period {period} is closed and its inputs changed since; the "
@@ -124,15 +215,15 @@ def run_period(session: Session, settings: Settings, period: str, policy: Policy
         adjusted = []
         for closed in sorted(runs):
             step(f"re-checking closed period {closed}")
-            d, fp = _compute(engine, policy, revenue, closed)
+            d, fp = _compute(engine, policy, revenue, closed, registry)
             old_fp, old = _latest_revision(session, closed)
             if fp != old_fp:
                 new = distribution_accounts(d)
-                postings += adjustment_postings(period, closed, old, new)
+                postings += adjustment_postings(period, closed, old, new, withheld_memos(d))
                 revisions += _revision_rows(run_id, closed, fp, new)
                 adjusted.append(closed)
         step(f"distributing {period}")
-        dist, fp = _compute(engine, policy, revenue, period)
+        dist, fp = _compute(engine, policy, revenue, period, registry)
         postings += distribution_postings(dist, period)
         payable: dict[tuple[str, str], int] = defaultdict(int)
         for p in postings:
@@ -142,6 +233,7 @@ def run_period(session: Session, settings: Settings, period: str, policy: Policy
                                         policy.minimum_payout_minor)
         ensure_balanced(postings)
         step("writing statements")
+        engine.set_holders(holders_table(registry.holders(period)))
         lines = lines_from_arrow(engine.lines(policy, period))
     finally:
         engine.close()
@@ -181,7 +273,26 @@ def _summary(run_id, period, engine_name, policy, fp, dist, postings, adjusted) 
                         for c in dist.currencies()},
         "adjusted_periods": adjusted,
         "payees": dict(sorted(payees.items())),
+        "withheld": _withheld_summary(postings),
     }
+
+
+def _withheld_summary(postings) -> dict:
+    """payee -> currency -> {amount, reasons}: what the run booked to withheld accounts (this
+    period's and adjustments of closed ones)."""
+    acc: dict[tuple[str, str], list] = defaultdict(lambda: [0, []])
+    for p in postings:
+        kind, _, payee = p.account.partition(":")
+        if kind == "withheld":
+            a = acc[(payee, p.currency)]
+            a[0] += p.amount
+            why = p.memo.split(": ", 1)[-1]
+            if why not in a[1]:
+                a[1].append(why)
+    out: dict[str, dict] = defaultdict(dict)
+    for (payee, cur), (amount, why) in sorted(acc.items()):
+        out[payee][cur] = {"amount": Money(amount, cur).to_json()["amount"], "reasons": why}
+    return dict(out)
 
 
 def statement_path(settings: Settings, period: str) -> Path:
@@ -194,7 +305,8 @@ def _write_statement_data(settings, period, run_id, dist, lines, policy, posting
     next run of the period replaces it."""
     payees = sorted({p for (_, p) in dist.allocations} - {PLATFORM}
                     | {p.account.split(":", 1)[1] for p in postings
-                       if p.account.split(":", 1)[0] in ("payable", "carried", "payout")})
+                       if p.account.split(":", 1)[0] in ("payable", "carried", "payout",
+                                                         "withheld")})
     data: dict = {"run": run_id, "period": period, "policy": summary["policy"], "payees": {}}
     by_payee = defaultdict(list)
     for ln in lines:
@@ -211,10 +323,15 @@ def _write_statement_data(settings, period, run_id, dist, lines, policy, posting
                                                policy) if a]
             acct = [p for p in postings if p.currency == currency and p.account.split(":", 1)[-1]
                     == payee and p.account.split(":", 1)[0] in ("payable", "payout", "carried")]
-            if not items and not acct:
+            held = [{"txn": p.txn, "amount": str(Money(p.amount, currency).decimal),
+                     "reason": p.memo.split(": ", 1)[-1]}
+                    for p in postings if p.currency == currency
+                    and p.account == withheld_account(payee)]
+            if not items and not acct and not held:
                 continue
             entry[currency] = {
                 "lines": items,
+                "withheld": held,
                 "adjustments": [{"txn": p.txn, "amount": str(Money(p.amount, currency).decimal),
                                  "memo": p.memo} for p in acct if ":adjust:" in p.txn],
                 "carried_in": str(Money(sum(p.amount for p in acct if ":carry-in:" in p.txn

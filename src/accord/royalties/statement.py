@@ -1,5 +1,10 @@
 """Statements rendered from a payee's statement data: CSV and JSON line items, and an HTML page
-with an earnings chart as inline SVG (no scripts)."""
+with an earnings chart as inline SVG (no scripts).
+
+Line items: the period's earned lines, then its withheld money as negative `withheld` lines
+whose item column is the reason, then adjustments of closed periods (already net of what became
+withheld; their memo names the reason). The items of a currency sum to what the period made
+payable."""
 
 from __future__ import annotations
 
@@ -18,6 +23,13 @@ def rows(data: dict) -> list[dict]:
     for currency, body in sorted(data["currencies"].items()):
         for ln in body["lines"]:
             out.append({"period": data["period"], "currency": currency, **ln})
+        for held in body.get("withheld", []):
+            if ":allocate:" not in held["txn"]:
+                continue  # a withheld adjustment shows as the payee's adjustment line
+            out.append({"period": data["period"], "currency": currency, "feature": "",
+                        "use": "withheld", "item_kind": "", "item_id": held["reason"],
+                        "model": "", "side": "", "units": "", "share": "",
+                        "amount": f"-{held['amount']}"})
         for adj in body["adjustments"]:
             out.append({"period": data["period"], "currency": currency, "feature": "",
                         "use": "adjustment", "item_kind": "", "item_id": adj["memo"],
@@ -72,6 +84,9 @@ def to_html(data: dict) -> str:
         parts.append(_chart(data.get("history", []), currency))
         parts.append(f"<p>Paid {body['paid']}; carried in {body['carried_in']}; carried "
                      f"forward {body['carried_forward']} (below the minimum payout)</p>")
+        for held in body.get("withheld", []):
+            parts.append(f"<p>Withheld {escape(held['amount'])} {escape(currency)}: "
+                         f"{escape(held['reason'])}</p>")
         parts.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in COLUMNS[2:]) + "</tr>")
         for r in rows({"period": data["period"], "currencies": {currency: body}}):
             parts.append("<tr>" + "".join(
