@@ -14,6 +14,8 @@ from accord.rights.model import (
     ConsentEvent,
     Purpose,
     Use,
+    Withdrawal,
+    WithdrawalAction,
 )
 from accord.royalties.aggregate import aggregate
 from accord.royalties.distribute import distribute, payee_weights
@@ -87,6 +89,35 @@ def test_a_later_opt_in_ends_the_revocation_and_the_future_does_not_count():
     assert run(hand_scenario(), facts)[1].withheld == {}
     later = RightsFacts(consents=(revoke("zed", "train", START + timedelta(days=40)),))
     assert run(hand_scenario(), later)[1].withheld == {}
+
+
+def test_a_withdrawn_recording_withholds_the_money_of_all_its_payees():
+    """R (master northwind, publishing side ada and quill) is taken down before the period: all
+    of R's money (its conditioning line) is withheld for its three payees. Ada's R money is
+    exactly her style money, so she loses what the style revocation above withheld (171 of her
+    1312); northwind's money is all R's (341); quill keeps its share of W's training money."""
+    down = Withdrawal("wd-R", "R", WithdrawalAction.WITHDRAW, START - timedelta(days=3))
+    before, d, _ = run(hand_scenario(), RightsFacts(withdrawals=(down,)))
+    assert d.allocations == before.allocations
+    why = f"recording R withdrawn from {(START - timedelta(days=3)).date()}"
+    assert {(c, p) for c, p, r in d.withheld if r == why} == {
+        ("EUR", "ada"), ("EUR", "quill"), ("EUR", "northwind")}
+    assert d.withheld[("EUR", "ada", why)] == 171
+    assert d.withheld[("EUR", "northwind", why)] == before.allocations[("EUR", "northwind")]
+    assert 0 < d.withheld[("EUR", "quill", why)] < before.allocations[("EUR", "quill")]
+    # reinstated before the period: nothing is withheld; a takedown after it changes nothing
+    back = Withdrawal("wd-R2", "R", WithdrawalAction.REINSTATE, START - timedelta(days=1))
+    assert run(hand_scenario(), RightsFacts(withdrawals=(down, back)))[1].withheld == {}
+    later = Withdrawal("wd-R3", "R", WithdrawalAction.WITHDRAW, START + timedelta(days=40))
+    assert run(hand_scenario(), RightsFacts(withdrawals=(later,)))[1].withheld == {}
+
+
+def test_a_takedown_inside_the_period_is_a_cut():
+    mid = START + timedelta(days=10, hours=5)
+    facts = RightsFacts(withdrawals=(Withdrawal("wd", "R", WithdrawalAction.WITHDRAW, mid),
+                                     Withdrawal("wd-x", "X", WithdrawalAction.WITHDRAW,
+                                                START + timedelta(days=3))))
+    assert cut_instants(facts, PERIOD, (), ["R"]) == (mid,)
 
 
 def licence(licensor, uses=("train",), territories=("WW",), **kw):

@@ -11,7 +11,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +60,17 @@ def _parse_job(job: tuple[str, int, str | None, str, str]) -> tuple[int, dict | 
     d = symbolic.to_dict(piece)
     write_text(_cache_path(Path(cache_dir), shash), json.dumps(d, separators=(",", ":")))
     return index, d, None
+
+
+def _parse_cost(job: tuple[str, int, str | None, str, str]) -> int:
+    """A piece's parse cost, estimated by its size: its text, or else its file's bytes."""
+    path, _i, text, _h, _c = job
+    if text is not None:
+        return len(text)
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def _load_cached(cache_dir: Path, shash: str) -> dict | None:
@@ -116,8 +127,13 @@ def import_files(settings: Settings, files: list[tuple[str, Path]], *, root: Pat
         progress("parse", done, len(jobs))
     if misses:
         if report.workers > 1 and len(misses) > 8:
+            # largest first, taken as workers free up: one slow orchestral score started last
+            # would otherwise leave the other cores idle at the end
+            misses.sort(key=_parse_cost, reverse=True)
             with ProcessPoolExecutor(max_workers=report.workers) as pool:
-                for i, d, problem in pool.map(_parse_job, misses, chunksize=4):
+                futures = [pool.submit(_parse_job, job) for job in misses]
+                for fut in as_completed(futures):
+                    i, d, problem = fut.result()
                     results[i] = (d, problem)
                     done += 1
                     if progress:

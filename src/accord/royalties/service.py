@@ -32,12 +32,15 @@ from accord.rights.model import (
     ConsentAction,
     ConsentEvent,
     Use,
+    Withdrawal,
+    WithdrawalAction,
 )
 from accord.rights.tables import (
     AgreementRow,
     AgreementTerminationRow,
     ConsentEventRow,
     RecordingRow,
+    RecordingWithdrawalRow,
     WorkRow,
 )
 from accord.royalties import eventlog
@@ -121,7 +124,11 @@ def read_registry(session: Session, policy: Policy) -> Registry:
     consents = tuple(ConsentEvent(r.id, r.party_id, Use(r.use), ConsentAction(r.action),
                                   r.effective_at, r.reason)
                      for r in session.scalars(select(ConsentEventRow)))
-    return Registry(works, recs, RightsFacts(agreements, terminations, consents), policy)
+    withdrawals = tuple(Withdrawal(r.id, r.recording_id, WithdrawalAction(r.action),
+                                   r.effective_at, r.reason)
+                        for r in session.scalars(select(RecordingWithdrawalRow)))
+    return Registry(works, recs, RightsFacts(agreements, terminations, consents, withdrawals),
+                    policy)
 
 
 def fingerprint(policy: Policy, dist: Distribution, weights, units) -> str:
@@ -145,7 +152,8 @@ def compute_period(engine, policy: Policy, revenue, period: str, holders: list[H
     engine.set_holders(holders_table(holders))
     wanted = wanted_items(holders, facts, period)
     mine = [h for h in holders if (h.item_kind.value, h.item_id) in wanted]
-    cuts = cut_instants(facts, period, {h.payee_id for h in mine})
+    cuts = cut_instants(facts, period, {h.payee_id for h in mine},
+                        {item for kind, item in wanted if kind == "recording"})
     engine.set_cuts(tuple(c.strftime("%Y-%m-%dT%H:%M:%S") for c in cuts))
     weights, units = engine.weights(policy, period), engine.units(policy, period)
     dist = distribute_weights(weights, units, revenue, policy, period)

@@ -11,7 +11,9 @@ during which a negative fact was in force:
     item: none of them is in force then and covers the item (excluded, terminated, expired,
     not yet begun: the rights model's `in_force` and `covers_item`);
   - every payee of the item, for the revenue of a territory: a rights holder of the item has
-    agreements in force covering the use and the item, and none covers that territory.
+    agreements in force covering the use and the item, and none covers that territory;
+  - every payee of a recording, while it is withdrawn (taken down, e.g. by a DDEX takedown):
+    the rights model's `withdrawal_state`, as in the permission rule's condition 4.
 
 Only negative facts withhold: a payee without any consent event, or a holder without any
 agreement naming the use, is paid as before (positive permission was required when the use was
@@ -42,8 +44,15 @@ from accord.rights.model import (
     ConsentAction,
     ConsentEvent,
     Use,
+    Withdrawal,
 )
-from accord.rights.permission import consent_state, covers_item, covers_territory, in_force
+from accord.rights.permission import (
+    consent_state,
+    covers_item,
+    covers_territory,
+    in_force,
+    withdrawal_state,
+)
 from accord.royalties.distribute import Distribution
 from accord.royalties.model import UNALLOCATED, Holder, RevenueEvent, period_bounds
 from accord.royalties.money import allocate
@@ -66,11 +75,13 @@ USE_OF_SUBPOOL = {"output:training": Use.TRAIN, "output:conditioning": Use.STYLE
 
 @dataclass(frozen=True)
 class RightsFacts:
-    """The consent and agreement events the withholding reads (all of them, read once)."""
+    """The consent, agreement and withdrawal events the withholding reads (all of them, read
+    once)."""
 
     agreements: tuple[Agreement, ...] = ()
     terminations: tuple[AgreementTermination, ...] = ()
     consents: tuple[ConsentEvent, ...] = ()
+    withdrawals: tuple[Withdrawal, ...] = ()
     _index: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -83,8 +94,11 @@ class RightsFacts:
         ends: dict[str, list[AgreementTermination]] = defaultdict(list)
         for t in self.terminations:
             ends[t.agreement_id].append(t)
+        taken: dict[str, list[Withdrawal]] = defaultdict(list)
+        for w in self.withdrawals:
+            taken[w.recording_id].append(w)
         self._index.update(consents=dict(by_party), agreements=dict(by_licensor),
-                           terminations=dict(ends),
+                           terminations=dict(ends), withdrawals=dict(taken),
                            revokers=frozenset(p for p, es in by_party.items()
                                               if any(e.action is ConsentAction.REVOKE
                                                      for e in es)))
@@ -97,6 +111,9 @@ class RightsFacts:
 
     def terminations_of(self, agreement_id: str) -> list[AgreementTermination]:
         return self._index["terminations"].get(agreement_id, [])
+
+    def withdrawals_of(self, recording_id: str) -> list[Withdrawal]:
+        return self._index["withdrawals"].get(recording_id, [])
 
     @property
     def revokers(self) -> frozenset[str]:
@@ -113,13 +130,15 @@ def _second(at: datetime) -> datetime:
     return at.replace(microsecond=0)
 
 
-def cut_instants(facts: RightsFacts, period: str, parties: Iterable[str] | None = None
-                 ) -> tuple[datetime, ...]:
+def cut_instants(facts: RightsFacts, period: str, parties: Iterable[str] | None = None,
+                 recordings: Iterable[str] | None = None) -> tuple[datetime, ...]:
     """The instants inside the period (truncated to the second) where a fact that can withhold
     money begins or ends: consent events of parties who ever revoked, their agreements' start
-    and end dates and terminations. Between two cuts every decision is constant.
+    and end dates and terminations, recordings' takedowns and reinstatements. Between two cuts
+    every decision is constant.
 
-    parties: only these parties' facts (the payees of the items to slice); None: everyone's."""
+    parties, recordings: only these parties' and recordings' facts (those of the items to
+    slice); None: everyone's."""
     start, end = period_bounds(period)
     keep = None if parties is None else set(parties)
     times: set[datetime] = set()
@@ -131,6 +150,9 @@ def cut_instants(facts: RightsFacts, period: str, parties: Iterable[str] | None 
             if a.valid_until is not None:
                 times.add(a.valid_until)
             times.update(t.effective_at for t in facts.terminations_of(a.id))
+    taken = facts.withdrawals if recordings is None else [
+        w for r in set(recordings) for w in facts.withdrawals_of(r)]
+    times.update(w.effective_at for w in taken)
     return tuple(sorted({_second(t) for t in times if start < t < end} - {start}))
 
 
@@ -156,8 +178,9 @@ def _restricting(a: Agreement, facts: RightsFacts, start: datetime, end: datetim
 def wanted_items(holders: Iterable[Holder], facts: RightsFacts, period: str
                  ) -> set[tuple[str, str]]:
     """(item_kind, item_id) of the items whose money may be withheld in the period: a writer
-    who revoked something before its end, or a rights holder with an agreement that excludes,
-    ends, starts late or is limited to territories. Everything else is paid without looking."""
+    who revoked something before its end, a rights holder with an agreement that excludes,
+    ends, starts late or is limited to territories, or a recording taken down before its end.
+    Everything else is paid without looking."""
     start, end = period_bounds(period)
     revokers = {p for p in facts.revokers
                 if any(e.effective_at < end for e in facts.consents_of(p))}
@@ -167,12 +190,23 @@ def wanted_items(holders: Iterable[Holder], facts: RightsFacts, period: str
     out = set()
     for h in holders:
         if (h.side == "writer" and h.payee_id in revokers) or (
-                h.side in ("master", "publisher") and h.payee_id in restricted):
+                h.side in ("master", "publisher") and h.payee_id in restricted) or (
+                h.item_kind.value == "recording"
+                and any(w.effective_at < end for w in facts.withdrawals_of(h.item_id))):
             out.add((h.item_kind.value, h.item_id))
     return out
 
 
 # ---- the decision for one payee of one item at one time -----------------------------------
+
+def item_reason(kind: str, item_id: str, at: datetime, facts: RightsFacts) -> str | None:
+    """Why all of an item's money at `at` is withheld: a recording taken down (None: it is
+    not)."""
+    if kind != "recording":
+        return None
+    down = withdrawal_state(item_id, at, facts.withdrawals_of(item_id))
+    return None if down is None else f"recording {item_id} withdrawn from {_day(down.effective_at)}"
+
 
 def payee_reason(h: Holder, use: Use, at: datetime, facts: RightsFacts) -> str | None:
     """Why this payee's money for this use of the item at `at` is withheld (None: it is not)."""
@@ -284,8 +318,11 @@ def withheld_quotas(dist: Distribution, rows: Iterable[SlicedItem], holders: Ite
         hs = holders_of.get((kind, item), [])
         for k, part in parts.items():
             free = []
+            down = item_reason(kind, item, at[k], facts)
             for h in hs:
-                if h.side == "writer":
+                if down is not None:
+                    why = down
+                elif h.side == "writer":
                     key = (h.payee_id, use, k)
                     if key not in person:
                         person[key] = payee_reason(h, use, at[k], facts)
