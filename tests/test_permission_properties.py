@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.db.engine import make_engine, session_scope
-from accord.rights import service
+from accord.rights import repository, service
 from accord.rights.audit import AuditLog
 from accord.rights.permission import decide_recording, decide_work
 from accord.rights.setbased import permitted_recordings, permitted_works
@@ -50,6 +50,12 @@ def _agree(url: str, s, query) -> None:
         for rid in (r.id for r in s.document().recordings):
             assert service.check(session, use, recording=rid, at=when, purpose=purpose,
                                  territory=territory).allowed == (rid in sql_recs)
+        # the whole-catalogue read (royalty runs) equals the per-item one
+        works, recordings = repository.all_rights(session)
+        assert works == [repository.work_rights(session, w.work_id) for w in works]
+        assert recordings == [repository.recording_rights(session, r.recording_id)
+                              for r in recordings]
+        assert {r.recording_id for r in recordings} == {r.id for r in s.document().recordings}
     assert (sql_recs, sql_works) == pure_answers(s, use, when, purpose, territory)
 
 

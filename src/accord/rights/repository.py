@@ -180,6 +180,29 @@ def recording_rights_and_names(session: Session, ref: str
     return rec, names
 
 
+def all_rights(session: Session) -> tuple[list[WorkRights], list[RecordingRights]]:
+    """Every work and recording as the rule sees them, in six queries whatever the catalogue's
+    size (for whole-catalogue readers such as a royalty run), in id order."""
+    conn = session.connection()
+    held: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for table, key, kind in ((WW, WW.c.work_id, "writer"), (WP, WP.c.work_id, "publisher"),
+                             (RM, RM.c.recording_id, "master")):
+        for item, pid, share in conn.execute(select(key, table.c.party_id, table.c.share)
+                                             .order_by(key, table.c.party_id)):
+            held[item][kind].append((pid, Decimal(str(share))))
+    for rid, pid in conn.execute(select(RA.c.recording_id, RA.c.party_id)
+                                 .order_by(RA.c.recording_id, RA.c.party_id)):
+        held[rid]["artist"].append((pid, None))
+    works = {wid: _work_rights(wid, held[wid])
+             for wid in conn.execute(select(_W.c.id).order_by(_W.c.id)).scalars()}
+    recordings = [
+        RecordingRights(recording_id=rid, work=works[wid],
+                        artists=tuple(p for p, _ in held[rid]["artist"]),
+                        masters=tuple(Share(p, s) for p, s in held[rid]["master"]))
+        for rid, wid in conn.execute(select(_R.c.id, _R.c.work_id).order_by(_R.c.id))]
+    return list(works.values()), recordings
+
+
 _A, _AU, _AT, _AI, _AX, _CE, _WD = (
     AgreementRow.__table__, AgreementUseRow.__table__, AgreementTerritoryRow.__table__,
     AgreementItemRow.__table__, AgreementTerminationRow.__table__, ConsentEventRow.__table__,

@@ -39,9 +39,7 @@ from accord.rights.tables import (
     AgreementRow,
     AgreementTerminationRow,
     ConsentEventRow,
-    RecordingRow,
     RecordingWithdrawalRow,
-    WorkRow,
 )
 from accord.royalties import eventlog
 from accord.royalties.distribute import Distribution, distribute_weights, line_amounts
@@ -112,9 +110,7 @@ class Registry:
 
 
 def read_registry(session: Session, policy: Policy) -> Registry:
-    works = [rights_repo.work_rights(session, w) for w in session.scalars(select(WorkRow.id))]
-    recs = [rights_repo.recording_rights(session, r)
-            for r in session.scalars(select(RecordingRow.id))]
+    works, recs = rights_repo.all_rights(session)
     agreements = tuple(rights_repo.agreement_from_row(a) for a in session.scalars(
         select(AgreementRow).options(selectinload(AgreementRow.uses),
                                      selectinload(AgreementRow.territories),
