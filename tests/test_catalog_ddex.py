@@ -172,6 +172,85 @@ def test_an_update_without_deals_takes_the_release_down(home):
         assert s.get(DdexReleaseRow, SINGLE_REL).taken_down_by == "MOON-2026-0001-02"
 
 
+NATIVE_REC = "rec-ddex-xdkte2600001"
+
+
+def test_ern4_native_recording_names_its_work_inside_the_sound_recording(home):
+    """ERN 4 has no work list: WorkId/ISWC, the Contributors in writer roles and the
+    WorkRightsControllers of the SoundRecording make the work; HasMaxValueOfOne shares are
+    fractions of one."""
+    out = _imp(home, "single-ern43-native.xml")
+    assert out.status == "imported" and out.kind == "new", out.problems
+    with session_scope(make_engine(home.db_url)) as s:
+        rec = s.get(RecordingRow, NATIVE_REC)
+        assert _shares(rec.masters) == {"ddex-dpid-padpida2026030303k": Decimal(60),
+                                        "ddex-dpid-padpida2026040404o": Decimal(40)}
+        work = s.get(WorkRow, rec.work_id)
+        assert work.id == "work-ddex-iswc-t2345678912" and work.iswc == "T-234.567.891-2"
+        # two composers and a lyricist, no shares given: equal, residual to the first
+        assert _shares(work.writers) == {"ddex-ipi-00234567891": Decimal("33.34"),
+                                         "ddex-ipi-00345678912": Decimal("33.33"),
+                                         "ddex-ipi-00456789123": Decimal("33.33")}
+        assert _shares(work.publishers) == {"ddex-ipi-00567891234": Decimal(50),
+                                            "ddex-ipi-00678912345": Decimal(50)}
+        # the recording's arranger is credited as data, not made a writer of the work
+        dr = s.get(DdexRecordingRow, NATIVE_REC)
+        assert {"party_reference": "PArrangerMo", "name": "Mo Haddad",
+                "roles": ["Arranger"]} in dr.contributors
+        assert all(p.name != "Mo Haddad" for w in work.writers
+                   for p in [s.get(PartyRow, w.party_id)])
+        assert dr.ai_disclosure == {"has_vocal_performance": True,
+                                    "has_foreground_vocal_performance": True}
+        # the writers are real parties of the rule: nobody opted in, so train is denied
+        # naming each writer (not a placeholder work without holders)
+        d = rights.check(s, rights.Use.TRAIN, recording=NATIVE_REC)
+        missing = " ".join(m.text for m in d.missing)
+        assert not d.allowed
+        for name in ("Uma Castellanos", "Teo Brandt", "Lin Okoro"):
+            assert name in missing
+
+
+def test_ern4_deals_that_have_ended_take_the_release_down_and_new_ones_reinstate(home):
+    """ERN 4 has no TakeDown flag: a sender ends a release's deals with an end date. EndDate is
+    the deal's last day, so it has ended from the next day on."""
+    assert _imp(home, "single-ern43-native.xml").status == "imported"
+    text = (DATA / "single-ern43-native.xml").read_text()
+    ends = text.replace("KITE-2026-0001-01", "KITE-2026-0001-02").replace(
+        "2026-05-01T08:00:00Z", "2026-07-01T08:00:00Z")
+    still_live = home.home / "ends-later.xml"  # ends on the day the message is sent: live
+    still_live.write_text(ends.replace(
+        "<StartDate>2026-05-08</StartDate>",
+        "<StartDate>2026-05-08</StartDate><EndDate>2026-07-01</EndDate>"))
+    out = import_file(home, still_live)
+    assert out.status == "imported" and out.kind == "new" and out.details["taken_down"] == []
+    ended = home.home / "ended.xml"
+    ended.write_text(ends.replace("KITE-2026-0001-02", "KITE-2026-0001-03").replace(
+        "<StartDate>2026-05-08</StartDate>",
+        "<StartDate>2026-05-08</StartDate><EndDate>2026-06-30</EndDate>"))
+    out = import_file(home, ended)
+    assert out.status == "imported" and out.kind == "takedown", out.problems
+    assert out.details["taken_down"] == [NATIVE_REC]
+    with session_scope(make_engine(home.db_url)) as s:
+        assert withdrawn(s)[NATIVE_REC]["withdrawn_by"] == "KITE-2026-0001-03"
+        assert s.get(DdexReleaseRow, "ddexrel-icpn-5023456789012").deals[0]["ended"] is True
+        d = rights.check(s, rights.Use.DJ, recording=NATIVE_REC)
+        assert any(m.condition == 4 and "withdrawn" in m.text for m in d.missing)
+    back = home.home / "back.xml"
+    back.write_text(ends.replace("KITE-2026-0001-02", "KITE-2026-0001-04").replace(
+        "2026-07-01T08:00:00Z", "2026-08-01T08:00:00Z").replace(
+        "<StartDate>2026-05-08</StartDate>", "<StartDate>2026-08-01</StartDate>"))
+    out = import_file(home, back)
+    assert out.status == "imported" and out.details["reinstated"] == [NATIVE_REC]
+
+
+def test_the_ern4_purge_message_is_named_purge_release_message(home):
+    assert _imp(home, "album.xml").status == "imported"
+    purge = _renamed(home, "album-purge.xml", "PurgedReleaseMessage", "PurgeReleaseMessage")
+    out = import_file(home, purge)
+    assert out.status == "imported" and out.kind == "purge", out.problems
+    assert sorted(out.details["taken_down"]) == ALBUM_RECS
+
+
 def test_album_and_purge(home):
     out = _imp(home, "album.xml")
     assert out.status == "imported", out.problems
@@ -331,3 +410,22 @@ def test_reader_collects_every_problem():
     assert "'maybe' is not true/false" in found
     assert "given for some writers but not all" in found
     assert "'abc' is not a percentage" in found
+
+
+def test_reader_fraction_of_one_shares_and_unknown_shares():
+    text = (DATA / "single-ern43-native.xml").read_text()
+    msg, problems = _read(text)
+    assert problems == [] and msg.recordings["A1"].work_ref == "A1/WorkId"
+    assert [x.share for x in msg.recordings["A1"].masters] == [Decimal(60), Decimal(40)]
+    assert [w.role for w in msg.works["A1/WorkId"].writers] == ["Composer", "Composer",
+                                                                "Lyricist"]
+    over = text.replace('HasMaxValueOfOne="true">0.6<', 'HasMaxValueOfOne="true">60<')
+    found = " | ".join(str(p) for p in _read(over)[1])
+    assert "RightSharePercentage '60' is not a percentage in (0, 1]" in found
+    unknown = text.replace("<RightSharePercentage>50</RightSharePercentage>",
+                           "<RightShareUnknown>true</RightShareUnknown>", 1)
+    found = " | ".join(str(p) for p in _read(unknown)[1])
+    assert "WorkRightsController[0]: RightShareUnknown: Accord needs every holder's exact " \
+        "share" in found
+    bad_iswc = text.replace("T-234.567.891-2", "T-12")
+    assert "'T-12' is not an ISWC" in " | ".join(str(p) for p in _read(bad_iswc)[1])

@@ -9,11 +9,22 @@ in the registry, is tabled in docs/catalog.md ("DDEX ERN import").
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
+from accord.catalog.ddex_elements import (
+    as_bool,
+    deal_end,
+    descendants,
+    instant,
+    kid,
+    kids,
+    local,
+    text,
+    title_of,
+)
 from accord.catalog.ddex_model import (
     PURGE_ROOTS,
     ErnDeal,
@@ -36,6 +47,9 @@ ISWC = re.compile(r"^T-?\d{3}\.?\d{3}\.?\d{3}-?\d$")
 #: Contributor roles that make a work contributor one of its writers.
 WRITER_ROLES = frozenset({"Composer", "Lyricist", "ComposerLyricist", "Writer", "Songwriter",
                           "Librettist", "Arranger"})
+#: The same, for a SoundRecording's own Contributors (ERN 4): an Arranger credited on a
+#: recording arranged that performance and holds no share of the underlying work.
+RECORDING_WRITER_ROLES = WRITER_ROLES - {"Arranger"}
 #: Per-recording AI disclosure: ERN element (local name) -> our field. ERN 4.3's own
 #: IsInstrumental / HasVocalPerformance are kept with it. See docs/catalog.md for the caveat on
 #: the names inside ArtificialIntelligenceDisclosure.
@@ -47,49 +61,6 @@ AI_FIELDS = {"VocalsInvolveAI": "vocals", "InstrumentationInvolvesAI": "instrume
              "PostProductionInvolvesAI": "post_production", "IsFullyAIGenerated": "fully_generated"}
 
 
-# --- element helpers (local names) -----------------------------------------------------------
-
-def local(el) -> str:
-    tag = el.tag
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
-
-
-def kids(el, name: str) -> list:
-    return [c for c in el if isinstance(c.tag, str) and local(c) == name]
-
-
-def kid(el, name: str):
-    for c in el:
-        if isinstance(c.tag, str) and local(c) == name:
-            return c
-    return None
-
-
-def text(el, *path: str) -> str | None:
-    for name in path:
-        if el is None:
-            return None
-        el = kid(el, name)
-    if el is None or el.text is None:
-        return None
-    return el.text.strip() or None
-
-
-def descendants(el, name: str) -> list:
-    return [d for d in el.iter() if isinstance(d.tag, str) and local(d) == name]
-
-
-def _bool(value: str | None) -> bool | None:
-    if value is None:
-        return None
-    return {"true": True, "1": True, "false": False, "0": False}.get(value.lower())
-
-
-def _title(el) -> str:
-    return (text(el, "DisplayTitleText") or text(el, "DisplayTitle", "TitleText")
-            or text(el, "Title", "TitleText") or text(el, "ReferenceTitle", "TitleText") or "")
-
-
 class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
@@ -99,17 +70,22 @@ class _Reader:
         self.problems.append(Problem(f"{self.source}:{where}", msg))
 
     def percent(self, el, where: str) -> Decimal | None:
+        """`RightSharePercentage` in percent; ERN 4's `HasMaxValueOfOne="true"` writes it as a
+        fraction of one (0.25 for 25 %)."""
+        pct = kid(el, "RightSharePercentage")
         raw = text(el, "RightSharePercentage")
         if raw is None:
             return None
+        of_one = as_bool(pct.get("HasMaxValueOfOne")) is True
         try:
             d = Decimal(raw)
         except InvalidOperation:
             d = None
-        if d is None or not d.is_finite() or d <= 0 or d > HUNDRED:
-            self.bad(where, f"RightSharePercentage {raw!r} is not a percentage in (0, 100]")
+        top = Decimal(1) if of_one else HUNDRED
+        if d is None or not d.is_finite() or d <= 0 or d > top:
+            self.bad(where, f"RightSharePercentage {raw!r} is not a percentage in (0, {top}]")
             return None
-        return d
+        return d * HUNDRED if of_one else d
 
     def shares(self, els: list, where: str, kind: str) -> tuple[ErnShare, ...]:
         out = []
@@ -118,7 +94,9 @@ class _Reader:
             if ref is None:
                 self.bad(f"{where}[{i}]", "no RightsControllerPartyReference")
             if text(rc, "RightSharePercentage") is None:
-                self.bad(f"{where}[{i}]", "no RightSharePercentage")
+                unknown = as_bool(text(rc, "RightShareUnknown")) is True
+                self.bad(f"{where}[{i}]", "RightShareUnknown: Accord needs every holder's "
+                         "exact share" if unknown else "no RightSharePercentage")
                 continue
             share = self.percent(rc, f"{where}[{i}]")
             if ref is not None and share is not None:
@@ -164,17 +142,25 @@ class _Reader:
         if iswc is not None and not ISWC.match(iswc.upper()):
             self.bad(f"{where}/MusicalWorkId/ISWC", f"{iswc!r} is not an ISWC")
             iswc = None
+        writers = self.writers(kids(el, "MusicalWorkContributor") + kids(el, "Contributor"),
+                               where)
+        publishers = self.shares(kids(el, "WorkRightsController"),
+                                 f"{where}/WorkRightsController", "publisher")
+        return ErnWork(ref, title_of(el) or ref, iswc, writers, publishers)
+
+    def writers(self, contributors: list, where: str,
+                roles_of_writers: frozenset[str] = WRITER_ROLES) -> tuple[ErnWriter, ...]:
+        """The contributors whose role makes them writers of the work (shares optional: all or
+        none, summing to 100)."""
         writers = []
-        for j, c in enumerate(kids(el, "MusicalWorkContributor") + kids(el, "Contributor")):
+        for j, c in enumerate(contributors):
             pref = text(c, "ContributorPartyReference") or text(c, "PartyReference")
             roles = [r.text.strip() for r in kids(c, "Role") if r.text and r.text.strip()]
-            role = next((r for r in roles if r in WRITER_ROLES), None)
+            role = next((r for r in roles if r in roles_of_writers), None)
             if pref is None:
                 self.bad(f"{where}/Contributor[{j}]", "no ContributorPartyReference")
             elif role is not None:
                 writers.append(ErnWriter(pref, role, self.percent(c, f"{where}/Contributor[{j}]")))
-        publishers = self.shares(kids(el, "WorkRightsController"),
-                                 f"{where}/WorkRightsController", "publisher")
         given = [w for w in writers if w.share is not None]
         if given and len(given) != len(writers):
             self.bad(f"{where}/Contributor", "RightSharePercentage is given for some writers "
@@ -183,14 +169,36 @@ class _Reader:
             total = sum((w.share for w in given), Decimal(0))
             self.bad(f"{where}/Contributor", f"writer shares sum to {total}, not exactly 100; "
                      "the message is rejected")
-        return ErnWork(ref, _title(el) or ref, iswc, tuple(writers), publishers)
+        return tuple(writers)
 
-    def recording(self, el, i: int) -> ErnRecording | None:
+    def embedded_work(self, el, ref: str, title: str) -> ErnWork | None:
+        """ERN 4's own way to name a recording's work: inside the SoundRecording, `WorkId`
+        (ISWC), the `Contributor`s in writer roles and the `WorkRightsController`s (ERN 4 has no
+        work list). None when the recording says nothing about its work."""
+        where = f"SoundRecording[{ref}]"
+        work_id = kid(el, "WorkId")
+        contributors = kids(el, "Contributor")
+        writer_els = [c for c in contributors
+                      if any((r.text or "").strip() in RECORDING_WRITER_ROLES
+                             for r in kids(c, "Role"))]
+        controllers = kids(el, "WorkRightsController")
+        if work_id is None and not writer_els and not controllers:
+            return None
+        iswc = text(work_id, "ISWC") if work_id is not None else None
+        if iswc is not None and not ISWC.match(iswc.upper()):
+            self.bad(f"{where}/WorkId/ISWC", f"{iswc!r} is not an ISWC")
+            iswc = None
+        return ErnWork(f"{ref}/WorkId", title, iswc,
+                       self.writers(writer_els, where, RECORDING_WRITER_ROLES),
+                       self.shares(controllers, f"{where}/WorkRightsController", "publisher"))
+
+    def recording(self, el, i: int) -> tuple[ErnRecording | None, ErnWork | None]:
+        """The recording, and its work when the recording itself describes it."""
         ref = text(el, "ResourceReference")
         where = f"SoundRecording[{ref or i}]"
         if not ref:
             self.bad(where, "no ResourceReference")
-            return None
+            return None, None
         isrc_els = [d for d in descendants(el, "ISRC")]
         isrc = (isrc_els[0].text or "").strip().replace("-", "").upper() if isrc_els else ""
         if not isrc:
@@ -198,7 +206,7 @@ class _Reader:
                      "identifies recordings by ISRC")
         elif not ISRC.match(isrc):
             self.bad(f"{where}/ResourceId/ISRC", f"{isrc!r} is not an ISRC")
-        title = _title(el) or _title(kid(el, "SoundRecordingEdition") or el)
+        title = title_of(el) or title_of(kid(el, "SoundRecordingEdition") or el)
         if not title:
             self.bad(f"{where}/DisplayTitleText", "no title")
         artists = []
@@ -219,21 +227,23 @@ class _Reader:
         work_ref = (text(el, "MusicalWorkReference") or text(el, "LinkedMusicalWorkReference")
                     or text(el, "ResourceMusicalWorkReferenceList",
                             "ResourceMusicalWorkReference", "MusicalWorkReference"))
-        return ErnRecording(ref, isrc, title or ref, work_ref, tuple(artists),
-                            tuple(contributors), masters, self.ai(el, where))
+        work = None if work_ref else self.embedded_work(el, ref, title or ref)
+        rec = ErnRecording(ref, isrc, title or ref, work_ref or (work.ref if work else None),
+                           tuple(artists), tuple(contributors), masters, self.ai(el, where))
+        return rec, work
 
     def ai(self, el, where: str) -> dict:
         out: dict = {}
         for name, key in AI_FLAGS.items():
             found = descendants(el, name)
             if found:
-                out[key] = _bool((found[0].text or "").strip())
+                out[key] = as_bool((found[0].text or "").strip())
         block = kid(el, AI_DISCLOSURE)
         if block is not None:
             for name, key in AI_FIELDS.items():
                 raw = text(block, name)
                 if raw is not None:
-                    value = _bool(raw)
+                    value = as_bool(raw)
                     if value is None:
                         self.bad(f"{where}/{AI_DISCLOSURE}/{name}", f"{raw!r} is not true/false")
                     out[f"ai_{key}"] = value
@@ -242,18 +252,26 @@ class _Reader:
                 out["ai_note"] = note[:2000]
         return out
 
-    def deal(self, el) -> ErnDeal:
+    def deal(self, el, created: datetime | None) -> ErnDeal:
+        """A deal as data. ERN 4 has no TakeDown flag: a sender ends a deal by giving its
+        ValidityPeriod an end (EndDate is its last day); `ended` says whether that end had
+        passed when the message was created. ERN 3's `TakeDown` is still honoured."""
         terms = kid(el, "DealTerms")
         terms = el if terms is None else terms
-        period = kid(terms, "ValidityPeriod")
+        periods = kids(terms, "ValidityPeriod")
+        starts = [text(p, "StartDate") or text(p, "StartDateTime") for p in periods]
+        ends = [deal_end(p) for p in periods]
         return ErnDeal(
             territories=tuple(t.text.strip() for t in kids(terms, "TerritoryCode") if t.text),
             commercial_models=tuple(t.text.strip() for t in kids(terms, "CommercialModelType")
                                     if t.text),
             use_types=tuple(t.text.strip() for t in descendants(terms, "UseType") if t.text),
-            start=text(period, "StartDate") or text(period, "StartDateTime"),
-            end=text(period, "EndDate") or text(period, "EndDateTime"),
-            takedown=bool(_bool(text(terms, "TakeDown"))))
+            start=next((x for x in starts if x), None),
+            end=next((text(p, "EndDate") or text(p, "EndDateTime") for p in periods
+                      if text(p, "EndDate") or text(p, "EndDateTime")), None),
+            takedown=bool(as_bool(text(terms, "TakeDown"))),
+            ended=bool(periods) and created is not None
+            and all(e is not None and e <= created for e in ends))
 
     def release(self, el, i: int, deals: dict[str, list[ErnDeal]]) -> ErnRelease:
         ref = text(el, "ReleaseReference") or f"#{i}"
@@ -262,21 +280,8 @@ class _Reader:
             (d.text or "").strip() for d in descendants(el, "ReleaseResourceReference")
             if (d.text or "").strip()))
         return ErnRelease(ref, text(rid, "ICPN"), text(rid, "GRid"),
-                          text(rid, "ProprietaryId"), _title(el) or ref, refs,
+                          text(rid, "ProprietaryId"), title_of(el) or ref, refs,
                           tuple(deals.get(ref, ())))
-
-
-def _instant(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        d = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            d = datetime.combine(date.fromisoformat(value), datetime.min.time())
-        except ValueError:
-            return None
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
 
 
 def read_message(root, source: str) -> tuple[ErnMessage | None, list[Problem]]:
@@ -303,7 +308,7 @@ def read_message(root, source: str) -> tuple[ErnMessage | None, list[Problem]]:
     if not sender_dpid:
         r.bad("MessageHeader/MessageSender/PartyId", "no sender DPID")
     created_raw = text(header, "MessageCreatedDateTime") if header is not None else None
-    created = _instant(created_raw)
+    created = instant(created_raw)
     if created is None:
         r.bad("MessageHeader/MessageCreatedDateTime",
               f"missing or not an ISO 8601 date-time ({created_raw!r})")
@@ -321,12 +326,14 @@ def read_message(root, source: str) -> tuple[ErnMessage | None, list[Problem]]:
             works[w.ref] = w
     recordings: dict[str, ErnRecording] = {}
     for i, el in enumerate(descendants(root, "SoundRecording")):
-        rec = r.recording(el, i)
+        rec, work = r.recording(el, i)
         if rec is not None:
             recordings[rec.ref] = rec
+        if work is not None:
+            works[work.ref] = work
     deals: dict[str, list[ErnDeal]] = {}
     for rd in descendants(root, "ReleaseDeal"):
-        these = [r.deal(d) for d in kids(rd, "Deal")]
+        these = [r.deal(d, created) for d in kids(rd, "Deal")]
         for ref_el in kids(rd, "DealReleaseReference"):
             deals.setdefault((ref_el.text or "").strip(), []).extend(these)
     release_els = [el for el in descendants(root, "Release")] + \

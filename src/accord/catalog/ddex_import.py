@@ -341,7 +341,8 @@ def _store_release(session, audit, msg, rel, plan, existing, at, summary) -> str
         msg.created_at
     row.deals = [{"territories": list(d.territories), "commercial_models":
                   list(d.commercial_models), "use_types": list(d.use_types), "start": d.start,
-                  "end": d.end, "takedown": d.takedown} for d in rel.deals]
+                  "end": d.end, "takedown": d.takedown, "ended": d.ended}
+                 for d in rel.deals]
     row.updated_at = at
     if down:
         row.taken_down_at, row.taken_down_by = row.taken_down_at or at, \

@@ -60,7 +60,8 @@ class ErnDeal:
     use_types: tuple[str, ...]
     start: str | None
     end: str | None
-    takedown: bool
+    takedown: bool  # ERN 3's TakeDown flag (some senders keep it)
+    ended: bool = False  # ERN 4: every validity period had ended when the message was created
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,9 @@ class ErnRelease:
 
     @property
     def taken_down(self) -> bool:
-        return any(d.takedown for d in self.deals)
+        """A TakeDown deal, or deals that have all ended (ERN 4 ends a deal by its end date)."""
+        return any(d.takedown for d in self.deals) or (
+            bool(self.deals) and all(d.ended for d in self.deals))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,75 @@
+"""Reading ERN elements by local name (ERN qualifies only the root; some senders qualify every
+element), and ERN's dates and flags. Pure helpers over an lxml tree, used by
+`accord.catalog.ddex`."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+
+def local(el) -> str:
+    tag = el.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def kids(el, name: str) -> list:
+    return [c for c in el if isinstance(c.tag, str) and local(c) == name]
+
+
+def kid(el, name: str):
+    for c in el:
+        if isinstance(c.tag, str) and local(c) == name:
+            return c
+    return None
+
+
+def text(el, *path: str) -> str | None:
+    for name in path:
+        if el is None:
+            return None
+        el = kid(el, name)
+    if el is None or el.text is None:
+        return None
+    return el.text.strip() or None
+
+
+def descendants(el, name: str) -> list:
+    return [d for d in el.iter() if isinstance(d.tag, str) and local(d) == name]
+
+
+def as_bool(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    return {"true": True, "1": True, "false": False, "0": False}.get(value.lower())
+
+
+def title_of(el) -> str:
+    return (text(el, "DisplayTitleText") or text(el, "DisplayTitle", "TitleText")
+            or text(el, "Title", "TitleText") or text(el, "ReferenceTitle", "TitleText") or "")
+
+
+def instant(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        d = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            d = datetime.combine(date.fromisoformat(value), datetime.min.time())
+        except ValueError:
+            return None
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
+
+
+def deal_end(period) -> datetime | None:
+    """The instant a validity period ends: EndDateTime, or the day after EndDate (its last
+    day is inside the period)."""
+    end_time = text(period, "EndDateTime")
+    if end_time:
+        return instant(end_time)
+    end_day = text(period, "EndDate")
+    try:
+        day = date.fromisoformat(end_day) if end_day else None
+    except ValueError:
+        return None
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC) if day else None
