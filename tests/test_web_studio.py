@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from accord.api.ratelimit import TokenBucket
 from accord.attribution import service as attribution
+from accord.royalties import eventlog
 from accord.training.tables import ModelVersionRow
 from tests.creation.conftest import ESSEN, ONEILL, home  # noqa: F401 - the shared fixture
 from tests.studio_support import make_studio
@@ -82,6 +83,18 @@ def test_a_creation_is_its_accounts_and_its_credits_page_is_public(studio, piece
     assert page.text.count("<strong>verified</strong>") == 2  # the WAV and the MIDI sidecar
     assert "does not verify" not in page.text
     assert TestClient(studio.client.app).get("/outputs/out-nothing").status_code == 404
+
+
+def test_the_job_records_the_outputs_usage_and_credits_for_royalties(studio, piece):
+    out = piece["output"]
+    events = studio.home.settings.events_dir
+    usage = [u for u in eventlog.usage_events(events) if u.output_id == out["id"]]
+    assert [(u.kind.value, u.feature) for u in usage] == [("generated", "create")]
+    with studio.home.session() as session:
+        stored = attribution.stored(session, out["id"])
+    logged = {(c.item_id, c.role.value) for c in eventlog.credits(events)
+              if c.output_id == out["id"]}
+    assert logged == {(c["item_id"], c["role"]) for c in stored["credits"]}
 
 
 def test_refusals_carry_the_services_reasons(studio, home):  # noqa: F811

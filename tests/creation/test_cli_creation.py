@@ -65,3 +65,50 @@ def test_a_planted_copy_is_refused_through_the_cli(home):
     events = json.loads(_cli(home, "outputs", "guard-events", "--json").stdout)
     assert any(e["work_id"] == home.items()[1].item_id and e["action"] == "refused"
                for e in events)
+
+
+def test_a_released_output_pays_its_credited_holders_through_the_event_log(home, tmp_path):
+    """`accord create` records the output's `generated` usage and its credits in the royalty
+    event log (once, however often the same request is made); revenue for its month then pays
+    exactly the holders of the works it credits."""
+    from decimal import Decimal
+
+    from accord.db.engine import make_engine, session_scope
+    from accord.rights import repository
+    from accord.royalties import eventlog
+
+    args = ("create", "new", "--model", home.model_id, "--bars", "4", "--seed", "33", "--json")
+    r = _cli(home, *args)
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    out = data["outputs"][0]
+    credited = {c["work"] for c in data["credits"][out["id"]]["credits"]}
+    assert data["royalty_events"]["accepted"] == {"usage": 1, "credits": len(credited)}
+    events = home.settings.events_dir
+    usage = [u for u in eventlog.usage_events(events) if u.output_id == out["id"]]
+    assert [(u.kind.value, u.feature, u.period) for u in usage] == [
+        ("generated", "create", out["created_at"][:7])]
+    assert {c.item_id for c in eventlog.credits(events) if c.output_id == out["id"]} == credited
+
+    again = json.loads(_cli(home, *args).stdout)  # the same request and seed: counted once
+    assert again["royalty_events"]["accepted"] == {}
+    assert again["royalty_events"]["duplicates"] == 1 + len(credited)
+
+    period = out["created_at"][:7]
+    revenue = tmp_path / "revenue.jsonl"
+    revenue.write_text(json.dumps({"type": "revenue", "id": "test-rev-create", "feature": "create",
+                                   "period": period, "territory": "WW", "currency": "EUR",
+                                   "amount": "100.00"}) + "\n")
+    assert _cli(home, "royalties", "ingest", str(revenue)).exit_code == 0
+    run = _cli(home, "royalties", "run", "--period", period, "--json")
+    assert run.exit_code == 0, run.output
+    summary = json.loads(run.stdout)
+    with session_scope(make_engine(home.settings.db_url)) as s:
+        holders = {sh.party_id for w in credited for sh in (
+            repository.work_rights(s, w).writers + repository.work_rights(s, w).publishers)}
+    paid = {p for p, cur in summary["payees"].items() if "EUR" in cur}
+    assert paid and paid <= holders
+    total = sum(Decimal(next(iter(v["EUR"].values()))) for v in summary["payees"].values())
+    total += sum(Decimal(v["EUR"]["amount"]) for v in summary["withheld"].values())
+    total += Decimal(summary["platform"]["EUR"]) + Decimal(summary["unallocated"]["EUR"])
+    assert total == Decimal("100.00")

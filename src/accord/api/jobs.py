@@ -137,11 +137,14 @@ class CreationJobs:
                 result = service.create(session, self.settings, request, progress=progress)
             if result.outputs:  # every released output is credited before the job is done
                 from accord.attribution import service as attribution
+                from accord.royalties import released
 
                 job.stage = "attributing"
+                ids = [o.id for o in result.outputs]
                 with session_scope(self.engine) as session:
-                    attribution.credit_new_outputs(session, self.settings,
-                                                   [o.id for o in result.outputs])
+                    attribution.credit_new_outputs(session, self.settings, ids)
+                with session_scope(self.engine) as session:  # after the credits are committed
+                    released.record_released(session, self.settings, ids)
         except AccordError as exc:
             if not job.checked.is_set():
                 job.raised = exc  # answered by the request itself (403 / 404 / 422)

@@ -12,7 +12,7 @@ from accord.attribution import inputs, service
 from accord.attribution.samples import make_sample
 from accord.config import Settings
 from accord.db.engine import make_engine, session_scope
-from accord.royalties import eventlog
+from accord.royalties import released
 from accord.training import service as training
 
 
@@ -22,6 +22,7 @@ def attribution_stage(s: Settings, report, out: Console) -> None:
     with session_scope(engine) as session:
         ids = inputs.creation_output_ids(session)
         models = training.list_models(session)
+    released_ids = list(ids)  # creation outputs (a sample below is not released)
     if not ids:
         if not models:
             out.print("no model and no outputs: nothing to attribute")
@@ -34,11 +35,10 @@ def attribution_stage(s: Settings, report, out: Console) -> None:
         out.print(f"no creation outputs: attributing an attribution sample of model {model} "
                   f"({sample['output_id']}){'' if active else ' (model retired; demo only)'}")
     method = service.method_name(s)
-    results, events = [], []
+    results = []
     for oid in ids:
         with session_scope(engine) as session:
             r = service.credit_output(session, s, oid)
-            events += service.royalty_credit_events(session, oid)
         results.append(r)
         table = Table(title=f"credits of {oid} ({r['method']['name']} "
                       f"v{r['method']['version']}, {r['seconds']:.2f} s)", show_lines=False)
@@ -53,9 +53,12 @@ def attribution_stage(s: Settings, report, out: Console) -> None:
         cmp = service.credit_output(session, s, ids[0], other)
     out.print(f"{ids[0]} with {other} (for comparison, not stored): " + ", ".join(
         f"{c['title'] or c['item_id']} {c['share']}" for c in cmp["credits"][:5]))
-    ingest = eventlog.ingest_records(s.events_dir, list(enumerate(events, 1)), "attribution")
-    out.print(f"royalty event log: {ingest.accepted.get('credits', 0)} credit events accepted, "
-              f"{ingest.duplicates} already recorded, {ingest.rejected} rejected")
+    if released_ids:  # as `accord create` does: each output's usage and credits
+        with session_scope(engine) as session:
+            ingest = released.record_released(session, s, released_ids)
+        out.print(f"royalty event log: {ingest.accepted.get('usage', 0)} usage and "
+                  f"{ingest.accepted.get('credits', 0)} credit events accepted, "
+                  f"{ingest.duplicates} already recorded, {ingest.rejected} rejected")
     report.add("attribution", {
         "method": method, "outputs": [service.provenance_summary(r) for r in results],
         "comparison": {"output_id": ids[0], "method": other,

@@ -63,14 +63,19 @@ def _create(ctx: typer.Context, request, as_json: bool) -> None:
         if result.outputs:  # every released output is credited, and its credentials say so
             bar.update(task, description="attributing", completed=0, total=None)
             from accord.attribution import service as attribution
+            from accord.royalties import released
 
             with registry(ctx) as session:
                 credits = attribution.credit_new_outputs(
                     session, settings(ctx), [o.id for o in result.outputs])
                 result.outputs = [service.get_output(session, o.id) for o in result.outputs]
+            with registry(ctx) as session:  # after the credits are committed
+                logged = released.record_released(session, settings(ctx),
+                                                  [o.id for o in result.outputs])
     data = result.to_json()
     if result.outputs:
         data["credits"] = credits
+        data["royalty_events"] = logged.to_json()
 
     def render(d: dict) -> None:
         for o in result.outputs:
@@ -92,6 +97,10 @@ def _create(ctx: typer.Context, request, as_json: bool) -> None:
                           f"{', ...' if len(credits[o.id]['credits']) > 3 else ''}"
                           f"  (accord credits {o.id})")
         if result.outputs:
+            acc = d["royalty_events"]["accepted"]
+            console.print(f"royalty event log: {acc.get('usage', 0)} usage and "
+                          f"{acc.get('credits', 0)} credit events recorded, "
+                          f"{d['royalty_events']['duplicates']} already there")
             for r in result.refused:
                 err_console.print(f"[red]refused[/] seed {r['seed']}: {r['reason']}")
     emit(data, as_json, render)
