@@ -178,6 +178,10 @@ def test_demo_runs_in_a_fresh_home_and_refuses_foreign_homes(tmp_path):
     assert [m["condition"] for m in takedown["missing"]] == [4]
     assert "withdrawn effective 2026-04-01" in takedown["reasons"][0]
     assert report["rights"]["audit"]["ok"]
+    delivery, down = report["catalog"]["ddex"]  # the demo single: delivered, then taken down
+    assert (delivery["kind"], down["kind"]) == ("new", "takedown")
+    assert not delivery["allowed"] and not any("withdrawn" in m for m in delivery["missing"])
+    assert any("withdrawn" in m for m in down["missing"])
     again = run(tmp_path / "demo", "demo", "--fresh")  # a demo home may be wiped and rebuilt
     assert again["rights"]["checks"] == report["rights"]["checks"]
     foreign = tmp_path / "mine"

@@ -146,7 +146,8 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
     if cat:
         out.print(f"catalogue: {sum(cat['by_collection'].values())} corpus pieces in "
                   f"{len(cat['by_collection'])} collections, {len(cat['rendered'])} rendered "
-                  "to demo recordings")
+                  f"to demo recordings; DDEX: {' then '.join(m['kind'] for m in cat['ddex'])} "
+                  "of a demo single")
     if "training" in report.to_json():
         tr = report.to_json()["training"]
         out.print(f"training: snapshot {tr['snapshot']['id']} ({tr['snapshot']['items']} items), "
