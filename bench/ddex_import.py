@@ -51,34 +51,32 @@ def album(m: int, tracks: int) -> str:
     parties += [_party(f"PW{k}", f"Bench Writer {x}",
                        f"<PartyId><IpiNameNumber>{100000000 + x}</IpiNameNumber></PartyId>")
                 for k, x in enumerate(w)]
-    works, recs, refs = [], [], []
+    recs, refs = [], []
     for t in range(tracks):
+        # ERN 4's own shape: the work is described inside the SoundRecording (WorkId, the
+        # writers as Contributors, WorkRightsController); ERN 4 has no work list.
         writers = "".join(
-            f"<MusicalWorkContributor><ContributorPartyReference>PW{k}"
-            f"</ContributorPartyReference><Role>Composer</Role><RightSharePercentage>{s}"
-            f"</RightSharePercentage></MusicalWorkContributor>"
-            for k, s in enumerate(("33.34", "33.33", "33.33")))
-        works.append(f"<MusicalWork><MusicalWorkReference>W{t}</MusicalWorkReference>"
-                     f"<Title><TitleText>Bench Song {m}-{t}</TitleText></Title>{writers}"
-                     + _rc("WorkRightsController", "PP1", "50")
-                     + _rc("WorkRightsController", "PP2", "50") + "</MusicalWork>")
+            f"<Contributor><ContributorPartyReference>PW{k}</ContributorPartyReference>"
+            "<Role>Composer</Role></Contributor>" for k in range(3))
         recs.append(
             f"<SoundRecording><ResourceReference>A{t}</ResourceReference>"
+            "<Type>MusicalWorkSoundRecording</Type>"
             f"<SoundRecordingEdition><ResourceId><ISRC>XDBEN{m * 100 + t:07d}</ISRC>"
             f"</ResourceId></SoundRecordingEdition>"
+            f"<WorkId><ProprietaryId Namespace=\"DPID:PADPIDA2026099999B\">BW{m}-{t}"
+            "</ProprietaryId></WorkId>"
             f"<DisplayTitleText>Bench Song {m}-{t}</DisplayTitleText>"
             f"<DisplayArtist><ArtistPartyReference>PA</ArtistPartyReference>"
-            f"<DisplayArtistRole>MainArtist</DisplayArtistRole></DisplayArtist>"
+            f"<DisplayArtistRole>MainArtist</DisplayArtistRole></DisplayArtist>{writers}"
             + _rc("ResourceRightsController", "PL1", "70")
             + _rc("ResourceRightsController", "PL2", "30")
-            + f"<MusicalWorkReference>W{t}</MusicalWorkReference>"
-            "<ArtificialIntelligenceDisclosure><VocalsInvolveAI>false</VocalsInvolveAI>"
-            "</ArtificialIntelligenceDisclosure></SoundRecording>")
+            + _rc("WorkRightsController", "PP1", "50")
+            + _rc("WorkRightsController", "PP2", "50")
+            + "<HasVocalPerformance>true</HasVocalPerformance></SoundRecording>")
         refs.append(f"<ResourceGroupContentItem><ReleaseResourceReference>A{t}"
                     f"</ReleaseResourceReference></ResourceGroupContentItem>")
     return (HEAD.format(m=m, mm=m // 60 % 60, ss=m % 60)
             + "<PartyList>" + "".join(parties) + "</PartyList>"
-            + "<WorkList>" + "".join(works) + "</WorkList>"
             + "<ResourceList>" + "".join(recs) + "</ResourceList>"
             + f"<ReleaseList><Release><ReleaseReference>R0</ReleaseReference><ReleaseId>"
             f"<ICPN>{7000000000000 + m}</ICPN></ReleaseId><DisplayTitleText>Bench Album {m}"
