@@ -87,6 +87,13 @@ class _Reader:
             return None
         return d * HUNDRED if of_one else d
 
+    def iswc(self, raw: str | None, where: str) -> str | None:
+        """An ISWC as given, or None (a malformed one is a problem)."""
+        if raw is not None and not ISWC.match(raw.upper()):
+            self.bad(where, f"{raw!r} is not an ISWC")
+            return None
+        return raw
+
     def shares(self, els: list, where: str, kind: str) -> tuple[ErnShare, ...]:
         out = []
         for i, rc in enumerate(els):
@@ -138,10 +145,8 @@ class _Reader:
         if not ref:
             self.bad(where, "no MusicalWorkReference")
             return None
-        iswc = text(el, "MusicalWorkId", "ISWC") or text(el, "WorkId", "ISWC")
-        if iswc is not None and not ISWC.match(iswc.upper()):
-            self.bad(f"{where}/MusicalWorkId/ISWC", f"{iswc!r} is not an ISWC")
-            iswc = None
+        iswc = self.iswc(text(el, "MusicalWorkId", "ISWC") or text(el, "WorkId", "ISWC"),
+                         f"{where}/MusicalWorkId/ISWC")
         writers = self.writers(kids(el, "MusicalWorkContributor") + kids(el, "Contributor"),
                                where)
         publishers = self.shares(kids(el, "WorkRightsController"),
@@ -184,10 +189,8 @@ class _Reader:
         controllers = kids(el, "WorkRightsController")
         if work_id is None and not writer_els and not controllers:
             return None
-        iswc = text(work_id, "ISWC") if work_id is not None else None
-        if iswc is not None and not ISWC.match(iswc.upper()):
-            self.bad(f"{where}/WorkId/ISWC", f"{iswc!r} is not an ISWC")
-            iswc = None
+        iswc = self.iswc(text(work_id, "ISWC") if work_id is not None else None,
+                         f"{where}/WorkId/ISWC")
         return ErnWork(f"{ref}/WorkId", title, iswc,
                        self.writers(writer_els, where, RECORDING_WRITER_ROLES),
                        self.shares(controllers, f"{where}/WorkRightsController", "publisher"))
@@ -260,6 +263,7 @@ class _Reader:
         terms = el if terms is None else terms
         periods = kids(terms, "ValidityPeriod")
         starts = [text(p, "StartDate") or text(p, "StartDateTime") for p in periods]
+        given_ends = [text(p, "EndDate") or text(p, "EndDateTime") for p in periods]
         ends = [deal_end(p) for p in periods]
         return ErnDeal(
             territories=tuple(t.text.strip() for t in kids(terms, "TerritoryCode") if t.text),
@@ -267,8 +271,7 @@ class _Reader:
                                     if t.text),
             use_types=tuple(t.text.strip() for t in descendants(terms, "UseType") if t.text),
             start=next((x for x in starts if x), None),
-            end=next((text(p, "EndDate") or text(p, "EndDateTime") for p in periods
-                      if text(p, "EndDate") or text(p, "EndDateTime")), None),
+            end=next((x for x in given_ends if x), None),
             takedown=bool(as_bool(text(terms, "TakeDown"))),
             ended=bool(periods) and created is not None
             and all(e is not None and e <= created for e in ends))

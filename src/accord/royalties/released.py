@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from accord.attribution import service as attribution
 from accord.config import Settings
+from accord.creation import service as creation
 from accord.creation.output import Output
-from accord.creation.tables import OutputRow
-from accord.errors import NotFound
 from accord.royalties import eventlog
 from accord.timeutil import fmt
 
@@ -47,12 +46,7 @@ def record_released(session: Session, settings: Settings, output_ids: list[str]
     """Append the usage and credit events of outputs that attribution has credited. Call it
     after the credits are committed: the event log is files, outside the database's
     transaction, and a repeat is harmless."""
-    outputs = []
-    for oid in output_ids:
-        row = session.get(OutputRow, oid)
-        if row is None:
-            raise NotFound(f"no output with id {oid!r}")
-        outputs.append(Output.from_row(row))
+    outputs = [creation.get_output(session, oid) for oid in output_ids]
     credits = {o.id: attribution.royalty_credit_events(session, o.id) for o in outputs}
     return eventlog.ingest_records(settings.events_dir,
                                    list(enumerate(records(outputs, credits), 1)), "creation")
