@@ -139,8 +139,9 @@ def work_rights_of(doc: RightsDocument, wid: str) -> WorkRights:
 
 
 def recording_rights_of(doc: RightsDocument, rid: str) -> RecordingRights:
-    r = next(r for r in doc.recordings if r.id == rid)
-    return RecordingRights(r.id, work_rights_of(doc, r.work), tuple(r.artists), _shares(r.masters))
+    r = next(r for r in doc.recordings if r.id == rid)  # the registry keeps parties in id order
+    return RecordingRights(r.id, work_rights_of(doc, r.work), tuple(sorted(r.artists)),
+                           _shares(r.masters))
 
 
 def facts_of(doc: RightsDocument) -> Facts:

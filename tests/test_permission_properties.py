@@ -46,10 +46,21 @@ def _agree(url: str, s, query) -> None:
     with session_scope(engine) as session:
         sql_recs = permitted_recordings(session, use, when, purpose, territory)
         sql_works = permitted_works(session, use, when, purpose, territory)
-        # and the service (loading facts from the database) agrees with the pure function
+        # and the service (one statement's read of the database) decides exactly as the pure
+        # function does on the document: same answer, evidence and reasons
+        facts = s.facts()
         for rid in (r.id for r in s.document().recordings):
-            assert service.check(session, use, recording=rid, at=when, purpose=purpose,
-                                 territory=territory).allowed == (rid in sql_recs)
+            d = service.check(session, use, recording=rid, at=when, purpose=purpose,
+                              territory=territory)
+            assert d.allowed == (rid in sql_recs)
+            pure = decide_recording(s.recording_rights(rid), use, when, facts, purpose,
+                                    territory)
+            assert d == pure
+            assert d.reasons() == pure.reasons()
+        for wid in (w.id for w in s.document().works):
+            assert service.check(session, use, work=wid, at=when, purpose=purpose,
+                                 territory=territory) == decide_work(
+                s.work_rights(wid), use, when, facts, purpose, territory)
         # the whole-catalogue read (royalty runs) equals the per-item one
         works, recordings = repository.all_rights(session)
         assert works == [repository.work_rights(session, w.work_id) for w in works]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, case, exists, literal, null, select, union_all
+from sqlalchemy import bindparam, case, exists, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
+from accord.db import raw
+from accord.db.raw import utc
 from accord.errors import NotFound
 from accord.rights.model import (
     Agreement,
@@ -93,91 +97,184 @@ def party_from_row(row: PartyRow) -> Party:
                  isni=row.isni, ipi=row.ipi, demo=row.demo)
 
 
-# The hot path (one permission check) is two round trips, built once with bound parameters so
-# SQLAlchemy compiles each a single time: "who" (the item and its parties, with names) and
-# "facts" (the parties' agreements and consents, the item's takedowns). On PostgreSQL a round
-# trip, not the indexed look-ups behind it, is what a check costs.
 _P, _R, _W = PartyRow.__table__, RecordingRow.__table__, WorkRow.__table__
-_R_BY_ID = _R.alias("by_id")
-# the recording named by its id, else by its ISRC: two indexed look-ups (an OR would scan)
-_REC = union_all(
-    select(_R.c.id, _R.c.work_id).where(_R.c.id == bindparam("ref")),
-    select(_R.c.id, _R.c.work_id).where(
-        _R.c.isrc == bindparam("isrc"), ~exists().where(_R_BY_ID.c.id == bindparam("ref"))),
-).cte("rec")
+_A, _AU, _AT, _AI, _AX, _CE, _WD = (
+    AgreementRow.__table__, AgreementUseRow.__table__, AgreementTerritoryRow.__table__,
+    AgreementItemRow.__table__, AgreementTerminationRow.__table__, ConsentEventRow.__table__,
+    RecordingWithdrawalRow.__table__)
 
 
-def _parties_of_work(work_id) -> list:
-    return [select(literal("writer").label("kind"), WW.c.party_id, WW.c.share)
-            .where(WW.c.work_id == work_id),
-            select(literal("publisher"), WP.c.party_id, WP.c.share)
-            .where(WP.c.work_id == work_id)]
+def _k(kind: str):
+    """A row's kind, written into the SQL text (not a bound parameter)."""
+    return literal_column(f"'{kind}'")
 
 
-def _named(parts):
-    """(kind, party_id, share, name) rows; the 'recording' and 'work' rows carry ids."""
-    u = union_all(*parts).subquery()
-    return (select(u.c.kind, u.c.party_id, u.c.share, _P.c.name)
-            .select_from(u.outerjoin(_P, _P.c.id == u.c.party_id))
-            .order_by(u.c.kind, u.c.party_id))
+def _fact_rows(holders, persons, items, one_use: bool, only_items: bool = True) -> list:
+    """Everything the rule reads about some holders, persons and items, as selects of one shape
+    (kind, id, ref, a, b, t1, t2, flag, n, text); holders, persons and items are whatever
+    `IN` takes (an expanding parameter, or a select of ids). only_items: keep only these items
+    in the agreements' listed and excluded sets (all the rule needs to decide about them):
+
+      a    agreement: id, ref=licensor, a=purpose, t1..t2=term, flag=catalogue_all,
+           n=grace days, text=title
+      e    termination: id, ref=agreement, t1=effective_at
+      u t  a use / territory of agreement ref, in a
+      i x  an item listed in / excluded from agreement ref, in a
+      c    consent event: id, ref=person, a=use, b=action, t1=effective_at, text=reason
+      w    withdrawal: id, ref=recording, b=action, t1=effective_at, text=reason
+
+    The agreement select comes first: a union's result types are its first select's.
+    """
+    n = literal_column("NULL")
+    agr = select(_A.c.id, _A.c.licensor_id, _A.c.purpose, _A.c.valid_from, _A.c.valid_until,
+                 _A.c.catalogue_all, _A.c.grace_period_days, _A.c.title
+                 ).where(_A.c.licensor_id.in_(holders)).cte("agr")
+    theirs = select(agr.c.id)
+    item_rows = select(case((_AI.c.included.is_(True), _k("i")), else_=_k("x")),
+                       n, _AI.c.agreement_id, _AI.c.item_id, n, n, n, n, n, n
+                       ).where(_AI.c.agreement_id.in_(theirs))
+    consents = select(_k("c"), _CE.c.id, _CE.c.party_id, _CE.c.use, _CE.c.action,
+                      _CE.c.effective_at, n, n, n, _CE.c.reason
+                      ).where(_CE.c.party_id.in_(persons))
+    return [
+        select(_k("a").label("kind"), agr.c.id, agr.c.licensor_id.label("ref"),
+               agr.c.purpose.label("a"), n.label("b"), agr.c.valid_from.label("t1"),
+               agr.c.valid_until.label("t2"), agr.c.catalogue_all.label("flag"),
+               agr.c.grace_period_days.label("n"), agr.c.title.label("text")),
+        select(_k("e"), _AX.c.id, _AX.c.agreement_id, n, n, _AX.c.effective_at, n, n, n, n
+               ).where(_AX.c.agreement_id.in_(theirs)),
+        select(_k("u"), n, _AU.c.agreement_id, _AU.c.use, n, n, n, n, n, n
+               ).where(_AU.c.agreement_id.in_(theirs)),
+        select(_k("t"), n, _AT.c.agreement_id, _AT.c.territory, n, n, n, n, n, n
+               ).where(_AT.c.agreement_id.in_(theirs)),
+        item_rows.where(_AI.c.item_id.in_(items)) if only_items else item_rows,
+        consents.where(_CE.c.use == bindparam("use")) if one_use else consents,
+        select(_k("w"), _WD.c.id, _WD.c.recording_id, n, _WD.c.action, _WD.c.effective_at,
+               n, n, n, _WD.c.reason).where(_WD.c.recording_id.in_(items)),
+    ]
 
 
-_WHO_OF_RECORDING = _named(_parties_of_work(_REC.c.work_id) + [
-    select(literal("master"), RM.c.party_id, RM.c.share).where(RM.c.recording_id == _REC.c.id),
-    select(literal("artist"), RA.c.party_id, null()).where(RA.c.recording_id == _REC.c.id),
-    select(literal("recording"), _REC.c.id, null()),
-    select(literal("work"), _REC.c.work_id, null()),
-])
-_WHO_OF_WORK = _named(_parties_of_work(bindparam("work_id")) + [
-    select(literal("work"), _W.c.id, null()).where(_W.c.id == bindparam("work_id"))])
+@cache
+def _facts_statement(one_use: bool, only_items: bool):
+    """The facts of holders, persons and items given as lists (expanding parameters)."""
+    return union_all(*_fact_rows(
+        bindparam("holders", expanding=True), bindparam("persons", expanding=True),
+        bindparam("items", expanding=True), one_use, only_items))
 
 
-def _who(session: Session, stmt, params: dict) -> tuple[dict[str, list], dict[str, str]]:
-    """({kind: [(id, share)]}, {party_id: name}) of one item; kinds 'recording' and 'work'
-    hold the item's own ids (none: it does not exist)."""
-    out: dict[str, list] = {k: [] for k in
-                            ("recording", "work", "writer", "publisher", "master", "artist")}
-    names = {}
-    for kind, pid, share, name in session.connection().execute(stmt, params):
-        out[kind].append((pid, None if share is None else Decimal(str(share))))
-        if kind not in ("recording", "work"):
-            names[pid] = name
-    return out, names
+@cache
+def _item_statement(of_recording: bool, one_use: bool):
+    """One item's whole read for the rule in one statement of constant text: the item (a work
+    by id; a recording by id, else by ISRC), its parties with their shares and names, and the
+    facts about them (for one use, or all). Its rows are `_fact_rows`' plus
+
+      recording  id, ref=its work        work  id
+      writer publisher master artist     id=party, a=share (none for artists), text=name
+
+    One round trip and no lists to expand: on PostgreSQL the statement is prepared once, and a
+    permission check then costs one round trip and the index look-ups behind it.
+    """
+    n = literal_column("NULL")
+    if of_recording:  # two indexed look-ups (an OR of id and ISRC would scan)
+        by_id = _R.alias("by_id")
+        item = union_all(
+            select(_R.c.id, _R.c.work_id).where(_R.c.id == bindparam("ref")),
+            select(_R.c.id, _R.c.work_id).where(
+                _R.c.isrc == bindparam("isrc"), ~exists().where(by_id.c.id == bindparam("ref"))),
+        ).cte("rec")
+    else:
+        item = select(_W.c.id.label("work_id")).where(_W.c.id == bindparam("ref")).cte("wk")
+    on_work = select(item.c.work_id).scalar_subquery()
+    holders = [select(_k("publisher").label("kind"), WP.c.party_id, WP.c.share)
+               .where(WP.c.work_id == on_work)]
+    persons = [select(_k("writer").label("kind"), WW.c.party_id, WW.c.share)
+               .where(WW.c.work_id == on_work)]
+    own = [select(_k("work"), item.c.work_id, n, n, n, n, n, n, n, n)]
+    items = [select(item.c.work_id)]
+    if of_recording:
+        on_rec = select(item.c.id).scalar_subquery()
+        holders.append(select(_k("master"), RM.c.party_id, RM.c.share)
+                       .where(RM.c.recording_id == on_rec))
+        persons.append(select(_k("artist"), RA.c.party_id, n)
+                       .where(RA.c.recording_id == on_rec))
+        own.append(select(_k("recording"), item.c.id, item.c.work_id, n, n, n, n, n, n, n))
+        items.append(select(item.c.id))
+    held, pers = union_all(*holders).cte("held"), union_all(*persons).cte("pers")
+    who = [select(p.c.kind, p.c.party_id, n, p.c.share, n, n, n, n, n, _P.c.name)
+           .select_from(p.outerjoin(_P, _P.c.id == p.c.party_id)) for p in (held, pers)]
+    return union_all(*_fact_rows(select(held.c.party_id), select(pers.c.party_id),
+                                 union_all(*items), one_use), *who, *own)
 
 
-def _work_rights(work_id: str, held: dict[str, list]) -> WorkRights:
-    return WorkRights(work_id=work_id,
-                      writers=tuple(Share(p, s) for p, s in held["writer"]),
-                      publishers=tuple(Share(p, s) for p, s in held["publisher"]))
+class _Row(NamedTuple):
+    """One row of `_fact_rows` / `_item_statement` (see there for what each column holds)."""
+
+    kind: str
+    id: str | None
+    ref: str | None
+    a: str | None
+    b: str | None
+    t1: datetime | str | None
+    t2: datetime | str | None
+    flag: bool | int | None
+    n: int | None
+    text: str | None
+
+
+def _by_kind(rows: Iterable[tuple]) -> dict[str, list[_Row]]:
+    out: dict[str, list[_Row]] = defaultdict(list)
+    for r in rows:
+        out[r[0]].append(_Row._make(r))
+    return out
+
+
+def _shares(rows: list[_Row]) -> tuple[Share, ...]:
+    return tuple(sorted((Share(r.id, Decimal(r.a)) for r in rows), key=lambda s: s.party_id))
+
+
+def _read_item(session: Session, of_recording: bool, ref: str, use: Use | None):
+    params = {"ref": ref}
+    if of_recording:
+        params["isrc"] = ref.replace("-", "").upper()
+    if use is not None:
+        params["use"] = use.value
+    rows = _by_kind(raw.fetch_all(session.connection(), _item_statement(of_recording,
+                                                                        use is not None), params))
+    names = {r.id: r.text for k in ("writer", "publisher", "master", "artist") for r in rows[k]}
+    return rows, _facts(rows, names)
+
+
+def recording_read(session: Session, ref: str, use: Use | None = None
+                   ) -> tuple[RecordingRights, Facts]:
+    """A recording (by id or ISRC) as the rule sees it, and the facts about it (for one use,
+    or all), in one round trip: the hot path of `service.check`."""
+    rows, facts = _read_item(session, True, ref, use)
+    if not rows["recording"]:
+        raise NotFound(f"no recording with id or ISRC {ref!r}")
+    own = rows["recording"][0]
+    work = WorkRights(work_id=own.ref, writers=_shares(rows["writer"]),
+                      publishers=_shares(rows["publisher"]))
+    rec = RecordingRights(recording_id=own.id, work=work, masters=_shares(rows["master"]),
+                          artists=tuple(sorted(r.id for r in rows["artist"])))
+    return rec, facts
+
+
+def work_read(session: Session, work_id: str, use: Use | None = None
+              ) -> tuple[WorkRights, Facts]:
+    """A work (by id) as the rule sees it, and the facts about it, in one round trip."""
+    rows, facts = _read_item(session, False, work_id, use)
+    if not rows["work"]:
+        raise NotFound(f"no work with id {work_id!r}")
+    return WorkRights(work_id=work_id, writers=_shares(rows["writer"]),
+                      publishers=_shares(rows["publisher"])), facts
+
+
+def recording_rights(session: Session, ref: str) -> RecordingRights:
+    return recording_read(session, ref)[0]
 
 
 def work_rights(session: Session, work_id: str) -> WorkRights:
-    return work_rights_and_names(session, work_id)[0]
-
-
-def work_rights_and_names(session: Session, work_id: str) -> tuple[WorkRights, dict[str, str]]:
-    held, names = _who(session, _WHO_OF_WORK, {"work_id": work_id})
-    if not held["work"]:
-        raise NotFound(f"no work with id {work_id!r}")
-    return _work_rights(work_id, held), names
-
-
-def recording_rights(session: Session, recording_id: str) -> RecordingRights:
-    return recording_rights_and_names(session, recording_id)[0]
-
-
-def recording_rights_and_names(session: Session, ref: str
-                               ) -> tuple[RecordingRights, dict[str, str]]:
-    """A recording (by id or ISRC) as the rule sees it, and the names of its parties."""
-    held, names = _who(session, _WHO_OF_RECORDING,
-                       {"ref": ref, "isrc": ref.replace("-", "").upper()})
-    if not held["recording"]:
-        raise NotFound(f"no recording with id or ISRC {ref!r}")
-    (recording_id, _), (work_id, _) = held["recording"][0], held["work"][0]
-    rec = RecordingRights(recording_id=recording_id, work=_work_rights(work_id, held),
-                          artists=tuple(p for p, _ in held["artist"]),
-                          masters=tuple(Share(p, s) for p, s in held["master"]))
-    return rec, names
+    return work_read(session, work_id)[0]
 
 
 def all_rights(session: Session) -> tuple[list[WorkRights], list[RecordingRights]]:
@@ -193,7 +290,8 @@ def all_rights(session: Session) -> tuple[list[WorkRights], list[RecordingRights
     for rid, pid in conn.execute(select(RA.c.recording_id, RA.c.party_id)
                                  .order_by(RA.c.recording_id, RA.c.party_id)):
         held[rid]["artist"].append((pid, None))
-    works = {wid: _work_rights(wid, held[wid])
+    works = {wid: WorkRights(wid, writers=tuple(Share(p, s) for p, s in held[wid]["writer"]),
+                             publishers=tuple(Share(p, s) for p, s in held[wid]["publisher"]))
              for wid in conn.execute(select(_W.c.id).order_by(_W.c.id)).scalars()}
     recordings = [
         RecordingRights(recording_id=rid, work=works[wid],
@@ -201,54 +299,6 @@ def all_rights(session: Session) -> tuple[list[WorkRights], list[RecordingRights
                         masters=tuple(Share(p, s) for p, s in held[rid]["master"]))
         for rid, wid in conn.execute(select(_R.c.id, _R.c.work_id).order_by(_R.c.id))]
     return list(works.values()), recordings
-
-
-_A, _AU, _AT, _AI, _AX, _CE, _WD = (
-    AgreementRow.__table__, AgreementUseRow.__table__, AgreementTerritoryRow.__table__,
-    AgreementItemRow.__table__, AgreementTerminationRow.__table__, ConsentEventRow.__table__,
-    RecordingWithdrawalRow.__table__)
-_HOLDERS = bindparam("holders", expanding=True)
-_THEIR_AGREEMENTS = select(_A.c.id).where(_A.c.licensor_id.in_(_HOLDERS)).scalar_subquery()
-
-
-@cache
-def _facts_statement(one_use: bool, only_items: bool):
-    """Everything the rule reads about some holders, persons and items, as rows of one shape
-    (kind, id, ref, a, b, t1, t2, flag, n, text):
-
-      a    agreement: id, ref=licensor, a=purpose, t1..t2=term, flag=catalogue_all,
-           n=grace days, text=title
-      e    termination: id, ref=agreement, t1=effective_at
-      u t  a use / territory of agreement ref, in a
-      i x  an item listed in / excluded from agreement ref, in a
-      c    consent event: id, ref=person, a=use, b=action, t1=effective_at, text=reason
-      w    withdrawal: id, ref=recording, b=action, t1=effective_at, text=reason
-    """
-    items = bindparam("items", expanding=True)
-    n = null()
-    item_rows = select(case((_AI.c.included.is_(True), literal("i")), else_=literal("x")),
-                       n, _AI.c.agreement_id, _AI.c.item_id, n, n, n, n, n, n
-                       ).where(_AI.c.agreement_id.in_(_THEIR_AGREEMENTS))
-    consents = select(literal("c"), _CE.c.id, _CE.c.party_id, _CE.c.use, _CE.c.action,
-                      _CE.c.effective_at, n, n, n, _CE.c.reason
-                      ).where(_CE.c.party_id.in_(bindparam("persons", expanding=True)))
-    return union_all(
-        select(literal("a").label("kind"), _A.c.id, _A.c.licensor_id.label("ref"),
-               _A.c.purpose.label("a"), literal("").label("b"), _A.c.valid_from.label("t1"),
-               _A.c.valid_until.label("t2"), _A.c.catalogue_all.label("flag"),
-               _A.c.grace_period_days.label("n"), _A.c.title.label("text")
-               ).where(_A.c.licensor_id.in_(_HOLDERS)),
-        select(literal("e"), _AX.c.id, _AX.c.agreement_id, n, n, _AX.c.effective_at, n, n, n, n
-               ).where(_AX.c.agreement_id.in_(_THEIR_AGREEMENTS)),
-        select(literal("u"), n, _AU.c.agreement_id, _AU.c.use, n, n, n, n, n, n
-               ).where(_AU.c.agreement_id.in_(_THEIR_AGREEMENTS)),
-        select(literal("t"), n, _AT.c.agreement_id, _AT.c.territory, n, n, n, n, n, n
-               ).where(_AT.c.agreement_id.in_(_THEIR_AGREEMENTS)),
-        item_rows.where(_AI.c.item_id.in_(items)) if only_items else item_rows,
-        consents.where(_CE.c.use == bindparam("use")) if one_use else consents,
-        select(literal("w"), _WD.c.id, _WD.c.recording_id, n, _WD.c.action, _WD.c.effective_at,
-               n, n, n, _WD.c.reason).where(_WD.c.recording_id.in_(items)),
-    )
 
 
 _NAMES_OF = select(_P.c.id, _P.c.name).where(_P.c.id.in_(bindparam("ids", expanding=True)))
@@ -268,6 +318,34 @@ def agreement_from_row(row: AgreementRow) -> Agreement:
     )
 
 
+def _facts(rows: dict[str, list], names: dict[str, str]) -> Facts:
+    """Facts from `_fact_rows`' rows, grouped by kind (read through SQLAlchemy or raw)."""
+    detail: dict[str, dict[str, set]] = {k: defaultdict(set) for k in "utix"}
+    for k in "utix":
+        for r in rows[k]:
+            detail[k][r.ref].add(r.a)
+    agreements = tuple(sorted((
+        Agreement(id=r.id, licensor_id=r.ref, uses=frozenset(Use(u) for u in detail["u"][r.id]),
+                  purpose=Purpose(r.a), valid_from=utc(r.t1), valid_until=utc(r.t2),
+                  territories=frozenset(detail["t"][r.id]), catalogue_all=bool(r.flag),
+                  items=frozenset(detail["i"][r.id]), excluded=frozenset(detail["x"][r.id]),
+                  grace_period_days=r.n, title=r.text) for r in rows["a"]),
+        key=lambda a: a.id))
+    terminations = tuple(sorted((AgreementTermination(id=r.id, agreement_id=r.ref,
+                                                      effective_at=utc(r.t1)) for r in rows["e"]),
+                                key=lambda t: t.id))
+    consents = tuple(sorted((
+        ConsentEvent(id=r.id, party_id=r.ref, use=Use(r.a), action=ConsentAction(r.b),
+                     effective_at=utc(r.t1), reason=r.text) for r in rows["c"]),
+        key=lambda c: (c.effective_at, c.id)))  # deterministic evidence on ties
+    withdrawals = tuple(sorted((
+        Withdrawal(id=r.id, recording_id=r.ref, action=WithdrawalAction(r.b),
+                   effective_at=utc(r.t1), reason=r.text) for r in rows["w"]),
+        key=lambda w: (w.effective_at, w.id)))
+    return Facts(agreements=agreements, terminations=terminations, consents=consents,
+                 names=names, withdrawals=withdrawals)
+
+
 def facts_for(session: Session, holders: Iterable[str], persons: Iterable[str],
               use: Use | None = None, items: Iterable[str] | None = None,
               names: dict[str, str] | None = None) -> Facts:
@@ -284,47 +362,9 @@ def facts_for(session: Session, holders: Iterable[str], persons: Iterable[str],
     params = {"holders": holders, "persons": persons, "items": sorted(set(items or ()))}
     if use is not None:
         params["use"] = use.value
-    rows: dict[str, list] = defaultdict(list)
-    for r in conn.execute(_facts_statement(use is not None, items is not None), params):
-        rows[r.kind].append(r)
-    detail: dict[str, dict[str, set]] = {k: defaultdict(set) for k in "utix"}
-    for k in "utix":
-        for r in rows[k]:
-            detail[k][r.ref].add(r.a)
-    agreements = tuple(sorted((
-        Agreement(id=r.id, licensor_id=r.ref, uses=frozenset(Use(u) for u in detail["u"][r.id]),
-                  purpose=Purpose(r.a), valid_from=r.t1, valid_until=r.t2,
-                  territories=frozenset(detail["t"][r.id]), catalogue_all=bool(r.flag),
-                  items=frozenset(detail["i"][r.id]), excluded=frozenset(detail["x"][r.id]),
-                  grace_period_days=r.n, title=r.text) for r in rows["a"]),
-        key=lambda a: a.id))
-    terminations = tuple(sorted((AgreementTermination(id=r.id, agreement_id=r.ref,
-                                                      effective_at=r.t1) for r in rows["e"]),
-                                key=lambda t: t.id))
-    consents = tuple(sorted((
-        ConsentEvent(id=r.id, party_id=r.ref, use=Use(r.a), action=ConsentAction(r.b),
-                     effective_at=r.t1, reason=r.text) for r in rows["c"]),
-        key=lambda c: (c.effective_at, c.id)))  # deterministic evidence on ties
-    withdrawals = tuple(sorted((
-        Withdrawal(id=r.id, recording_id=r.ref, action=WithdrawalAction(r.b),
-                   effective_at=r.t1, reason=r.text) for r in rows["w"]),
-        key=lambda w: (w.effective_at, w.id)))
+    rows = _by_kind(conn.execute(_facts_statement(use is not None, items is not None), params))
     if names is None:
         wanted = holders + persons
         names = dict(conn.execute(_NAMES_OF, {"ids": wanted}).all()) if wanted else {}
-    return Facts(agreements=agreements, terminations=terminations, consents=consents,
-                 names=names, withdrawals=withdrawals)
+    return _facts(rows, names)
 
-
-def facts_for_recording(session: Session, rec: RecordingRights, use: Use | None = None,
-                        names: dict[str, str] | None = None) -> Facts:
-    holders = [s.party_id for s in rec.masters] + [s.party_id for s in rec.work.publishers]
-    persons = list(rec.artists) + [s.party_id for s in rec.work.writers]
-    return facts_for(session, holders, persons, use,
-                     items=[rec.recording_id, rec.work.work_id], names=names)
-
-
-def facts_for_work(session: Session, work: WorkRights, use: Use | None = None,
-                   names: dict[str, str] | None = None) -> Facts:
-    return facts_for(session, [s.party_id for s in work.publishers],
-                     [s.party_id for s in work.writers], use, items=[work.work_id], names=names)

@@ -263,11 +263,9 @@ def check(session: Session, use: Use, *, recording: str | None = None, work: str
         raise InvalidInput("name exactly one of a recording or a work")
     at = at or now()
     if recording is not None:
-        rec, names = repository.recording_rights_and_names(session, recording)
-        facts = repository.facts_for_recording(session, rec, use, names)
+        rec, facts = repository.recording_read(session, recording, use)
         return decide_recording(rec, use, at, facts, purpose, territory)
-    w, names = repository.work_rights_and_names(session, repository.resolve_work_id(session, work))
-    facts = repository.facts_for_work(session, w, use, names)
+    w, facts = repository.work_read(session, repository.resolve_work_id(session, work), use)
     return decide_work(w, use, at, facts, purpose, territory)
 
 
