@@ -22,6 +22,8 @@ def fetch_all(conn: Connection, stmt: ClauseElement, params: dict) -> list[tuple
     entry = _COMPILED.get(key)
     if entry is None or entry[0] is not stmt:
         compiled = stmt.compile(dialect=conn.dialect)
+        if "POSTCOMPILE" in compiled.string:
+            raise ValueError("raw.fetch_all takes no list (expanding) parameters")
         positions = tuple(compiled.positiontup) if compiled.positional else None
         entry = _COMPILED[key] = (stmt, compiled.string, positions, dict(compiled.params))
     _, sql, positions, defaults = entry
