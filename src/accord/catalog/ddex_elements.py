@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from accord.errors import InvalidInput
+from accord.timeutil import parse_instant
+
 
 def local(el) -> str:
     tag = el.tag
@@ -49,16 +52,13 @@ def title_of(el) -> str:
 
 
 def instant(value: str | None) -> datetime | None:
+    """An ERN date or date-time as UTC; None when absent or not ISO 8601."""
     if not value:
         return None
     try:
-        d = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            d = datetime.combine(date.fromisoformat(value), datetime.min.time())
-        except ValueError:
-            return None
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
+        return parse_instant(value)
+    except InvalidInput:
+        return None
 
 
 def deal_end(period) -> datetime | None:

@@ -7,10 +7,12 @@ caller converts what it reads (see `utc`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Connection
 from sqlalchemy.sql import ClauseElement
+
+from accord import timeutil
 
 _COMPILED: dict[tuple[int, str], tuple[ClauseElement, str, tuple[str, ...] | None, dict]] = {}
 
@@ -41,6 +43,4 @@ def utc(value: datetime | str | None) -> datetime | None:
     SQLite), as an aware UTC datetime."""
     if value is None:
         return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return timeutil.utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
