@@ -11,7 +11,7 @@ demo: bootstrap
 test: bootstrap
 	@scripts/ensure-services.sh
 	.venv/bin/ruff check src tests bench
-	.venv/bin/python -m pytest -q
+	.venv/bin/python -m pytest -q --durations=15
 
 lint: bootstrap
 	.venv/bin/ruff check src tests bench

@@ -6,11 +6,10 @@ fixture loader does not run under pytest 9.)"""
 from __future__ import annotations
 
 import pytest
+import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from tests.api_support import make_world
-
-schemathesis = pytest.importorskip("schemathesis")
 
 
 @pytest.mark.slow

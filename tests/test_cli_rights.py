@@ -170,6 +170,7 @@ def test_shipped_json_schema_is_current_and_validates_the_example():
     jsonschema.validate(json.loads(json.dumps(example, default=str)), shipped)
 
 
+@pytest.mark.slow  # the whole demo, twice
 def test_demo_runs_in_a_fresh_home_and_refuses_foreign_homes(tmp_path):
     report = run(tmp_path / "demo", "demo", "--fresh")
     decisions = [c["allowed"] for c in report["rights"]["checks"]]

@@ -12,6 +12,7 @@ from accord.cli.main import app
 from accord.config import Settings
 from accord.db.engine import session_scope
 from accord.demo import scenario
+from accord.errors import Refused
 from accord.rights import service as rights_service
 from accord.rights.audit import AuditLog
 from accord.rights.document import parse_document
@@ -132,7 +133,8 @@ def test_a_backdated_revocation_is_booked_in_the_next_period(home, engine):
     with session_scope(engine) as s:
         rights_service.record_consent(s, ada, Use.TRAIN, ConsentAction.REVOKE,
                                       parse_instant("2026-10-20"), AuditLog(s, "test"))
-    with session_scope(engine) as s, pytest.raises(Exception, match="closed"):
+    with session_scope(engine) as s, pytest.raises(
+            Refused, match="period 2026-10 is closed and its inputs changed since"):
         service.run_period(s, home, "2026-10", pol)
     seen = []
 
@@ -195,5 +197,5 @@ def test_slices_compare_usage_times_to_the_second():
     got = con.execute(f"SELECT {sql} AS s FROM (SELECT unnest(?) AS occurred_at)",
                       [times]).fetchall()
     assert [r[0] for r in got] == [0, 1, 1, 1, 2, 0]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="bad cut"):
         slice_sql(("2026-10-20' OR 1=1 --",))

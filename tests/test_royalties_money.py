@@ -13,11 +13,11 @@ def test_money_is_exact_and_refuses_floats_and_extra_decimals():
     assert Money.parse("5", "JPY").minor == 5
     assert str(Money(-5, "EUR")) == "-0.05 EUR"
     assert Money.parse(Decimal("1.005"), "BHD").minor == 1005
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="never built from a float"):
         Money.parse(1.5, "EUR")
     with pytest.raises(ValueError, match="more decimals"):
         Money.parse("0.001", "EUR")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'abc' is not a decimal amount"):
         Money.parse("abc", "EUR")
 
 
@@ -33,7 +33,7 @@ def test_allocate_largest_remainder_hand_case():
     # remainders .9 > .1: the leftover goes to the larger remainder
     assert allocate(10, {"x": Fraction(19, 10), "y": Fraction(81, 10)}) == {"x": 2, "y": 8}
     assert allocate(-100, {"a": 1, "b": 2}) == {"a": -33, "b": -67}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="weights that are all zero"):
         allocate(5, {"a": 0})
 
 

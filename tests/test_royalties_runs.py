@@ -10,7 +10,7 @@ from accord.cli.main import app
 from accord.config import Settings
 from accord.db.engine import session_scope
 from accord.demo import scenario
-from accord.errors import Refused
+from accord.errors import NotFound, Refused
 from accord.rights import service as rights_service
 from accord.rights.audit import AuditLog
 from accord.rights.document import parse_document
@@ -146,7 +146,7 @@ def test_cli_statement_formats(home, engine, tmp_path):
     assert r.exit_code == 0 and "<svg" in out.read_text()
     r = runner.invoke(app, [*base, "royalties", "statement", "--payee", "nobody",
                             "--period", "2026-11"])
-    assert r.exit_code != 0
+    assert r.exit_code == 2 and "payee 'nobody' has nothing in period 2026-11" in r.output
 
 
 def test_a_run_that_dies_midway_publishes_nothing(home, engine, monkeypatch):
@@ -159,7 +159,8 @@ def test_a_run_that_dies_midway_publishes_nothing(home, engine, monkeypatch):
     with pytest.raises(KeyboardInterrupt), session_scope(engine) as s:
         service.run_period(s, home, "2026-11", pol)
     assert ledger_count(engine) == 0
-    with session_scope(engine) as s, pytest.raises(Exception, match="has not been run"):
+    with session_scope(engine) as s, pytest.raises(NotFound,
+                                                   match="period 2026-11 has not been run"):
         service.statement(s, home, scenario.WRITER, "2026-11")
     monkeypatch.undo()
     with session_scope(engine) as s:

@@ -41,12 +41,7 @@ def random_scenario(seed: int) -> Scenario:
     return sc
 
 
-@pytest.fixture(scope="module")
-def spark_ready():
-    pytest.importorskip("pyspark")
-
-
-def test_spark_and_duckdb_produce_identical_statements(tmp_path, spark_ready):
+def test_spark_and_duckdb_produce_identical_statements(tmp_path):
     """One JVM start only: a random scenario with every feature (roles, unknown items, two
     currencies, activity threshold, tokens weighting) instead of several small cases."""
     sc = random_scenario(7)

@@ -5,6 +5,7 @@ The app runs under uvicorn on a free loopback port, started by the test."""
 from __future__ import annotations
 
 import pytest
+from playwright import sync_api
 
 from accord.db.engine import make_engine, session_scope
 from accord.rights import service
@@ -30,7 +31,6 @@ def check_r1(world) -> dict:
 
 
 def test_an_artist_switches_a_consent_off_in_the_browser(server):
-    sync_api = pytest.importorskip("playwright.sync_api")
     world, base = server
     with session_scope(make_engine(world.settings.db_url)) as session:  # Cal opts in too
         service.record_consent(session, "cal", Use.TRAIN, ConsentAction.OPT_IN, None,

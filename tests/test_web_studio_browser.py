@@ -6,6 +6,7 @@ model trained in the fixture), served by uvicorn on a free loopback port."""
 from __future__ import annotations
 
 import pytest
+from playwright import sync_api
 
 from tests.browser_support import ARGS, CHROMIUM, serve
 from tests.creation.conftest import home  # noqa: F401 - the shared fixture
@@ -17,7 +18,6 @@ AUDIO_MAGIC = (b"RIFF", b"fLaC", b"ID3")
 
 
 def test_a_fan_makes_a_piece_in_the_studio_and_opens_its_credits(home):  # noqa: F811
-    sync_api = pytest.importorskip("playwright.sync_api")
     studio = make_studio(home)
     with serve(studio.client.app) as base, sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -39,7 +39,7 @@ def test_conditioning_prefix_only_for_opted_in_artists(essen_midi):
 
 
 def test_unknown_format_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not an Accord tokenizer config"):
         Tokenizer.from_json({"format": "something-else"})
 
 

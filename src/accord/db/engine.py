@@ -60,6 +60,12 @@ def create_schema(url: str) -> None:
     Each bounded context keeps its own migration branch (branch label = context name) rooted
     at the rights registry's first revision, so every head is upgraded."""
     from alembic import command
+
+    command.upgrade(alembic_config(url), "heads")
+
+
+def alembic_config(url: str):
+    """The Alembic configuration of the registry at `url` (our migrations, our engine)."""
     from alembic.config import Config
 
     migrations = Path(__file__).parent / "migrations"
@@ -67,4 +73,4 @@ def create_schema(url: str) -> None:
     cfg.set_main_option("script_location", str(migrations))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     cfg.attributes["engine"] = make_engine(url)
-    command.upgrade(cfg, "heads")
+    return cfg
