@@ -11,6 +11,7 @@ demo: bootstrap
 test: bootstrap
 	@scripts/ensure-services.sh
 	.venv/bin/ruff check src tests bench
+	.venv/bin/lint-imports
 	.venv/bin/python -m pytest -q --durations=15
 
 lint: bootstrap

@@ -9,13 +9,13 @@ from fastapi.testclient import TestClient
 
 from accord.db.engine import make_engine, session_scope
 from accord.demo import scenario as demo_scenario
+from accord.demo.accounts import DEMO_ACCOUNTS, ensure_demo_accounts
 from accord.demo.run import MARKER
 from accord.errors import Refused
 from accord.rights import service
 from accord.rights.audit import AuditLog
 from accord.rights.document import parse_document
 from accord.rights.model import Use
-from accord.web.demo import DEMO_ACCOUNTS, ensure_demo_accounts
 from tests.api_support import PASSWORD, make_world
 from tests.web_support import MODEL, PERIOD, enrich
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from accord.accounts.policy import Resource
+from accord.rights import lookup
 from accord.rights.document import RightsDocument
-from accord.rights.tables import AgreementRow, PartyRow, RecordingRow, WorkRow
 
 
 def agreement(session: Session, agreement_id: str) -> Resource:
-    row = session.get(AgreementRow, agreement_id)
-    owners = frozenset({row.licensor_id}) if row is not None else frozenset()
+    licensor = lookup.agreement_licensor(session, agreement_id)
+    owners = frozenset({licensor}) if licensor is not None else frozenset()
     return Resource("agreement", agreement_id, owners)
 
 
@@ -22,26 +22,26 @@ def import_scope(session: Session, doc: RightsDocument) -> Resource:
     recording by re-importing it under their own name."""
     parts: list[Resource] = []
     for p in doc.parties:
-        stored = session.get(PartyRow, p.id)
+        stored = lookup.party_name(session, p.id) is not None
         parts.append(Resource("party", p.id, frozenset({p.id}) if stored else frozenset()))
     for w in doc.works:
         owners = {s.party for s in w.publishers}
-        stored = session.get(WorkRow, w.id)
+        stored = lookup.publishers_of(session, w.id)
         if stored is not None:
-            owners &= {s.party_id for s in stored.publishers}
+            owners &= stored
         parts.append(Resource("work", w.id, frozenset(owners)))
     for r in doc.recordings:
         owners = {s.party for s in r.masters}
-        stored = session.get(RecordingRow, r.id)
+        stored = lookup.masters_of(session, r.id)
         if stored is not None:
-            owners &= {s.party_id for s in stored.masters}
+            owners &= stored
         parts.append(Resource("recording", r.id, frozenset(owners)))
     in_doc = {a.id: a.licensor for a in doc.agreements}
     for a in doc.agreements:
         owners = {a.licensor}
-        stored = session.get(AgreementRow, a.id)
+        stored = lookup.agreement_licensor(session, a.id)
         if stored is not None:
-            owners &= {stored.licensor_id}
+            owners &= {stored}
         parts.append(Resource("agreement", a.id, frozenset(owners)))
     for t in doc.terminations:
         licensor = in_doc.get(t.agreement)

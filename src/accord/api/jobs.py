@@ -136,15 +136,10 @@ class CreationJobs:
             with session_scope(self.engine) as session:
                 result = service.create(session, self.settings, request, progress=progress)
             if result.outputs:  # every released output is credited before the job is done
-                from accord.attribution import service as attribution
-                from accord.royalties import released
+                from accord.workflows import release
 
                 job.stage = "attributing"
-                ids = [o.id for o in result.outputs]
-                with session_scope(self.engine) as session:
-                    attribution.credit_new_outputs(session, self.settings, ids)
-                with session_scope(self.engine) as session:  # after the credits are committed
-                    released.record_released(session, self.settings, ids)
+                release.release(self.engine, self.settings, [o.id for o in result.outputs])
         except AccordError as exc:
             if not job.checked.is_set():
                 job.raised = exc  # answered by the request itself (403 / 404 / 422)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from accord import identifiers
 from accord.catalog import ddex_xml
 from accord.catalog.ddex import HUNDRED, read_message
 from accord.catalog.ddex_model import ErnMessage, ErnParty, ErnRecording, ErnShare
@@ -28,11 +29,11 @@ from accord.catalog.tables import DdexMessageRow, DdexRecordingRow, DdexReleaseR
 from accord.config import Settings
 from accord.db.engine import make_engine, session_scope
 from accord.errors import AccordError, InvalidInput, Problem
+from accord.rights import lookup
 from accord.rights import service as rights_service
 from accord.rights.audit import AuditLog
 from accord.rights.document import parse_document
 from accord.rights.model import WithdrawalAction
-from accord.rights.tables import PartyRow, RecordingRow, WorkRow
 from accord.timeutil import fmt, now
 
 CENT = Decimal("0.01")
@@ -94,8 +95,7 @@ class _Planner:
         found = {}
         for col, value in (("isni", p.isni), ("ipi", p.ipi)):
             if value:
-                row = self.session.execute(select(PartyRow.id).where(
-                    getattr(PartyRow, col) == value)).scalar()
+                row = lookup.party_with(self.session, **{col: value})
                 if row:
                     found[col] = row
         if len(set(found.values())) > 1:
@@ -113,12 +113,12 @@ class _Planner:
         pid = self.party_id(p)
         doc = self.plan.parties.get(pid)
         if doc is None:
-            row = self.session.get(PartyRow, pid)
-            roles = {r.role for r in row.roles} if row is not None else set()
+            row = lookup.party_record(self.session, pid)
+            roles = set(row["roles"]) if row is not None else set()
             doc = {"id": pid, "name": p.name[:300], "roles": sorted(roles),
-                   "isni": p.isni or (row.isni if row else None),
-                   "ipi": p.ipi or (row.ipi if row else None)}
-            if row is not None and row.demo:
+                   "isni": p.isni or (row["isni"] if row else None),
+                   "ipi": p.ipi or (row["ipi"] if row else None)}
+            if row is not None and row["demo"]:
                 doc["demo"] = True
             self.plan.parties[pid] = doc
         if role not in doc["roles"]:
@@ -132,17 +132,15 @@ class _Planner:
         w = self.msg.works.get(rec.work_ref) if rec.work_ref else None
         if w is None:  # no work named: a placeholder with no holders (default deny)
             wid = f"work-ddex-rec-{_slug(rec.isrc)}"
-            if wid not in self.plan.works and self.session.get(WorkRow, wid) is None:
+            if wid not in self.plan.works and not lookup.work_exists(self.session, wid):
                 self.plan.works[wid] = {"id": wid, "title": f"{rec.title} (work not named "
                                         "in DDEX)"[:500]}
             return wid
         wid = None
         if w.iswc:
-            digits = "".join(c for c in w.iswc.upper() if c.isalnum())  # T1234567890
-            dotted = f"{digits[0]}-{digits[1:4]}.{digits[4:7]}.{digits[7:10]}-{digits[10:]}"
-            wid = self.session.execute(select(WorkRow.id).where(
-                WorkRow.iswc.in_([digits, dotted, w.iswc]))).scalar()
-            wid = wid or f"work-ddex-iswc-{digits.lower()}"
+            canonical = identifiers.normalise_iswc(w.iswc)  # T1234567890
+            wid = lookup.work_with_iswc(self.session, canonical)
+            wid = wid or f"work-ddex-iswc-{canonical.lower()}"
         else:
             wid = f"work-ddex-{_h(self.msg.sender_dpid, rec.isrc, w.ref)}"
         if wid in self.plan.works:
@@ -163,9 +161,7 @@ class _Planner:
         return wid
 
     def recording_id(self, isrc: str) -> str:
-        row = self.session.execute(select(RecordingRow.id).where(
-            RecordingRow.isrc == isrc)).scalar()
-        return row or f"rec-ddex-{isrc.lower()}"
+        return lookup.recording_with_isrc(self.session, isrc) or f"rec-ddex-{isrc.lower()}"
 
     def build(self) -> _Plan:
         wanted = {ref for rel in self.msg.releases for ref in rel.recording_refs}

@@ -17,10 +17,10 @@ from accord.catalog.model import ParsedPiece, SymbolicItem
 from accord.catalog.tables import CatalogItemRow
 from accord.config import Settings
 from accord.errors import InvalidInput, NotFound
+from accord.rights import lookup
 from accord.rights import service as rights_service
 from accord.rights.audit import AuditLog
 from accord.rights.document import parse_document
-from accord.rights.tables import WorkWriterRow
 from accord.timeutil import now
 
 
@@ -121,13 +121,7 @@ def ingest_batch(session: Session, settings: Settings, items: list[Prepared], au
 # --- reading ----------------------------------------------------------------------------------
 
 def _writers(session: Session, work_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    out: dict[str, list[str]] = {}
-    ids = list(work_ids)
-    for i in range(0, len(ids), 500):
-        for wid, pid in session.execute(select(WorkWriterRow.work_id, WorkWriterRow.party_id)
-                                        .where(WorkWriterRow.work_id.in_(ids[i:i + 500]))):
-            out.setdefault(wid, []).append(pid)
-    return {k: tuple(sorted(v)) for k, v in out.items()}
+    return lookup.writers_of(session, work_ids)
 
 
 def symbolic_items(session: Session, work_ids: Iterable[str] | None = None) -> list[SymbolicItem]:
@@ -236,16 +230,14 @@ def render_items(session: Session, settings: Settings, refs: list[str], audit: A
     recording (demo ISRC, master held by the demo label, the demo ensemble as artist)."""
     from accord.catalog import audio
     from accord.catalog.tables import CatalogAudioRow
-    from accord.rights.tables import RecordingRow
 
     rows = [session.get(CatalogItemRow, show_item(session, r)["id"]) for r in refs]
-    used = set(session.execute(select(RecordingRow.isrc).where(
-        RecordingRow.isrc.like(f"{DEMO_ISRC_PREFIX}%"))).scalars())
+    used = lookup.isrcs_starting(session, DEMO_ISRC_PREFIX)
     serial = max((int(i[len(DEMO_ISRC_PREFIX):]) for i in used), default=0)
     out, recordings, audio_rows = [], [], []
     for row in rows:
         rec_id = f"rec-{row.content_hash[:16]}"
-        existing = session.get(RecordingRow, rec_id)
+        existing = lookup.recording_record(session, rec_id)
         wav = (settings.media_dir / "catalog" / "audio" / f"{row.content_hash}.wav").resolve()
         if not wav.exists():
             audio.render(Path(row.midi_path), wav)
@@ -258,7 +250,7 @@ def render_items(session: Session, settings: Settings, refs: list[str], audit: A
                                "masters": [{"party": corpus.DEMO_LABEL, "share": "100"}],
                                "demo": True})
         else:
-            isrc = existing.isrc
+            isrc = existing["isrc"]
         if session.execute(select(CatalogAudioRow.id).where(
                 CatalogAudioRow.content_hash == info.content_hash)).scalar() is None:
             audio_rows.append(_audio_row(info, wav, rec_id, row.id, True))

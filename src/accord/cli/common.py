@@ -14,10 +14,11 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from accord.config import Settings
-from accord.db.engine import create_schema, make_engine, session_scope
+from accord.db.engine import make_engine, session_scope
 from accord.errors import AccordError
 from accord.rights.audit import AuditLog, remember_head
 from accord.rights.inputs import parse_at, parse_purpose, parse_use  # noqa: F401 (re-export)
+from accord.workflows import home
 
 console = Console()
 err_console = Console(stderr=True)
@@ -36,13 +37,7 @@ def settings(ctx: typer.Context) -> Settings:
     return state(ctx).settings
 
 
-def initialise(s: Settings) -> None:
-    """Create the home and bring the database to the latest schema (idempotent)."""
-    s.ensure_home()
-    create_schema(s.db_url)
-    from accord.creation.keys import ensure_dev_chain
-
-    ensure_dev_chain(s)  # development signing keys (see docs/creation.md)
+initialise = home.initialise  # the one set-up of a home (accord.workflows.home)
 
 
 def _is_initialised(s: Settings) -> bool:

@@ -10,7 +10,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from accord.cli.common import console, emit, err_console, parse_purpose, registry, settings
+from accord.db.engine import make_engine
 from accord.errors import Problem, Refused
+from accord.workflows import release
 
 create_app = typer.Typer(help="Generate music with a licensed model (signed, guarded).",
                          no_args_is_help=True)
@@ -60,22 +62,16 @@ def _create(ctx: typer.Context, request, as_json: bool) -> None:
 
         with registry(ctx) as session:
             result = service.create(session, settings(ctx), request, progress=progress)
-        if result.outputs:  # every released output is credited, and its credentials say so
-            bar.update(task, description="attributing", completed=0, total=None)
-            from accord.attribution import service as attribution
-            from accord.royalties import released
-
-            with registry(ctx) as session:
-                credits = attribution.credit_new_outputs(
-                    session, settings(ctx), [o.id for o in result.outputs])
-                result.outputs = [service.get_output(session, o.id) for o in result.outputs]
-            with registry(ctx) as session:  # after the credits are committed
-                logged = released.record_released(session, settings(ctx),
-                                                  [o.id for o in result.outputs])
+        # every released output is credited (its credentials say so) and recorded for royalties
+        done = release.release(make_engine(settings(ctx).db_url), settings(ctx),
+                               [o.id for o in result.outputs], progress)
+        if done.outputs:
+            result.outputs = done.outputs
+    credits = done.credits
     data = result.to_json()
     if result.outputs:
         data["credits"] = credits
-        data["royalty_events"] = logged.to_json()
+        data["royalty_events"] = done.royalty_events.to_json()
 
     def render(d: dict) -> None:
         for o in result.outputs:

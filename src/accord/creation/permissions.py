@@ -7,22 +7,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.creation.request import CreationRequest
 from accord.errors import InvalidInput, NotFound, Problem, Refused
-from accord.rights import repository
+from accord.rights import lookup, repository
 from accord.rights import service as rights
 from accord.rights.model import Purpose, Use
 from accord.rights.setbased import permitted_recordings, permitted_works
-from accord.rights.tables import (
-    PartyRow,
-    RecordingArtistRow,
-    RecordingRow,
-    WorkRow,
-    WorkWriterRow,
-)
 from accord.timeutil import fmt
 
 
@@ -30,16 +22,14 @@ def style_decision(session: Session, party_id: str, at: datetime, purpose: Purpo
     """May outputs be conditioned on this artist's or writer's style at T? Every work they wrote
     and every recording they perform on must be permitted for `style` (the permission rule,
     which includes their own opt-in). Returns allowed, reasons, evidence."""
-    party = session.get(PartyRow, party_id)
-    if party is None:
+    name = lookup.party_name(session, party_id)
+    if name is None:
         raise NotFound(f"no party with id {party_id!r}")
-    works = sorted(session.execute(select(WorkWriterRow.work_id).where(
-        WorkWriterRow.party_id == party_id)).scalars())
-    recs = sorted(session.execute(select(RecordingArtistRow.recording_id).where(
-        RecordingArtistRow.party_id == party_id)).scalars())
+    works = lookup.works_written_by(session, party_id)
+    recs = lookup.recordings_performed_by(session, party_id)
     if not works and not recs:
-        return {"allowed": False, "party": party_id, "name": party.name, "checked": 0,
-                "reasons": [f"{party.name!r} ({party_id}) has no works or recordings in the "
+        return {"allowed": False, "party": party_id, "name": name, "checked": 0,
+                "reasons": [f"{name!r} ({party_id}) has no works or recordings in the "
                             "registry to condition on"], "evidence": []}
     ok_w = permitted_works(session, Use.STYLE, at, purpose) if works else set()
     ok_r = permitted_recordings(session, Use.STYLE, at, purpose) if recs else set()
@@ -58,7 +48,7 @@ def style_decision(session: Session, party_id: str, at: datetime, purpose: Purpo
     if denied:
         reasons.append(f"{len(denied)} of {len(works) + len(recs)} of their works and "
                        "recordings are not permitted for 'style'")
-    return {"allowed": not denied, "party": party_id, "name": party.name, "use": "style",
+    return {"allowed": not denied, "party": party_id, "name": name, "use": "style",
             "purpose": purpose.value, "at": fmt(at), "checked": len(works) + len(recs),
             "reasons": reasons, "evidence": evidence}
 
@@ -73,7 +63,7 @@ def source(session: Session, request: CreationRequest, at: datetime) -> dict:
 
     if request.source_recording is not None:
         rec_id = repository.resolve_recording_id(session, request.source_recording)
-        work_id = session.get(RecordingRow, rec_id).work_id
+        work_id = lookup.recording_work(session, rec_id)
         d = rights.check(session, Use.REMIX, recording=rec_id, at=at, purpose=request.purpose)
     else:
         rec_id = None
@@ -86,5 +76,5 @@ def source(session: Session, request: CreationRequest, at: datetime) -> dict:
     if not sym:
         raise InvalidInput(f"work {work_id} has no symbolic content in the catalogue to derive "
                            "from")
-    return {"work": work_id, "recording": rec_id, "title": session.get(WorkRow, work_id).title,
+    return {"work": work_id, "recording": rec_id, "title": lookup.work_title(session, work_id),
             "midi": sym[0].midi_path, "permission": d.to_json()}

@@ -14,21 +14,22 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from accord.attribution.demo import attribution_stage
 from accord.catalog.demo import catalog_stage
 from accord.config import Settings
 from accord.creation.demo import creation_stage
 from accord.db.engine import dispose_engine, make_engine, session_scope
 from accord.demo import scenario
+from accord.demo.attribution_stage import attribution_stage
+from accord.demo.royalties_stage import royalties_stage
 from accord.errors import AccordError
 from accord.rights import audit, service
 from accord.rights.audit import AuditLog
 from accord.rights.document import parse_document
 from accord.rights.model import ConsentAction, Purpose, Use, WithdrawalAction
-from accord.royalties.demo import royalties_stage
 from accord.training.demo import training_stage
+from accord.workflows.home import DEMO_MARKER, initialise
 
-MARKER = ".accord-demo-home"
+MARKER = DEMO_MARKER
 
 
 @dataclass
@@ -51,8 +52,6 @@ def prepare_home(s: Settings, fresh: bool) -> None:
                               "choose another --home for the demo")
         dispose_engine(s.db_url)
         shutil.rmtree(home)
-    from accord.cli.common import initialise
-
     initialise(s)
     (home / MARKER).write_text("made by accord demo; `accord demo --fresh` may delete it\n")
 
@@ -170,7 +169,7 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
     out.print("try: accord --home " + str(s.home) + " rights check --use train --recording "
               + scenario.ISRC + " --at 2026-06-15")
     out.print(f"serve the API: accord --home {s.home} serve  (then http://127.0.0.1:8000/docs)")
-    from accord.web.demo import demo_accounts  # demo sign-ins and the web UI's address
+    from accord.demo.accounts import demo_accounts  # demo sign-ins and the web UI's address
 
     demo_accounts(s, report, out)
     if as_json:

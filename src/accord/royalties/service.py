@@ -21,26 +21,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from accord.atomic import write_text
 from accord.config import Settings
 from accord.errors import InvalidInput, NotFound, Refused
+from accord.rights import lookup as rights_lookup
 from accord.rights import repository as rights_repo
-from accord.rights.model import (
-    AgreementTermination,
-    ConsentAction,
-    ConsentEvent,
-    Use,
-    Withdrawal,
-    WithdrawalAction,
-)
-from accord.rights.tables import (
-    AgreementRow,
-    AgreementTerminationRow,
-    ConsentEventRow,
-    RecordingWithdrawalRow,
-)
 from accord.royalties import eventlog
 from accord.royalties.distribute import Distribution, distribute_weights, line_amounts
 from accord.royalties.engine_sql import (
@@ -111,18 +98,7 @@ class Registry:
 
 def read_registry(session: Session, policy: Policy) -> Registry:
     works, recs = rights_repo.all_rights(session)
-    agreements = tuple(rights_repo.agreement_from_row(a) for a in session.scalars(
-        select(AgreementRow).options(selectinload(AgreementRow.uses),
-                                     selectinload(AgreementRow.territories),
-                                     selectinload(AgreementRow.items))))
-    terminations = tuple(AgreementTermination(r.id, r.agreement_id, r.effective_at, r.reason)
-                         for r in session.scalars(select(AgreementTerminationRow)))
-    consents = tuple(ConsentEvent(r.id, r.party_id, Use(r.use), ConsentAction(r.action),
-                                  r.effective_at, r.reason)
-                     for r in session.scalars(select(ConsentEventRow)))
-    withdrawals = tuple(Withdrawal(r.id, r.recording_id, WithdrawalAction(r.action),
-                                   r.effective_at, r.reason)
-                        for r in session.scalars(select(RecordingWithdrawalRow)))
+    agreements, terminations, consents, withdrawals = rights_lookup.all_facts(session)
     return Registry(works, recs, RightsFacts(agreements, terminations, consents, withdrawals),
                     policy)
 

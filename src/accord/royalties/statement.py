@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from decimal import Decimal
 from html import escape
+
+from accord.royalties.chart import earnings_svg
 
 COLUMNS = ["period", "currency", "feature", "use", "item_kind", "item_id", "model", "side",
            "units", "share", "amount"]
@@ -50,30 +51,13 @@ def to_json(data: dict) -> str:
     return json.dumps({**data, "line_items": rows(data)}, indent=2, sort_keys=True) + "\n"
 
 
-def _chart(history: list[dict], currency: str) -> str:
-    pts = [(h["period"], Decimal(h["earned"])) for h in history if h["currency"] == currency]
-    if not pts:
-        return ""
-    w, h, pad = 560, 200, 30
-    top = max(v for _, v in pts) or Decimal(1)
-    bw = (w - 2 * pad) / len(pts)
-    bars = []
-    for i, (period, v) in enumerate(pts):
-        bh = float(v / top) * (h - 2 * pad)
-        x, y = pad + i * bw, h - pad - bh
-        bars.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bw * 0.7:.1f}" height="{bh:.1f}" '
-                    f'fill="#3b6ea5"><title>{escape(period)}: {v} {currency}</title></rect>'
-                    f'<text x="{x:.1f}" y="{h - 10}" font-size="10">{escape(period)}</text>'
-                    f'<text x="{x:.1f}" y="{y - 4:.1f}" font-size="10">{v}</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" '
-            f'aria-label="earnings per period in {currency}">{"".join(bars)}</svg>')
-
-
 def to_html(data: dict) -> str:
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Statement "
              f"{escape(data['payee'])} {escape(data['period'])}</title><style>"
              "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:4px 8px}td.n{text-align:right}</style>"
+             "td,th{border:1px solid #ccc;padding:4px 8px}td.n{text-align:right}"
+             ".chart{max-width:560px}.chart .bar{fill:#3b6ea5}.chart .axis{stroke:#999}"
+             ".chart text{font-size:10px}</style>"
              "</head><body>",
              f"<h1>Royalty statement: {escape(data['payee'])}, {escape(data['period'])}</h1>",
              f"<p>Run {escape(data['run'])}; policy {escape(data['policy']['name'])} "
@@ -81,7 +65,7 @@ def to_html(data: dict) -> str:
              f"(sha256 {escape(data['policy']['hash'][:16])}...)</p>"]
     for currency, body in sorted(data["currencies"].items()):
         parts.append(f"<h2>{escape(currency)}</h2>")
-        parts.append(_chart(data.get("history", []), currency))
+        parts.append(earnings_svg(data.get("history", []), currency))
         parts.append(f"<p>Paid {body['paid']}; carried in {body['carried_in']}; carried "
                      f"forward {body['carried_forward']} (below the minimum payout)</p>")
         for held in body.get("withheld", []):

@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 
 from accord.config import Settings
 from accord.errors import InvalidInput, NotFound, Refused
+from accord.rights import lookup
 from accord.rights import service as rights
 from accord.rights.model import Purpose, Use
 from accord.rights.setbased import permitted_works
-from accord.rights.tables import PartyRow, WorkRow
 from accord.timeutil import fmt, now
 from accord.training import snapshot as S
 from accord.training.tables import DatasetSnapshotRow, SnapshotItemRow
@@ -67,7 +67,7 @@ def _collect(session: Session, use: Use, at: datetime, purpose: Purpose,
              progress: Callable[[int, int], None] | None = None):
     """(items, excluded, symbolic items by work id) for the snapshot at T."""
     catalog = _catalogue()
-    all_works = sorted(session.execute(select(WorkRow.id)).scalars())
+    all_works = lookup.work_ids(session)
     symbolic = {s.work_id: s for s in catalog.symbolic_items(session, all_works)}
     allowed = permitted_works(session, use, at, purpose)
     items: list[S.SnapshotItem] = []
@@ -127,7 +127,7 @@ def build(session: Session, settings: Settings, use: Use = Use.TRAIN, at: dateti
     if existing is not None and target.exists():
         return BuiltSnapshot(sid, root, target, len(items), created=False)
     sheet = S.datasheet(items, excluded)
-    names = dict(session.execute(select(PartyRow.id, PartyRow.name)).all())
+    names = lookup.party_names(session)
     meta = {"format": S.FORMAT, "id": sid, "merkle_root": root, "use": use.value,
             "purpose": purpose.value, "at": fmt(at), "created_at": fmt(now()),
             "items": len(items)}

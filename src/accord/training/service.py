@@ -21,10 +21,10 @@ import accord
 from accord.atomic import write_text
 from accord.config import Settings
 from accord.errors import NotFound, Refused
+from accord.rights import lookup
 from accord.rights import service as rights
 from accord.rights.model import Purpose, Use
 from accord.rights.setbased import permitted_works
-from accord.rights.tables import AgreementRow, PartyRow
 from accord.timeutil import fmt, now
 from accord.training import dataset_service, quality
 from accord.training.data import Piece, split_by_piece
@@ -151,6 +151,17 @@ def list_models(session: Session) -> list[dict]:
         select(ModelVersionRow).order_by(ModelVersionRow.created_at)).scalars()]
 
 
+# The registry's record of a model version, as get_model / require_active_model return it; other
+# contexts name the type through this service, never through accord.training.tables.
+ModelVersion = ModelVersionRow
+
+
+def model_status(session: Session, model_id: str) -> str | None:
+    """The model's status ("active", "retired"), or None when there is no such model."""
+    row = session.get(ModelVersionRow, model_id)
+    return None if row is None else row.status
+
+
 def get_model(session: Session, model_id: str) -> ModelVersionRow:
     row = session.get(ModelVersionRow, model_id)
     if row is None:
@@ -163,7 +174,7 @@ def card(session: Session, model_id: str) -> dict:
     row = get_model(session, model_id)
     snap = session.get(DatasetSnapshotRow, row.snapshot_id)
     sheet = snap.datasheet
-    names = dict(session.execute(select(PartyRow.id, PartyRow.name)).all())
+    names = lookup.party_names(session)
     non_commercial = row.purpose == Purpose.NON_COMMERCIAL.value
     return {
         "model": summary(row),
@@ -200,8 +211,7 @@ def card(session: Session, model_id: str) -> dict:
 # --- revocation ---------------------------------------------------------------------------------
 
 def _grace_days(session: Session, evidence: list[str], parties: set[str]) -> int:
-    rows = session.execute(select(AgreementRow).where(AgreementRow.id.in_(evidence))).scalars()
-    return max((r.grace_period_days or 0 for r in rows if r.licensor_id in parties), default=0)
+    return lookup.grace_days(session, evidence, parties)
 
 
 def audit(session: Session, at: datetime | None = None, retire: bool = True) -> list[dict]:

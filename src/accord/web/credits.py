@@ -2,20 +2,18 @@
 
 - `credits_for_output` reads the output's stored credits (`attribution.service.stored`; never
   computed on a page view: attributing runs a model);
-- `credited_outputs_for_party` lists the stored credits (`attribution.tables.OutputCreditRow`)
-  whose credited work has the party among its writers, performing artists, publishers or master
-  owners, as the registry named them when the output was attributed (`parties`).
+- `credited_outputs_for_party` lists the stored credits that name the party
+  (`attribution.by_party`, which owns the query and the grouping).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.attribution import service
-from accord.attribution.tables import OutputCreditRow
+from accord.attribution.by_party import credited_outputs, credited_outputs_for_party, percent
+
+__all__ = ["credits_for_output", "credited_outputs", "credited_outputs_for_party"]
 
 
 def credits_for_output(session: Session, output_id: str) -> list[dict]:
@@ -26,46 +24,7 @@ def credits_for_output(session: Session, output_id: str) -> list[dict]:
     if stored is None:
         return []
     return [{"role": c["role"], "work": c["item_id"], "title": c.get("title") or c["item_id"],
-             "share": c["share"], "percent": _percent(c["share"]), "rank": c.get("rank"),
+             "share": c["share"], "percent": percent(c["share"]), "rank": c.get("rank"),
              "artists": c.get("artists", []), "rights_holders": c.get("rights_holders", []),
              "evidence": c.get("evidence_summary", "")}
             for c in stored["credits"]]
-
-
-def _percent(share: str) -> str:
-    return f"{Decimal(share) * 100:.2f} %"
-
-
-def _names(parties: dict) -> set[str]:
-    """Every party of an expanded work: writers, publishers, artists and masters of its
-    recordings."""
-    ids = {p["id"] for key in ("writers", "publishers") for p in parties.get(key, [])}
-    for r in parties.get("recordings", []):
-        ids |= {p["id"] for key in ("artists", "masters") for p in r.get(key, [])}
-    return ids
-
-
-def credited_outputs_for_party(session: Session, party_id: str,
-                               limit: int = 200) -> list[dict]:
-    """The outputs whose stored credits name a work of the party, by output id, each with the
-    credited works, roles and shares. (It reads every stored credit: enough for now; a query by
-    party belongs in attribution when lists grow.)"""
-    rows = session.execute(select(OutputCreditRow).order_by(OutputCreditRow.output_id,
-                                                            OutputCreditRow.rank)).scalars()
-    return credited_outputs(rows, party_id)[:limit]
-
-
-def credited_outputs(rows, party_id: str) -> list[dict]:
-    """Pure: group credit rows (output_id, role, item_id, share, parties; in output and rank
-    order) into the party's credited outputs."""
-    by_output: dict[str, list[dict]] = {}
-    for row in rows:
-        parties = row.parties or {}
-        if party_id not in _names(parties):
-            continue
-        by_output.setdefault(row.output_id, []).append(
-            {"role": row.role, "work": row.item_id, "title": parties.get("title") or row.item_id,
-             "share": str(row.share), "percent": _percent(str(row.share))})
-    return [{"output_id": oid, "credits": credits,
-             "total_percent": _percent(str(sum(Decimal(c["share"]) for c in credits)))}
-            for oid, credits in by_output.items()]

@@ -15,6 +15,7 @@ from accord.training import dataset_service
 from accord.training import service as training
 from accord.web.charts import earnings_svg
 from accord.web.credits import credited_outputs_for_party
+from accord.workflows import home
 
 #: The uses an artist switches, in the order the page shows them.
 USES = [u.value for u in Use]
@@ -22,9 +23,7 @@ ROLE_FIELD = {"artists": "artists", "rights_holders": "rights_holders"}
 
 
 def is_demo_home(settings: Settings) -> bool:
-    from accord.demo.run import MARKER  # the one place the marker's name lives
-
-    return (settings.home / MARKER).exists()
+    return home.is_demo_home(settings)
 
 
 def party_name(session: Session, party_id: str) -> str:

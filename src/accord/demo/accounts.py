@@ -15,6 +15,7 @@ from accord.config import Settings
 from accord.db.engine import make_engine, session_scope
 from accord.demo import scenario
 from accord.errors import NotFound, Refused
+from accord.workflows.home import is_demo_home
 
 #: e-mail -> (role, party, demo password)
 DEMO_ACCOUNTS = {
@@ -30,8 +31,6 @@ DEMO_ACCOUNTS = {
 def ensure_demo_accounts(s: Settings) -> list[dict]:
     """Create the demo accounts that do not exist yet (idempotent). Refused outside a demo
     home, so no real home ever gets an account with a published password."""
-    from accord.web.views import is_demo_home
-
     if not is_demo_home(s):
         raise Refused(f"{s.home} is not a demo home; demo accounts are made only by accord demo")
     out = []

@@ -12,8 +12,8 @@ from accord.attribution import inputs, service
 from accord.attribution.samples import make_sample
 from accord.config import Settings
 from accord.db.engine import make_engine, session_scope
-from accord.royalties import released
 from accord.training import service as training
+from accord.workflows import release
 
 
 def attribution_stage(s: Settings, report, out: Console) -> None:
@@ -35,10 +35,16 @@ def attribution_stage(s: Settings, report, out: Console) -> None:
         out.print(f"no creation outputs: attributing an attribution sample of model {model} "
                   f"({sample['output_id']}){'' if active else ' (model retired; demo only)'}")
     method = service.method_name(s)
+    # creation outputs go through the release workflow (credit, then record for royalties), as
+    # `accord create` and the API's job do; a sample is credited but never released
+    done = release.release(engine, s, released_ids)
     results = []
     for oid in ids:
-        with session_scope(engine) as session:
-            r = service.credit_output(session, s, oid)
+        if oid in done.results:
+            r = done.results[oid]
+        else:
+            with session_scope(engine) as session:
+                r = service.credit_output(session, s, oid)
         results.append(r)
         table = Table(title=f"credits of {oid} ({r['method']['name']} "
                       f"v{r['method']['version']}, {r['seconds']:.2f} s)", show_lines=False)
@@ -53,9 +59,8 @@ def attribution_stage(s: Settings, report, out: Console) -> None:
         cmp = service.credit_output(session, s, ids[0], other)
     out.print(f"{ids[0]} with {other} (for comparison, not stored): " + ", ".join(
         f"{c['title'] or c['item_id']} {c['share']}" for c in cmp["credits"][:5]))
-    if released_ids:  # as `accord create` does: each output's usage and credits
-        with session_scope(engine) as session:
-            ingest = released.record_released(session, s, released_ids)
+    ingest = done.royalty_events
+    if released_ids:  # each output's usage and credits, recorded by the release workflow
         out.print(f"royalty event log: {ingest.accepted.get('usage', 0)} usage and "
                   f"{ingest.accepted.get('credits', 0)} credit events accepted, "
                   f"{ingest.duplicates} already recorded, {ingest.rejected} rejected")
@@ -64,4 +69,4 @@ def attribution_stage(s: Settings, report, out: Console) -> None:
         "comparison": {"output_id": ids[0], "method": other,
                        "credits": [{"work": c["item_id"], "share": c["share"]}
                                    for c in cmp["credits"]]},
-        "royalty_ingest": ingest.to_json()})
+        "royalty_ingest": ingest.to_json() if ingest is not None else None})

@@ -1,0 +1,2 @@
+"""Rights: parties, works, recordings, agreements, consents, the permission rule, the audit
+chain."""
