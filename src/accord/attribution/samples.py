@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from accord.attribution import inputs
 from accord.attribution.model import AttributionInput
 from accord.attribution.quote import plant
-from accord.attribution.service import load_model, training_items
+from accord.attribution.service import training_items
 from accord.config import Settings
 from accord.errors import InvalidInput
 from accord.timeutil import fmt, now
+from accord.training.loader import load_model
 from accord.training.service import get_model, require_active_model
 
 
@@ -28,7 +29,7 @@ def make_sample(session: Session, settings: Settings, model_id: str, seed: int =
     passage of a training work in after the first bar. Returns the sample's sidecar."""
     row = get_model(session, model_id) if allow_retired else \
         require_active_model(session, model_id)
-    model, tok = load_model(settings, model_id)
+    model, tok = load_model(settings, row)
     prefix = []
     if conditioning_party:
         if conditioning_party not in tok.artists:

@@ -13,7 +13,6 @@ import tomllib
 from decimal import Decimal
 from pathlib import Path
 
-import torch
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,12 +26,12 @@ from accord.attribution.tables import OutputAttributionRow, OutputCreditRow
 from accord.config import Settings
 from accord.creation import service as creation
 from accord.errors import InvalidInput, Refused
-from accord.rights.tables import WorkRow
+from accord.rights import lookup
 from accord.timeutil import fmt, now
 from accord.training import dataset_service
-from accord.training.model import ModelConfig, Transformer
-from accord.training.service import get_model, model_dir
-from accord.training.tables import ModelVersionRow
+from accord.training.loader import load_model
+from accord.training.model import Transformer
+from accord.training.service import ModelVersion, get_model, model_dir, model_status
 from accord.training.tokenizer import Tokenizer
 
 METHODS = ("symbolic", "trak")
@@ -56,16 +55,6 @@ def load_policy(settings: Settings) -> CreditPolicy:
         raise InvalidInput(f"attribution policy {path}: {exc}") from None
 
 
-def load_model(settings: Settings, model_id: str) -> tuple[Transformer, Tokenizer]:
-    d = model_dir(settings, model_id)
-    if not (d / "model.pt").exists():
-        raise Refused(f"model {model_id} has no weights at {d / 'model.pt'}")
-    state = torch.load(d / "model.pt", weights_only=False)
-    model = Transformer(ModelConfig(**state["model_args"]))
-    model.load_state_dict(state["model"])
-    return model.eval(), Tokenizer.load(d / "tokenizer.json")
-
-
 def make_method(name: str, model: Transformer) -> AttributionMethod:
     return GradientMethod(model) if name == "trak" else SymbolicMethod()
 
@@ -75,7 +64,7 @@ def index_path(settings: Settings, model_id: str, name: str) -> Path:
     return model_dir(settings, model_id) / "attribution" / f"{name}-v{version}"
 
 
-def training_items(session: Session, settings: Settings, row: ModelVersionRow,
+def training_items(session: Session, settings: Settings, row: ModelVersion,
                    tok: Tokenizer) -> list[TrainingItem]:
     """The model's snapshot items, tokenized as the trainer tokenized them."""
     from accord.catalog import service as catalog
@@ -103,7 +92,7 @@ def build_index(session: Session, settings: Settings, model_id: str, name: str,
         if meta["weights_sha256"] == row.weights_sha256:
             return {**meta, "created": False}
     t0 = time.perf_counter()
-    model, tok = load_model(settings, model_id)
+    model, tok = load_model(settings, row)
     items = training_items(session, settings, row, tok)
     method = make_method(name, model)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -126,13 +115,13 @@ def build_index(session: Session, settings: Settings, model_id: str, name: str,
 
 
 def _method(session: Session, settings: Settings, model_id: str, name: str
-            ) -> tuple[AttributionMethod, Tokenizer, ModelVersionRow]:
+            ) -> tuple[AttributionMethod, Tokenizer, ModelVersion]:
     row = get_model(session, model_id)
     build_index(session, settings, model_id, name)
     target = index_path(settings, model_id, name)
     key = (str(target), row.weights_sha256)
     if key not in _LOADED:
-        model, tok = load_model(settings, model_id)
+        model, tok = load_model(settings, row)
         method = make_method(name, model)
         method.load_index(target)
         _LOADED[key] = (method, tok)
@@ -140,7 +129,7 @@ def _method(session: Session, settings: Settings, model_id: str, name: str
     return method, tok, row
 
 
-def _conditioning_works(settings: Settings, row: ModelVersionRow, party: str) -> list[str]:
+def _conditioning_works(settings: Settings, row: ModelVersion, party: str) -> list[str]:
     items = dataset_service.items(settings, row.snapshot_id)
     works = [i.item_id for i in items if party in i.conditioning] or \
         [i.item_id for i in items if party in i.artists]
@@ -158,7 +147,7 @@ def attribute(session: Session, settings: Settings, inp: AttributionInput,
     policy = policy or load_policy(settings)
     t0 = time.perf_counter()
     method, tok, row = _method(session, settings, inp.model_id, name)
-    if inp.source_work and session.get(WorkRow, inp.source_work) is None:
+    if inp.source_work and not lookup.work_exists(session, inp.source_work):
         raise InvalidInput(f"output {inp.output_id}: source work {inp.source_work!r} is not in "
                            "the rights registry")
     cond = _conditioning_works(settings, row, inp.conditioning_party) \
@@ -230,9 +219,9 @@ def stored(session: Session, output_id: str) -> dict | None:
         return None
     rows = session.execute(select(OutputCreditRow).where(OutputCreditRow.output_id == output_id)
                            .order_by(OutputCreditRow.rank)).scalars().all()
-    model = session.get(ModelVersionRow, head.model_id)
+    status = model_status(session, head.model_id)
     return {"output_id": output_id, "model_id": head.model_id,
-            "model_status": model.status if model else "unknown",
+            "model_status": status or "unknown",
             "method": {"name": head.method, "version": head.method_version},
             "policy": head.policy,
             "credits": [_credit_json(r.role, r.item_kind, r.item_id, r.share, r.rank, r.score,

@@ -16,7 +16,6 @@ transaction.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -41,11 +40,10 @@ from accord.music.ngrams import NgramIndex, melody, melody_from_midi
 from accord.rights.model import Purpose
 from accord.timeutil import fmt, now
 from accord.training import dataset_service
-from accord.training.service import model_dir, require_active_model
-from accord.training.tables import ModelVersionRow
+from accord.training.loader import load_model  # noqa: F401 - creation.service.load_model
+from accord.training.service import ModelVersion, require_active_model
 
 Progress = Callable[[str, int, int], None]
-_LOADED: dict[tuple[str, str], tuple] = {}
 
 
 @dataclass
@@ -61,36 +59,12 @@ class CreationResult:
 
 # --- the model ----------------------------------------------------------------------------------
 
-def load_model(settings: Settings, row: ModelVersionRow):
-    """(Transformer, Tokenizer) of a registered model; weights checked against the registry."""
-    import torch
-
-    from accord.training.model import ModelConfig, Transformer
-    from accord.training.tokenizer import Tokenizer
-
-    key = (row.id, row.weights_sha256)
-    if key not in _LOADED:
-        weights = model_dir(settings, row.id) / "model.pt"
-        try:
-            data = weights.read_bytes()
-        except OSError:
-            raise NotFound(f"model {row.id}'s weights are missing ({weights})") from None
-        if hashlib.sha256(data).hexdigest() != row.weights_sha256:
-            raise Refused(f"model {row.id}'s weights differ from the registered SHA-256; "
-                          "refusing to sample from them")
-        state = torch.load(weights, weights_only=False)
-        model = Transformer(ModelConfig(**state["model_args"]))
-        model.load_state_dict(state["model"])
-        _LOADED[key] = (model.eval(), Tokenizer.from_json(row.tokenizer))
-    return _LOADED[key]
-
-
-def model_info(row: ModelVersionRow) -> dict:
+def model_info(row: ModelVersion) -> dict:
     return {"id": row.id, "preset": row.preset, "weights_sha256": row.weights_sha256,
             "code_version": row.code_version, "purpose": row.purpose}
 
 
-def guard_index(session: Session, settings: Settings, row: ModelVersionRow) -> NgramIndex:
+def guard_index(session: Session, settings: Settings, row: ModelVersion) -> NgramIndex:
     """The model's n-gram index over its training snapshot (built once, then loaded)."""
     from accord.catalog import service as catalog
 
