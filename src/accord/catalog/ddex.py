@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
+from accord import identifiers
 from accord.catalog.ddex_elements import (
     as_bool,
     deal_end,
@@ -42,8 +43,7 @@ from accord.errors import Problem
 ERN_NAMESPACE = re.compile(r"^http://ddex\.net/xml/ern/4(1|11|2|3|31|32)$")
 NEW_RELEASE = "NewReleaseMessage"
 HUNDRED = Decimal(100)
-ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
-ISWC = re.compile(r"^T-?\d{3}\.?\d{3}\.?\d{3}-?\d$")
+ISRC = identifiers.ISRC
 #: Contributor roles that make a work contributor one of its writers.
 WRITER_ROLES = frozenset({"Composer", "Lyricist", "ComposerLyricist", "Writer", "Songwriter",
                           "Librettist", "Arranger"})
@@ -89,7 +89,7 @@ class _Reader:
 
     def iswc(self, raw: str | None, where: str) -> str | None:
         """An ISWC as given, or None (a malformed one is a problem)."""
-        if raw is not None and not ISWC.match(raw.upper()):
+        if raw is not None and not identifiers.is_iswc(raw):
             self.bad(where, f"{raw!r} is not an ISWC")
             return None
         return raw
@@ -128,11 +128,11 @@ class _Reader:
                     if text(p, "IpiNameNumber") or text(p, "IPI")), None)
         dpid = next((text(p, "DPID") for p in ids if text(p, "DPID")), None)
         if isni is not None:
-            isni = isni.replace(" ", "").upper()
-            if not re.fullmatch(r"\d{15}[\dX]", isni):
-                self.bad(f"Party[{ref}]/PartyId/ISNI", f"{isni!r} is not an ISNI (16 characters)")
-                isni = None
-        if ipi is not None and not re.fullmatch(r"\d{9,11}", ipi):
+            if not identifiers.is_isni(isni):
+                self.bad(f"Party[{ref}]/PartyId/ISNI",
+                         f"{isni.replace(' ', '').upper()!r} is not an ISNI (16 characters)")
+            isni = identifiers.normalise_isni(isni)
+        if ipi is not None and not identifiers.IPI.match(ipi):
             self.bad(f"Party[{ref}]/PartyId/IpiNameNumber", f"{ipi!r} is not an IPI name number")
             ipi = None
         if not name:
@@ -203,7 +203,8 @@ class _Reader:
             self.bad(where, "no ResourceReference")
             return None, None
         isrc_els = [d for d in descendants(el, "ISRC")]
-        isrc = (isrc_els[0].text or "").strip().replace("-", "").upper() if isrc_els else ""
+        raw_isrc = (isrc_els[0].text or "") if isrc_els else ""
+        isrc = identifiers.normalise_isrc(raw_isrc) or raw_isrc.strip().replace("-", "").upper()
         if not isrc:
             self.bad(f"{where}/ResourceId/ISRC", "the sound recording has no ISRC; Accord "
                      "identifies recordings by ISRC")

@@ -25,6 +25,7 @@ from pydantic import (
     field_validator,
 )
 
+from accord import identifiers
 from accord.errors import InvalidInput, Problem
 from accord.rights.model import (
     WORLDWIDE,
@@ -99,10 +100,16 @@ class PartyDoc(_Strict):
 class WorkDoc(_Strict):
     id: str = Field(min_length=1, max_length=96)
     title: str = Field(min_length=1)
-    iswc: str | None = Field(default=None, pattern=r"^T-?\d{3}\.?\d{3}\.?\d{3}-?\d$")
+    iswc: str | None = Field(default=None, pattern=identifiers.ISWC_SPELLING)
     writers: list[ShareDoc] = Field(default_factory=list)
     publishers: list[ShareDoc] = Field(default_factory=list)
     demo: bool = False
+
+    @field_validator("iswc")
+    @classmethod
+    def _canonical_iswc(cls, v: str | None) -> str | None:
+        """Stored and compared in one form (T and ten digits), so a look-up uses the index."""
+        return None if v is None else identifiers.normalise_iswc(v)
 
 
 class RecordingDoc(_Strict):

@@ -12,6 +12,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, case, exists, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
+from accord import identifiers
 from accord.db import raw
 from accord.db.raw import utc
 from accord.errors import NotFound
@@ -63,7 +64,8 @@ def _find_recording(session: Session, ref: str) -> tuple[str, str]:
     conn = session.connection()
     row = conn.execute(_RECORDING_BY_ID, {"ref": ref}).first()
     if row is None:  # two indexed look-ups; an OR of both would scan the table
-        row = conn.execute(_RECORDING_BY_ISRC, {"ref": ref.replace("-", "").upper()}).first()
+        row = conn.execute(_RECORDING_BY_ISRC,
+                           {"ref": identifiers.normalise_isrc(ref) or ref}).first()
     if row is None:
         raise NotFound(f"no recording with id or ISRC {ref!r}")
     return row.id, row.work_id
@@ -75,13 +77,14 @@ def resolve_recording_id(session: Session, ref: str) -> str:
 
 
 def resolve_work_id(session: Session, ref: str) -> str:
-    """A work's registry id, or its ISWC (with or without the dots and dashes)."""
+    """A work's registry id, or its ISWC (with or without the dots and dashes): ISWCs are
+    stored canonical, so both are indexed look-ups."""
     if session.get(WorkRow, ref) is not None:
         return ref
-    digits = "".join(c for c in ref.upper() if c.isalnum())
-    for row in session.execute(select(WorkRow.id, WorkRow.iswc).where(WorkRow.iswc.isnot(None))):
-        if "".join(c for c in row.iswc if c.isalnum()) == digits:
-            return row.id
+    iswc = identifiers.normalise_iswc(ref)
+    found = iswc and session.scalar(select(WorkRow.id).where(WorkRow.iswc == iswc))
+    if found:
+        return found
     raise NotFound(f"no work with id or ISWC {ref!r}")
 
 
@@ -235,7 +238,7 @@ def _shares(rows: list[_Row]) -> tuple[Share, ...]:
 def _read_item(session: Session, of_recording: bool, ref: str, use: Use | None):
     params = {"ref": ref}
     if of_recording:
-        params["isrc"] = ref.replace("-", "").upper()
+        params["isrc"] = identifiers.normalise_isrc(ref) or ref
     if use is not None:
         params["use"] = use.value
     rows = _by_kind(raw.fetch_all(session.connection(), _item_statement(of_recording,

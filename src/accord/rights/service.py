@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord import identifiers
 from accord.errors import InvalidInput, NotFound
 from accord.rights import codec, repository
 from accord.rights.audit import AuditLog, entries_for
@@ -76,7 +77,7 @@ def _registry_view(session: Session, doc: RightsDocument) -> RegistryView:
     view.isrc_owner = dict(session.execute(
         select(RecordingRow.isrc, RecordingRow.id).where(RecordingRow.isrc.isnot(None))).all())
     view.iswc_owner = {
-        "".join(c for c in iswc.upper() if c.isalnum()): wid
+        identifiers.normalise_iswc(iswc) or iswc: wid
         for iswc, wid in session.execute(
             select(WorkRow.iswc, WorkRow.id).where(WorkRow.iswc.isnot(None))).all()}
     for section, table, to_doc in (("agreements", AgreementRow, codec.agreement_doc),

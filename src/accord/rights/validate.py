@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from accord import identifiers
 from accord.errors import Problem
 from accord.rights.document import RightsDocument, ShareDoc
 from accord.rights.model import HUNDRED, PERSON_ROLES, Role
@@ -128,4 +129,4 @@ def _immutable(where, item, reg: RegistryView, bad) -> None:
 
 
 def _norm(code: str) -> str:
-    return "".join(c for c in code.upper() if c.isalnum())
+    return identifiers.normalise_iswc(code) or code
