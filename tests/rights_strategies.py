@@ -177,33 +177,30 @@ queries = st.tuples(st.sampled_from(USES), days, st.sampled_from(list(Purpose)),
                     st.sampled_from(TERRITORIES))
 
 
+# A reason's words -> the branch it reports (the first that matches; order matters: a
+# withdrawal or revocation is checked before the agreement reasons).
+_REASONS = [
+    ("was withdrawn", "condition 4: withdrawn"),
+    ("revoked", "condition 4: revoked"),
+    ("has not opted in", "condition 3: not opted in"),
+    ("no master rights holder", "condition 1: no master rights holder"),
+    ("no publishing rights holder", "condition 2: no publishing rights holder"),
+    ("excludes it", "condition 1/2: no agreement (excluded)"),
+    ("is not in force", "condition 1/2: no agreement (not in force)"),
+    ("non-commercial use only", "condition 1/2: no agreement (non-commercial only)"),
+    ("does not cover territory", "condition 1/2: no agreement (territory)"),
+    ("has no agreement in force", "condition 1/2: no agreement covering it"),
+]
+
+
 def branches(d: Decision) -> list[str]:
     """The branches of the rule this decision went through, named as in `BRANCHES`."""
     if d.allowed:
         return ["allowed"]
-    found = []
+    found = set()
     for m in d.missing:
-        text = m.text
-        if "was withdrawn" in text:
-            found.append("condition 4: withdrawn")
-        elif "revoked" in text:
-            found.append("condition 4: revoked")
-        elif "has not opted in" in text:
-            found.append("condition 3: not opted in")
-        elif "no master rights holder" in text:
-            found.append("condition 1: no master rights holder")
-        elif "no publishing rights holder" in text:
-            found.append("condition 2: no publishing rights holder")
-        elif "excludes it" in text:
-            found.append("condition 1/2: no agreement (excluded)")
-        elif "is not in force" in text:
-            found.append("condition 1/2: no agreement (not in force)")
-        elif "non-commercial use only" in text:
-            found.append("condition 1/2: no agreement (non-commercial only)")
-        elif "does not cover territory" in text:
-            found.append("condition 1/2: no agreement (territory)")
-        elif "has no agreement in force" in text:
-            found.append("condition 1/2: no agreement covering it")
-        else:  # a new kind of reason: name it here and in BRANCHES
-            raise AssertionError(f"unclassified reason: {text}")
-    return sorted(set(found))
+        branch = next((b for words, b in _REASONS if words in m.text), None)
+        if branch is None:  # a new kind of reason: name it in _REASONS and BRANCHES
+            raise AssertionError(f"unclassified reason: {m.text}")
+        found.add(branch)
+    return sorted(found)
