@@ -42,12 +42,12 @@ from accord.config import Settings  # noqa: E402
 from accord.creation import service as creation  # noqa: E402
 from accord.db.engine import make_engine, session_scope  # noqa: E402
 from accord.demo import scenario  # noqa: E402
+from accord.demo.accounts import DEMO_ACCOUNTS, ensure_demo_accounts  # noqa: E402
+from accord.demo.royalties_stage import PERIOD  # noqa: E402
 from accord.rights import service as rights  # noqa: E402
 from accord.rights.model import Use  # noqa: E402
 from accord.royalties import service as royalties  # noqa: E402
-from accord.royalties.demo import PERIOD  # noqa: E402
 from accord.web.credits import credits_for_output  # noqa: E402
-from accord.web.demo import DEMO_ACCOUNTS, ensure_demo_accounts  # noqa: E402
 from accord.web.studio import verification  # noqa: E402 - the page's own checks
 
 FAN, PAYEE_LOGIN = "fan@demo.example.org", "ada@demo.example.org"

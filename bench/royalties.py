@@ -1,9 +1,10 @@
 """Royalty distribution benchmark: synthetic usage events with credits over many items and
 payees; the full distribution with DuckDB (N threads) vs a straightforward pandas implementation
-on a subset in the same run (ratio of events/s); Spark local mode on a smaller log.
+on the SAME events at each size of --equal (default 2M and 20M; ratio of wall times on equal
+data); Spark local mode on a smaller log.
 
     PYTHONPATH=src python bench/royalties.py --events 20000000 --threads 2 \
-        --pandas-events 1000000 --spark-events 2000000
+        --equal 2000000,20000000 --spark-events 2000000
 
 Generation (DuckDB SQL straight to Parquet, in the event log's layout) is not timed. Timed:
 the aggregation SQL (payee weights and sub-pool units) and the exact allocation in Python; with
@@ -125,7 +126,9 @@ def withhold_step(engine, policy, dist, weights, holders, facts: RightsFacts) ->
                  r["factor"]) for r in mine.to_pylist()]
     wanted = wanted_items(hs, facts, PERIOD)
     t0 = time.perf_counter()
-    rows = engine.sliced(policy, PERIOD, wanted_table(wanted))
+    rows = engine.sliced(policy, PERIOD, wanted_table(wanted),
+                         tuple(c.strftime("%Y-%m-%dT%H:%M:%S")
+                               for c in cut_instants(facts, PERIOD)))
     t1 = time.perf_counter()
     quotas = withheld_quotas(dist, rows, hs, facts, REVENUE, policy, PERIOD,
                              cut_instants(facts, PERIOD))
@@ -136,10 +139,10 @@ def withhold_step(engine, policy, dist, weights, holders, facts: RightsFacts) ->
 def run_engine(engine, policy, facts: RightsFacts | None = None, holders=None
                ) -> tuple[dict, dict]:
     t0 = time.perf_counter()
-    if facts is not None:
-        engine.set_cuts(tuple(c.strftime("%Y-%m-%dT%H:%M:%S")
-                              for c in cut_instants(facts, PERIOD)))
-    weights, units = engine.weights(policy, PERIOD), engine.units(policy, PERIOD)
+    cuts = () if facts is None else tuple(c.strftime("%Y-%m-%dT%H:%M:%S")
+                                          for c in cut_instants(facts, PERIOD))
+    weights = engine.weights(policy, PERIOD, holders, cuts)
+    units = engine.units(policy, PERIOD, holders, cuts)
     t1 = time.perf_counter()
     dist = distribute_weights(weights, units, REVENUE, policy, PERIOD)
     t2 = time.perf_counter()
@@ -200,6 +203,22 @@ def pandas_weights(root: Path, policy) -> dict:
     return out
 
 
+def pandas_units(root: Path, policy) -> dict:
+    """Units per (feature, kind) with pandas, as the engine's UNITS query counts them: outputs',
+    plays' and each model's."""
+    import pandas as pd
+
+    u = pd.read_parquet(root / "events/usage", columns=["kind", "feature", "model_id"])
+    u = u[u["kind"].isin(list(policy.unit_weights()))]
+    u["units"] = u["kind"].map(policy.unit_weights()).astype("int64")
+    played = u["kind"] == "played"
+    out = {(f, "output"): int(v) for f, v in u[~played].groupby("feature")["units"].sum().items()}
+    out |= {(f, "play"): int(v) for f, v in u[played].groupby("feature")["units"].sum().items()}
+    out |= {(f, f"model:{m}"): int(v) for (f, m), v in
+            u[~played].groupby(["feature", "model_id"])["units"].sum().items()}
+    return out
+
+
 class _Done(Exception):
     """--duckdb-only: stop after the DuckDB run."""
 
@@ -210,7 +229,8 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=1_000_000)
     ap.add_argument("--payees", type=int, default=200_000)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--pandas-events", type=int, default=1_000_000)
+    ap.add_argument("--equal", default="2000000,20000000",
+                    help="sizes at which DuckDB and pandas run on the same events ('' : none)")
     ap.add_argument("--spark-events", type=int, default=0)
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--json-out", type=Path, default=None)
@@ -236,47 +256,56 @@ def main() -> None:
 
         root, info = size(a.events, "main")
         holders = pq.read_table(root / "holders.parquet")
-        eng = DuckDBEngine(root / "events", holders, threads=a.threads)
+        eng = DuckDBEngine(root / "events", threads=a.threads)
         facts = revocations(a.payees, a.revoked_payees) if a.revoked_payees else None
         _, timing = run_engine(eng, policy, facts, holders)
         eng.close()
         res["duckdb"] = {**info, **timing,
                          "events_per_s": round(a.events / timing["total_s"])}
         print(json.dumps(res["duckdb"]), flush=True)
+        shutil.rmtree(root, ignore_errors=True)
 
         if a.duckdb_only:
             a.spark_events = 0
             raise _Done
-        proot, pinfo = size(a.pandas_events, "pandas")
-        pholders = pq.read_table(proot / "holders.parquet")
-        eng = DuckDBEngine(proot / "events", pholders, threads=a.threads)
-        dweights = eng.weights(policy, PERIOD)
-        _, dtiming = run_engine(eng, policy)
-        eng.close()
-        t0 = time.perf_counter()
-        pweights = pandas_weights(proot, policy)
-        units = DuckDBEngine(proot / "events", pholders, threads=a.threads).units(policy, PERIOD)
-        distribute_weights(pweights, units, REVENUE, policy, PERIOD)
-        pt = time.perf_counter() - t0
-        res["pandas_subset"] = {**pinfo, "pandas_total_s": round(pt, 2),
-                                "pandas_events_per_s": round(a.pandas_events / pt),
-                                "duckdb_total_s": dtiming["total_s"],
-                                "same_weights_as_duckdb": pweights == dweights}
-        res["ratio_duckdb_vs_pandas_events_per_s"] = round(
-            res["duckdb"]["events_per_s"] / res["pandas_subset"]["pandas_events_per_s"], 1)
-        print(json.dumps(res["pandas_subset"]), flush=True)
-        shutil.rmtree(proot, ignore_errors=True)
+        res["equal_data"] = []
+        for n in [int(x) for x in a.equal.split(",") if x]:
+            proot, pinfo = size(n, f"equal-{n}")
+            pholders = pq.read_table(proot / "holders.parquet")
+            eng = DuckDBEngine(proot / "events", threads=a.threads)
+            dweights = eng.weights(policy, PERIOD, pholders)
+            dunits = eng.units(policy, PERIOD, pholders)
+            eng.close()
+            eng = DuckDBEngine(proot / "events", threads=a.threads)  # cold: nothing staged
+            _, dtiming = run_engine(eng, policy, None, pholders)
+            eng.close()
+            load_mid = round(os.getloadavg()[0], 2)
+            t0 = time.perf_counter()
+            pweights = pandas_weights(proot, policy)
+            punits = pandas_units(proot, policy)
+            distribute_weights(pweights, punits, REVENUE, policy, PERIOD)
+            pt = time.perf_counter() - t0
+            row = {**pinfo, "duckdb_total_s": dtiming["total_s"],
+                   "duckdb_events_per_s": round(n / dtiming["total_s"]),
+                   "pandas_total_s": round(pt, 2), "pandas_events_per_s": round(n / pt),
+                   "ratio_pandas_s_over_duckdb_s": round(pt / dtiming["total_s"], 1),
+                   "same_weights_as_duckdb": pweights == dweights,
+                   "same_units_as_duckdb": punits == dunits,
+                   "loadavg_1m_between": load_mid}
+            res["equal_data"].append(row)
+            print(json.dumps(row), flush=True)
+            shutil.rmtree(proot, ignore_errors=True)
 
         if a.spark_events:
             sroot, sinfo = size(a.spark_events, "spark")
             sh = pq.read_table(sroot / "holders.parquet")
             t0 = time.perf_counter()
-            eng = SparkEngine(sroot / "events", sh, master=f"local[{a.threads}]")
+            eng = SparkEngine(sroot / "events", master=f"local[{a.threads}]")
             start = time.perf_counter() - t0
-            salloc, stiming = run_engine(eng, policy)
+            salloc, stiming = run_engine(eng, policy, None, sh)
             eng.close()
-            d = DuckDBEngine(sroot / "events", sh, threads=a.threads)
-            dalloc, dt2 = run_engine(d, policy)
+            d = DuckDBEngine(sroot / "events", threads=a.threads)
+            dalloc, dt2 = run_engine(d, policy, None, sh)
             res["spark"] = {**sinfo, "session_start_s": round(start, 1), **stiming,
                             "events_per_s": round(a.spark_events / stiming["total_s"]),
                             "duckdb_same_size_total_s": dt2["total_s"],

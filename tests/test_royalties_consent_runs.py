@@ -18,7 +18,7 @@ from accord.rights.audit import AuditLog
 from accord.rights.document import parse_document
 from accord.rights.model import ConsentAction, ConsentEvent, Use
 from accord.royalties import eventlog, service
-from accord.royalties.engine_sql import DuckDBEngine, holders_table
+from accord.royalties.engine_sql import DuckDBEngine
 from accord.royalties.model import RevenueEvent
 from accord.royalties.tables import LedgerEntryRow
 from accord.royalties.withhold import RightsFacts
@@ -63,7 +63,7 @@ def test_the_engine_splits_a_line_by_when_its_usage_happened(tmp_path):
         ConsentEvent("c1", "ada", Use.TRAIN, ConsentAction.OPT_IN, parse_instant("2026-01-01")),
         ConsentEvent("c2", "ada", Use.TRAIN, ConsentAction.REVOKE,
                      parse_instant("2026-10-20T00:00:00Z"))))
-    eng = DuckDBEngine(tmp_path / "events", holders_table(sc.holders()), threads=1)
+    eng = DuckDBEngine(tmp_path / "events", threads=1)
     try:
         d, fp = compute_period(eng, sc.policy, revenue, "2026-10", sc.holders(), facts)
         assert d.allocations[("EUR", "ada")] == 5000

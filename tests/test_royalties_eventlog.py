@@ -42,10 +42,11 @@ def test_duckdb_matches_the_python_reference(tmp_path):
     ev = tmp_path / "events"
     eventlog.ingest_file(ev, src)
     holders = sc.holders()
-    eng = DuckDBEngine(ev, holders_table(holders), threads=1)
-    got = lines_from_arrow(eng.lines(sc.policy, PERIOD))
+    eng = DuckDBEngine(ev, threads=1)
+    table = holders_table(holders)
+    got = lines_from_arrow(eng.lines(sc.policy, PERIOD, table))
     want = aggregate(eventlog.usage_events(ev), eventlog.credits(ev),
                      eventlog.contributions(ev), holders, sc.policy, PERIOD)
     assert tuple(got) == want.lines
-    assert eng.units(sc.policy, PERIOD) == want.units
+    assert eng.units(sc.policy, PERIOD, table) == want.units
     eng.close()

@@ -55,15 +55,15 @@ def test_spark_and_duckdb_produce_identical_statements(tmp_path):
     eventlog.ingest_file(ev, src)
     holders = holders_table(sc.holders())
     results = {}
-    for name, eng in (("duckdb", DuckDBEngine(ev, holders, threads=2)),
-                      ("spark", SparkEngine(ev, holders, master="local[2]",
-                                                  shuffle_partitions=2))):
-        lines = lines_from_arrow(eng.lines(sc.policy, PERIOD))
-        weights, units = eng.weights(sc.policy, PERIOD), eng.units(sc.policy, PERIOD)
-        eng.set_cuts(("2026-11-08T00:00:00", "2026-11-20T12:30:00"))
+    cuts = ("2026-11-08T00:00:00", "2026-11-20T12:30:00")
+    for name, eng in (("duckdb", DuckDBEngine(ev, threads=2)),
+                      ("spark", SparkEngine(ev, master="local[2]", shuffle_partitions=2))):
+        lines = lines_from_arrow(eng.lines(sc.policy, PERIOD, holders))
+        weights = eng.weights(sc.policy, PERIOD, holders)
+        units = eng.units(sc.policy, PERIOD, holders)
         sliced = eng.sliced(sc.policy, PERIOD, wanted_table(
-            {("work", f"W{i}") for i in range(0, 31, 3)}))
-        assert weights == eng.weights(sc.policy, PERIOD)  # slicing changes no weight
+            {("work", f"W{i}") for i in range(0, 31, 3)}), cuts)
+        assert weights == eng.weights(sc.policy, PERIOD, holders, cuts)  # slicing changes none
         eng.close()
         dist = distribute_weights(weights, units, sc.revenue, sc.policy, PERIOD)
         statements = {(cur, p): [(ln.item_id, ln.subpool, ln.side, a) for ln, a in

@@ -92,8 +92,8 @@ class PartyDoc(_Strict):
     id: str = Field(min_length=1, max_length=96)
     name: str = Field(min_length=1)
     roles: list[Role] = Field(min_length=1)
-    isni: str | None = Field(default=None, pattern=r"^\d{15}[\dX]$")
-    ipi: str | None = Field(default=None, pattern=r"^\d{9,11}$")
+    isni: str | None = Field(default=None, pattern=identifiers.ISNI.pattern)
+    ipi: str | None = Field(default=None, pattern=identifiers.IPI.pattern)
     demo: bool = False
 
 
@@ -116,7 +116,7 @@ class RecordingDoc(_Strict):
     id: str = Field(min_length=1, max_length=96)
     title: str = Field(min_length=1)
     work: str = Field(description="id of the underlying work")
-    isrc: str | None = Field(default=None, pattern=r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
+    isrc: str | None = Field(default=None, pattern=identifiers.ISRC.pattern)
     artists: list[str] = Field(default_factory=list, description="credited performing artists")
     masters: list[ShareDoc] = Field(default_factory=list)
     demo: bool = False

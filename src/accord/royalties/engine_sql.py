@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from accord.royalties.engine import Cuts, RoyaltyEngine, Units, Weights
 from accord.royalties.eventlog import SCHEMAS, part_files
 from accord.royalties.model import FACTOR_SCALE, PPM, UNALLOCATED, Holder, Line, period_ok
 from accord.royalties.policy import Policy
@@ -226,11 +227,12 @@ def weights_from_rows(rows) -> dict[tuple[str, str], dict[str, int]]:
 
 
 class DuckDBEngine:
-    """DuckDB over the Parquet log (threads: how many cores it may use)."""
+    """DuckDB over the Parquet log (threads: how many cores it may use). Implements
+    `engine.RoyaltyEngine`."""
 
     name = "duckdb"
 
-    def __init__(self, events_dir: Path, holders: pa.Table, threads: int | None = None,
+    def __init__(self, events_dir: Path, threads: int | None = None,
                  memory_limit: str | None = None) -> None:
         import duckdb
 
@@ -248,42 +250,40 @@ class DuckDBEngine:
             else:
                 empty = SCHEMAS[table].empty_table()  # noqa: F841 - read by DuckDB by name
                 self.con.execute(f"CREATE TABLE {table} AS SELECT * FROM empty")
-        self.set_holders(holders)
-        self.cuts: tuple[str, ...] = ()
+        self._holders: pa.Table | None = None
         self._staged: tuple | None = None
 
-    def set_holders(self, holders: pa.Table) -> None:
-        """The holder map the next queries use (a run's holders depend on the period)."""
-        self._holders = holders
-        self.con.register("holders", holders)
-
-    def set_cuts(self, cuts: tuple[str, ...]) -> None:
-        """Instants ('YYYY-MM-DDTHH:MM:SS') that slice the period's usage (withhold.py)."""
-        self.cuts = tuple(cuts)
-
-    def _stage(self, policy: Policy, period: str) -> None:
-        key = (policy.hash, period, self.cuts)
+    def _use(self, policy: Policy, period: str, cuts: Cuts, holders: pa.Table | None = None
+             ) -> None:
+        """Stage the period's events for these cuts (once per (policy, period, cuts)) and
+        register the holder map if it is not the one registered last."""
+        key = (policy.hash, period, tuple(cuts))
         if self._staged != key:
             self.con.execute("CREATE OR REPLACE TEMP TABLE ev_units AS "
-                             + render(STAGE_SQL, policy, period, self.cuts))
+                             + render(STAGE_SQL, policy, period, tuple(cuts)))
             self._staged = key
+        if holders is not None and holders is not self._holders:
+            self.con.register("holders", holders)
+            self._holders = holders
 
-    def sliced(self, policy: Policy, period: str, wanted: pa.Table) -> list[SlicedItem]:
-        self._stage(policy, period)
-        self._wanted = wanted
+    def sliced(self, policy: Policy, period: str, wanted: pa.Table, cuts: Cuts
+               ) -> list[SlicedItem]:
+        self._use(policy, period, cuts)
         self.con.register("wanted", wanted)
         return sliced_from_rows(self.con.sql(render(SLICED_SQL, policy, period)).fetchall())
 
-    def lines(self, policy: Policy, period: str) -> pa.Table:
-        self._stage(policy, period)
+    def lines(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
+              ) -> pa.Table:
+        self._use(policy, period, cuts, holders)
         return self.con.sql(render(LINES_SQL, policy, period)).to_arrow_table()
 
-    def weights(self, policy: Policy, period: str):
-        self._stage(policy, period)
+    def weights(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
+                ) -> Weights:
+        self._use(policy, period, cuts, holders)
         return weights_from_rows(self.con.sql(render(WEIGHTS_SQL, policy, period)).fetchall())
 
-    def units(self, policy: Policy, period: str):
-        self._stage(policy, period)
+    def units(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()) -> Units:
+        self._use(policy, period, cuts, holders)
         return units_from_rows(self.con.sql(render(UNITS_SQL, policy, period)).fetchall())
 
     def close(self) -> None:
@@ -291,11 +291,12 @@ class DuckDBEngine:
 
 
 class SparkEngine:
-    """The same SQL on Apache Spark (local[*] here; a cluster's master URL in production)."""
+    """The same SQL on Apache Spark (local[*] here; a cluster's master URL in production).
+    Implements `engine.RoyaltyEngine`."""
 
     name = "spark"
 
-    def __init__(self, events_dir: Path, holders: pa.Table, master: str = "local[*]",
+    def __init__(self, events_dir: Path, master: str = "local[*]",
                  shuffle_partitions: int = 8) -> None:
         from pyspark.sql import SparkSession
 
@@ -314,8 +315,7 @@ class SparkEngine:
                 files = [p]
             self.spark.read.parquet(*map(str, files)).createOrReplaceTempView(table)
         self._n = 0
-        self.set_holders(holders)
-        self.cuts: tuple[str, ...] = ()
+        self._holders: pa.Table | None = None
         self._staged: tuple | None = None
         self._stage_df = None
 
@@ -325,30 +325,30 @@ class SparkEngine:
         pq.write_table(table, path)
         self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
 
-    def set_holders(self, holders: pa.Table) -> None:
-        self._view("holders", holders)
-
-    def set_cuts(self, cuts: tuple[str, ...]) -> None:
-        self.cuts = tuple(cuts)
-
-    def _stage(self, policy: Policy, period: str) -> None:
-        key = (policy.hash, period, self.cuts)
+    def _use(self, policy: Policy, period: str, cuts: Cuts, holders: pa.Table | None = None
+             ) -> None:
+        key = (policy.hash, period, tuple(cuts))
         if self._staged != key:
             if self._stage_df is not None:
                 self._stage_df.unpersist()
             self._stage_df = self.spark.sql(render(STAGE_SQL, policy, period,
-                                                   self.cuts)).cache()
+                                                   tuple(cuts))).cache()
             self._stage_df.createOrReplaceTempView("ev_units")
             self._staged = key
+        if holders is not None and holders is not self._holders:
+            self._view("holders", holders)
+            self._holders = holders
 
-    def sliced(self, policy: Policy, period: str, wanted: pa.Table) -> list[SlicedItem]:
-        self._stage(policy, period)
+    def sliced(self, policy: Policy, period: str, wanted: pa.Table, cuts: Cuts
+               ) -> list[SlicedItem]:
+        self._use(policy, period, cuts)
         self._view("wanted", wanted)
         rows = self.spark.sql(render(SLICED_SQL, policy, period)).collect()
         return sliced_from_rows([tuple(r) for r in rows])
 
-    def lines(self, policy: Policy, period: str) -> pa.Table:
-        self._stage(policy, period)
+    def lines(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
+              ) -> pa.Table:
+        self._use(policy, period, cuts, holders)
         out = self._tmp / f"lines-{period}"
         self.spark.sql(render(LINES_SQL, policy, period)).write.mode("overwrite").parquet(
             str(out))
@@ -357,13 +357,14 @@ class SparkEngine:
             return pa.table({})
         return pa.concat_tables(pq.read_table(f) for f in files)
 
-    def weights(self, policy: Policy, period: str):
-        self._stage(policy, period)
+    def weights(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
+                ) -> Weights:
+        self._use(policy, period, cuts, holders)
         rows = self.spark.sql(render(WEIGHTS_SQL, policy, period)).collect()
         return weights_from_rows([tuple(r) for r in rows])
 
-    def units(self, policy: Policy, period: str):
-        self._stage(policy, period)
+    def units(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()) -> Units:
+        self._use(policy, period, cuts, holders)
         rows = self.spark.sql(render(UNITS_SQL, policy, period)).collect()
         return units_from_rows([tuple(r) for r in rows])
 
@@ -373,9 +374,9 @@ class SparkEngine:
         shutil.rmtree(self._tmp, ignore_errors=True)
 
 
-def open_engine(name: str, events_dir: Path, holders: pa.Table):
+def open_engine(name: str, events_dir: Path) -> RoyaltyEngine:
     if name == "duckdb":
-        return DuckDBEngine(events_dir, holders)
+        return DuckDBEngine(events_dir)
     if name == "spark":
-        return SparkEngine(events_dir, holders)
+        return SparkEngine(events_dir)
     raise ValueError(f"unknown engine {name!r}; use duckdb or spark")

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from accord.errors import Problem
+from accord.royalties.account import PAYABLE, payee_of
 from accord.royalties.distribute import Distribution
 from accord.royalties.model import PLATFORM, UNALLOCATED
 
@@ -109,9 +110,9 @@ def adjustment_postings(period: str, closed: str, old: dict[tuple[str, str], int
         delta = new.get(key, 0) - old.get(key, 0)
         if delta:
             currency, account = key
-            kind, _, payee = account.partition(":")
+            payee = payee_of(account, frozenset({PAYABLE}))
             why = memos.get((currency, account)) or (
-                memos.get((currency, withheld_account(payee))) if kind == "payable" else None)
+                memos.get((currency, withheld_account(payee))) if payee is not None else None)
             memo = f"late correction of {closed}" + (f": {why}" if why else "")
             posts.append(Posting(f"{period}:adjust:{closed}:{currency}", account, currency, delta,
                                  memo[:256]))

@@ -13,11 +13,9 @@ A run of period P (idempotent, atomic):
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -29,12 +27,11 @@ from accord.errors import InvalidInput, NotFound, Refused
 from accord.rights import lookup as rights_lookup
 from accord.rights import repository as rights_repo
 from accord.royalties import eventlog
-from accord.royalties.distribute import Distribution, distribute_weights, line_amounts
+from accord.royalties.account import PAYABLE, Account, payee_of
 from accord.royalties.engine_sql import (
     holders_table,
     lines_from_arrow,
     open_engine,
-    wanted_table,
 )
 from accord.royalties.holders import agreements_in_force, holder_map
 from accord.royalties.ledger import (
@@ -44,26 +41,20 @@ from accord.royalties.ledger import (
     distribution_postings,
     ensure_balanced,
     settlement_postings,
-    withheld_account,
     withheld_memos,
 )
 from accord.royalties.model import (
-    FACTOR_SCALE,
-    PLATFORM,
-    UNALLOCATED,
     Holder,
     last_instant,
     period_ok,
 )
 from accord.royalties.money import Money
+from accord.royalties.period import compute_period, engine_cuts, fingerprint  # noqa: F401
 from accord.royalties.policy import Policy
+from accord.royalties.statement import run_summary, statement_data
 from accord.royalties.tables import LedgerEntryRow, RoyaltyRevisionRow, RoyaltyRunRow
 from accord.royalties.withhold import (
     RightsFacts,
-    apply_withholding,
-    cut_instants,
-    wanted_items,
-    withheld_quotas,
 )
 from accord.timeutil import now
 
@@ -103,39 +94,6 @@ def read_registry(session: Session, policy: Policy) -> Registry:
                     policy)
 
 
-def fingerprint(policy: Policy, dist: Distribution, weights, units) -> str:
-    """The inputs of a period's result: policy, revenue, units, weights (the holder map in
-    them) and what is withheld and why (the consent and agreement facts that touch it); a fact
-    that changes none of these does not change the fingerprint."""
-    h = hashlib.sha256(policy.hash.encode())
-    parts = [sorted(dist.revenue.items()), sorted(units.items()),
-             sorted((k, sorted(v.items())) for k, v in weights.items())]
-    if dist.withheld:
-        parts.append(sorted(dist.withheld.items()))
-    for part in parts:
-        h.update(json.dumps(part, default=str).encode())
-    return h.hexdigest()
-
-
-def compute_period(engine, policy: Policy, revenue, period: str, holders: list[Holder],
-                   facts: RightsFacts):
-    """A period's distribution with its withheld money: holders and cuts set on the engine,
-    weights and units aggregated, allocated, then the items that may be withheld sliced."""
-    engine.set_holders(holders_table(holders))
-    wanted = wanted_items(holders, facts, period)
-    mine = [h for h in holders if (h.item_kind.value, h.item_id) in wanted]
-    cuts = cut_instants(facts, period, {h.payee_id for h in mine},
-                        {item for kind, item in wanted if kind == "recording"})
-    engine.set_cuts(tuple(c.strftime("%Y-%m-%dT%H:%M:%S") for c in cuts))
-    weights, units = engine.weights(policy, period), engine.units(policy, period)
-    dist = distribute_weights(weights, units, revenue, policy, period)
-    if wanted and dist.revenue:
-        rows = engine.sliced(policy, period, wanted_table(wanted))
-        quotas = withheld_quotas(dist, rows, mine, facts, revenue, policy, period, cuts)
-        dist = apply_withholding(dist, weights, quotas, policy)
-    return dist, fingerprint(policy, dist, weights, units)
-
-
 def _compute(engine, policy: Policy, revenue, period: str, registry: Registry):
     return compute_period(engine, policy, revenue, period, registry.holders(period),
                           registry.facts)
@@ -163,7 +121,7 @@ def carried_balances(session: Session) -> dict[tuple[str, str], int]:
                 func.sum(LedgerEntryRow.amount_minor))
          .where(LedgerEntryRow.account.like("carried:%"))
          .group_by(LedgerEntryRow.currency, LedgerEntryRow.account))
-    return {(c, a.split(":", 1)[1]): int(v) for c, a, v in session.execute(q) if int(v)}
+    return {(c, Account.parse(a).owner): int(v) for c, a, v in session.execute(q) if int(v)}
 
 
 def run_period(session: Session, settings: Settings, period: str, policy: Policy,
@@ -176,8 +134,7 @@ def run_period(session: Session, settings: Settings, period: str, policy: Policy
     registry = read_registry(session, policy)
     revenue = eventlog.revenue_events(settings.events_dir)
     step(f"opening {engine_name}")
-    engine = open_engine(engine_name, settings.events_dir,
-                         holders_table(registry.holders(period)))
+    engine = open_engine(engine_name, settings.events_dir)
     try:
         if period in runs:
             _, fp = _compute(engine, policy, revenue, period, registry)
@@ -207,17 +164,19 @@ def run_period(session: Session, settings: Settings, period: str, policy: Policy
         postings += distribution_postings(dist, period)
         payable: dict[tuple[str, str], int] = defaultdict(int)
         for p in postings:
-            if p.account.startswith("payable:"):
-                payable[(p.currency, p.account.split(":", 1)[1])] += p.amount
+            payee = payee_of(p.account, frozenset({PAYABLE}))
+            if payee is not None:
+                payable[(p.currency, payee)] += p.amount
         postings += settlement_postings(period, payable, carried_balances(session),
                                         policy.minimum_payout_minor)
         ensure_balanced(postings)
         step("writing statements")
-        engine.set_holders(holders_table(registry.holders(period)))
-        lines = lines_from_arrow(engine.lines(policy, period))
+        holders = registry.holders(period)
+        lines = lines_from_arrow(engine.lines(policy, period, holders_table(holders),
+                                              engine_cuts(holders, registry.facts, period)))
     finally:
         engine.close()
-    summary = _summary(run_id, period, engine_name, policy, fp, dist, postings, adjusted)
+    summary = run_summary(run_id, period, engine_name, policy, fp, dist, postings, adjusted)
     _write_statement_data(settings, period, run_id, dist, lines, policy, postings, summary)
     session.add(RoyaltyRunRow(id=run_id, period=period, engine=engine_name,
                               policy_name=policy.policy.name, policy_version=policy.version,
@@ -233,98 +192,15 @@ def run_period(session: Session, settings: Settings, period: str, policy: Policy
     return summary
 
 
-def _summary(run_id, period, engine_name, policy, fp, dist, postings, adjusted) -> dict:
-    payees: dict[str, dict] = defaultdict(dict)
-    for p in postings:
-        kind, _, payee = p.account.partition(":")
-        if kind in ("payout", "carried") and p.txn.startswith(f"{period}:settle"):
-            payees[payee][p.currency] = {"paid" if kind == "payout" else "carried":
-                                         Money(p.amount, p.currency).to_json()["amount"]}
-    return {
-        "run": run_id, "period": period, "engine": engine_name,
-        "policy": {"name": policy.policy.name, "version": policy.version, "hash": policy.hash},
-        "fingerprint": fp,
-        "revenue": {f"{f}/{c}": Money(v, c).to_json()["amount"]
-                    for (f, c), v in sorted(dist.revenue.items())},
-        "pools": {c: Money(dist.pool(c), c).to_json()["amount"] for c in dist.currencies()},
-        "platform": {c: Money(dist.allocations.get((c, PLATFORM), 0), c).to_json()["amount"]
-                     for c in dist.currencies()},
-        "unallocated": {c: Money(dist.allocations.get((c, UNALLOCATED), 0), c).to_json()["amount"]
-                        for c in dist.currencies()},
-        "adjusted_periods": adjusted,
-        "payees": dict(sorted(payees.items())),
-        "withheld": _withheld_summary(postings),
-    }
-
-
-def _withheld_summary(postings) -> dict:
-    """payee -> currency -> {amount, reasons}: what the run booked to withheld accounts (this
-    period's and adjustments of closed ones)."""
-    acc: dict[tuple[str, str], list] = defaultdict(lambda: [0, []])
-    for p in postings:
-        kind, _, payee = p.account.partition(":")
-        if kind == "withheld":
-            a = acc[(payee, p.currency)]
-            a[0] += p.amount
-            why = p.memo.split(": ", 1)[-1]
-            if why not in a[1]:
-                a[1].append(why)
-    out: dict[str, dict] = defaultdict(dict)
-    for (payee, cur), (amount, why) in sorted(acc.items()):
-        out[payee][cur] = {"amount": Money(amount, cur).to_json()["amount"], "reasons": why}
-    return dict(out)
-
-
 def statement_path(settings: Settings, period: str) -> Path:
     return settings.royalties_dir / "statements" / f"{period}.json"
 
 
 def _write_statement_data(settings, period, run_id, dist, lines, policy, postings, summary):
-    """Every payee's line items with amounts, the run's postings by payee: one JSON file,
-    written atomically; a run whose transaction does not commit leaves it unreferenced and the
-    next run of the period replaces it."""
-    payees = sorted({p for (_, p) in dist.allocations} - {PLATFORM}
-                    | {p.account.split(":", 1)[1] for p in postings
-                       if p.account.split(":", 1)[0] in ("payable", "carried", "payout",
-                                                         "withheld")})
-    data: dict = {"run": run_id, "period": period, "policy": summary["policy"], "payees": {}}
-    by_payee = defaultdict(list)
-    for ln in lines:
-        by_payee[ln.payee_id].append(ln)
-    for payee in payees:
-        entry: dict = {}
-        for currency in sorted({p.currency for p in postings} | set(dist.currencies())):
-            items = [{"feature": ln.feature, "use": ln.subpool, "model": ln.model_id,
-                      "item_kind": ln.item_kind, "item_id": ln.item_id, "side": ln.side,
-                      "units": ln.units,
-                      "share": str((Decimal(ln.factor) / FACTOR_SCALE).normalize()),
-                      "amount": str(Money(a, currency).decimal)}
-                     for ln, a in line_amounts(dist, by_payee.get(payee, []), currency, payee,
-                                               policy) if a]
-            acct = [p for p in postings if p.currency == currency and p.account.split(":", 1)[-1]
-                    == payee and p.account.split(":", 1)[0] in ("payable", "payout", "carried")]
-            held = [{"txn": p.txn, "amount": str(Money(p.amount, currency).decimal),
-                     "reason": p.memo.split(": ", 1)[-1]}
-                    for p in postings if p.currency == currency
-                    and p.account == withheld_account(payee)]
-            if not items and not acct and not held:
-                continue
-            entry[currency] = {
-                "lines": items,
-                "withheld": held,
-                "adjustments": [{"txn": p.txn, "amount": str(Money(p.amount, currency).decimal),
-                                 "memo": p.memo} for p in acct if ":adjust:" in p.txn],
-                "carried_in": str(Money(sum(p.amount for p in acct if ":carry-in:" in p.txn
-                                            and p.account.startswith("payable")),
-                                        currency).decimal),
-                "paid": str(Money(sum(p.amount for p in acct if p.account.startswith("payout")),
-                                  currency).decimal),
-                "carried_forward": str(Money(sum(p.amount for p in acct if ":settle:" in p.txn
-                                                 and p.account.startswith("carried")),
-                                             currency).decimal),
-            }
-        if entry:
-            data["payees"][payee] = entry
+    """The statements (statement.statement_data): one JSON file, written atomically; a run whose
+    transaction does not commit leaves it unreferenced and the next run of the period replaces
+    it."""
+    data = statement_data(run_id, period, summary["policy"], dist, lines, policy, postings)
     write_text(statement_path(settings, period), json.dumps(data, indent=1, sort_keys=True))
 
 

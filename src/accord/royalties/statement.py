@@ -11,9 +11,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import defaultdict
+from decimal import Decimal
 from html import escape
 
+from accord.royalties.account import (
+    CARRIED,
+    PAYABLE,
+    PAYOUT,
+    WITHHELD,
+    Account,
+    payee_of,
+)
 from accord.royalties.chart import earnings_svg
+from accord.royalties.distribute import line_amounts
+from accord.royalties.ledger import withheld_account
+from accord.royalties.model import FACTOR_SCALE, PLATFORM, UNALLOCATED
+from accord.royalties.money import Money
 
 COLUMNS = ["period", "currency", "feature", "use", "item_kind", "item_id", "model", "side",
            "units", "share", "amount"]
@@ -82,3 +96,98 @@ def to_html(data: dict) -> str:
 
 
 RENDERERS = {"csv": to_csv, "json": to_json, "html": to_html}
+
+
+# --- building a run's statements and summary (pure; service.run_period writes them) -----------
+
+def run_summary(run_id, period, engine_name, policy, fp, dist, postings, adjusted) -> dict:
+    """What a run did, as stored with it and printed: revenue, pools, payees paid or carried,
+    withheld money with its reasons."""
+    payees: dict[str, dict] = defaultdict(dict)
+    for p in postings:
+        a = Account.parse(p.account)
+        if a.kind in (PAYOUT, CARRIED) and p.txn.startswith(f"{period}:settle"):
+            payees[a.owner][p.currency] = {"paid" if a.kind == PAYOUT else "carried":
+                                           Money(p.amount, p.currency).to_json()["amount"]}
+    return {
+        "run": run_id, "period": period, "engine": engine_name,
+        "policy": {"name": policy.policy.name, "version": policy.version, "hash": policy.hash},
+        "fingerprint": fp,
+        "revenue": {f"{f}/{c}": Money(v, c).to_json()["amount"]
+                    for (f, c), v in sorted(dist.revenue.items())},
+        "pools": {c: Money(dist.pool(c), c).to_json()["amount"] for c in dist.currencies()},
+        "platform": {c: Money(dist.allocations.get((c, PLATFORM), 0), c).to_json()["amount"]
+                     for c in dist.currencies()},
+        "unallocated": {c: Money(dist.allocations.get((c, UNALLOCATED), 0), c).to_json()["amount"]
+                        for c in dist.currencies()},
+        "adjusted_periods": adjusted,
+        "payees": dict(sorted(payees.items())),
+        "withheld": withheld_summary(postings),
+    }
+
+
+def withheld_summary(postings) -> dict:
+    """payee -> currency -> {amount, reasons}: what the run booked to withheld accounts (this
+    period's and adjustments of closed ones)."""
+    acc: dict[tuple[str, str], list] = defaultdict(lambda: [0, []])
+    for p in postings:
+        payee = payee_of(p.account, frozenset({WITHHELD}))
+        if payee is not None:
+            a = acc[(payee, p.currency)]
+            a[0] += p.amount
+            why = p.memo.split(": ", 1)[-1]
+            if why not in a[1]:
+                a[1].append(why)
+    out: dict[str, dict] = defaultdict(dict)
+    for (payee, cur), (amount, why) in sorted(acc.items()):
+        out[payee][cur] = {"amount": Money(amount, cur).to_json()["amount"], "reasons": why}
+    return dict(out)
+
+
+def statement_data(run_id: str, period: str, policy_json: dict, dist, lines, policy,
+                   postings) -> dict:
+    """Every payee's line items with amounts and the run's postings by payee (the statement
+    file's content)."""
+    payees = sorted({p for (_, p) in dist.allocations} - {PLATFORM}
+                    | {payee for p in postings
+                       if (payee := payee_of(p.account)) is not None})
+    data: dict = {"run": run_id, "period": period, "policy": policy_json, "payees": {}}
+    by_payee = defaultdict(list)
+    for ln in lines:
+        by_payee[ln.payee_id].append(ln)
+    own = frozenset({PAYABLE, PAYOUT, CARRIED})
+    for payee in payees:
+        entry: dict = {}
+        for currency in sorted({p.currency for p in postings} | set(dist.currencies())):
+            items = [{"feature": ln.feature, "use": ln.subpool, "model": ln.model_id,
+                      "item_kind": ln.item_kind, "item_id": ln.item_id, "side": ln.side,
+                      "units": ln.units,
+                      "share": str((Decimal(ln.factor) / FACTOR_SCALE).normalize()),
+                      "amount": str(Money(a, currency).decimal)}
+                     for ln, a in line_amounts(dist, by_payee.get(payee, []), currency, payee,
+                                               policy) if a]
+            acct = [p for p in postings if p.currency == currency
+                    and payee_of(p.account, own) == payee]
+            held = [{"txn": p.txn, "amount": str(Money(p.amount, currency).decimal),
+                     "reason": p.memo.split(": ", 1)[-1]}
+                    for p in postings if p.currency == currency
+                    and p.account == withheld_account(payee)]
+            if not items and not acct and not held:
+                continue
+            kind = {id(p): Account.parse(p.account).kind for p in acct}
+            entry[currency] = {
+                "lines": items,
+                "withheld": held,
+                "adjustments": [{"txn": p.txn, "amount": str(Money(p.amount, currency).decimal),
+                                 "memo": p.memo} for p in acct if ":adjust:" in p.txn],
+                "carried_in": str(Money(sum(p.amount for p in acct if ":carry-in:" in p.txn
+                                            and kind[id(p)] == PAYABLE), currency).decimal),
+                "paid": str(Money(sum(p.amount for p in acct if kind[id(p)] == PAYOUT),
+                                  currency).decimal),
+                "carried_forward": str(Money(sum(p.amount for p in acct if ":settle:" in p.txn
+                                                 and kind[id(p)] == CARRIED),
+                                             currency).decimal),
+            }
+        if entry:
+            data["payees"][payee] = entry
+    return data
