@@ -30,40 +30,41 @@ def _squeeze(text: str) -> str:
     return _SEPARATORS.sub("", text.strip()).upper()
 
 
-def normalise_isrc(text: str) -> str | None:
+def _normalise(text: str, pattern: re.Pattern) -> str | None:
     code = _squeeze(text)
-    return code if ISRC.match(code) else None
+    return code if pattern.match(code) else None
+
+
+def normalise_isrc(text: str) -> str | None:
+    return _normalise(text, ISRC)
 
 
 def normalise_iswc(text: str) -> str | None:
-    code = _squeeze(text)
-    return code if ISWC.match(code) else None
+    return _normalise(text, ISWC)
 
 
 def normalise_isni(text: str) -> str | None:
-    code = _squeeze(text)
-    return code if ISNI.match(code) else None
+    return _normalise(text, ISNI)
 
 
 def normalise_ipi(text: str) -> str | None:
-    code = _squeeze(text)
-    return code if IPI.match(code) else None
+    return _normalise(text, IPI)
 
 
 def is_isrc(text: str) -> bool:
-    return normalise_isrc(text) is not None
+    return _normalise(text, ISRC) is not None
 
 
 def is_iswc(text: str) -> bool:
-    return normalise_iswc(text) is not None
+    return _normalise(text, ISWC) is not None
 
 
 def is_isni(text: str) -> bool:
-    return normalise_isni(text) is not None
+    return _normalise(text, ISNI) is not None
 
 
 def is_ipi(text: str) -> bool:
-    return normalise_ipi(text) is not None
+    return _normalise(text, IPI) is not None
 
 
 def _canonical(kind: str, text: str, normalise) -> str:
