@@ -21,10 +21,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from accord.catalog import ddex_xml
+from accord.catalog import ddex_disputes, ddex_xml
 from accord.catalog.ddex import HUNDRED, read_message
 from accord.catalog.ddex_model import ErnMessage, ErnParty, ErnRecording, ErnShare
-from accord.catalog.tables import DdexMessageRow, DdexRecordingRow, DdexReleaseRow
+from accord.catalog.tables import (
+    DdexMessageRow,
+    DdexRecordingRow,
+    DdexReleaseLabelRow,
+    DdexReleaseRow,
+    DdexResourceRow,
+)
 from accord.config import Settings
 from accord.db.engine import make_engine, session_scope
 from accord.errors import AccordError, InvalidInput, Problem
@@ -76,6 +82,10 @@ class _Plan:
     parties: dict[str, dict] = field(default_factory=dict)
     works: dict[str, dict] = field(default_factory=dict)
     recordings: dict[str, dict] = field(default_factory=dict)  # ResourceReference -> doc
+    held: dict[str, str] = field(default_factory=dict)  # ResourceReference -> id (disputed)
+    held_works: set[str] = field(default_factory=set)
+    disputes: list[dict] = field(default_factory=list)  # to open: kind, id, key, claim, ...
+    labels: dict[str, list[dict]] = field(default_factory=dict)  # ReleaseReference -> labels
 
 
 class _Planner:
@@ -131,10 +141,11 @@ class _Planner:
     def work_for(self, rec: ErnRecording, rec_id: str) -> str:
         w = self.msg.works.get(rec.work_ref) if rec.work_ref else None
         if w is None:  # no work named: a placeholder with no holders (default deny)
-            wid = f"work-ddex-rec-{_slug(rec.isrc)}"
+            wid = (f"work-ddex-rec-{_slug(rec.isrc)}" if rec.isrc else
+                   f"work-ddex-rec-prop-{_h(self.msg.sender_dpid, rec.identity)}")
             if wid not in self.plan.works and self.session.get(WorkRow, wid) is None:
-                self.plan.works[wid] = {"id": wid, "title": f"{rec.title} (work not named "
-                                        "in DDEX)"[:500]}
+                self.plan.works[wid] = {"id": wid, "title": f"{rec.registry_title} (work not "
+                                        "named in DDEX)"[:500]}
             return wid
         wid = None
         if w.iswc:
@@ -144,8 +155,8 @@ class _Planner:
                 WorkRow.iswc.in_([digits, dotted, w.iswc]))).scalar()
             wid = wid or f"work-ddex-iswc-{digits.lower()}"
         else:
-            wid = f"work-ddex-{_h(self.msg.sender_dpid, rec.isrc, w.ref)}"
-        if wid in self.plan.works:
+            wid = f"work-ddex-{_h(self.msg.sender_dpid, rec.identity, w.ref)}"
+        if wid in self.plan.works or wid in self.plan.held_works:
             return wid
         writers = list(dict.fromkeys(self.use_party(x.party_ref, "songwriter")
                                      for x in w.writers))
@@ -157,28 +168,60 @@ class _Planner:
         else:
             writer_shares = [{"party": p, "share": str(s)}
                              for p, s in zip(writers, equal_shares(len(writers)), strict=True)]
-        self.plan.works[wid] = {"id": wid, "title": w.title[:500], "iswc": w.iswc,
-                                "writers": writer_shares,
-                                "publishers": self.shares(w.publishers, "publisher")}
+        doc = {"id": wid, "title": w.title[:500], "iswc": w.iswc, "writers": writer_shares,
+               "publishers": self.shares(w.publishers, "publisher")}
+        if not self.disputed("work", wid, w.iswc or wid, doc):
+            self.plan.works[wid] = doc
+        else:
+            self.plan.held_works.add(wid)
         return wid
 
-    def recording_id(self, isrc: str) -> str:
+    def disputed(self, kind: str, entity_id: str, key: str, doc: dict) -> bool:
+        """Whether another sender's claim is in force on this entity with different data: then
+        the new claim is held as a dispute (nothing of it written to the registry)."""
+        claim = ddex_disputes.claim_of(self.session, kind, entity_id)
+        if claim is None or claim.sender == self.msg.sender_dpid:
+            return False
+        earlier = ddex_disputes.registry_view(self.session, entity_id)
+        if earlier is None:
+            return False
+        fields = ddex_disputes.differing(kind, earlier, doc)
+        if not fields:
+            return False
+        self.plan.disputes.append({"kind": kind, "entity_id": entity_id, "key": key,
+                                   "claim": claim, "fields": fields, "earlier": earlier,
+                                   "claimed": doc})
+        return True
+
+    def recording_id(self, rec: ErnRecording) -> str:
+        if not rec.isrc:  # a proprietary id is only unique within its sender
+            return f"rec-ddex-prop-{_h(self.msg.sender_dpid, rec.identity)}"
         row = self.session.execute(select(RecordingRow.id).where(
-            RecordingRow.isrc == isrc)).scalar()
-        return row or f"rec-ddex-{isrc.lower()}"
+            RecordingRow.isrc == rec.isrc)).scalar()
+        return row or f"rec-ddex-{rec.isrc.lower()}"
 
     def build(self) -> _Plan:
         wanted = {ref for rel in self.msg.releases for ref in rel.recording_refs}
         for ref, rec in self.msg.recordings.items():
             if ref not in wanted:
                 continue
-            rid = self.recording_id(rec.isrc)
+            rid = self.recording_id(rec)
             artists = list(dict.fromkeys(self.use_party(a, "performing_artist")
                                          for a, _role in rec.display_artists))
-            self.plan.recordings[ref] = {
-                "id": rid, "title": rec.title[:500], "isrc": rec.isrc,
-                "work": self.work_for(rec, rid), "artists": artists,
-                "masters": self.shares(rec.masters, "label")}
+            doc = {"id": rid, "title": rec.registry_title[:500], "work": self.work_for(rec, rid),
+                   "artists": artists, "masters": self.shares(rec.masters, "label")}
+            if rec.isrc:
+                doc["isrc"] = rec.isrc
+            if self.disputed("recording", rid, rec.identity, doc):
+                self.plan.held[ref] = rid
+            else:
+                self.plan.recordings[ref] = doc
+        for rel in self.msg.releases:
+            masters = {s["party"] for ref in rel.recording_refs
+                       for s in (self.plan.recordings.get(ref) or {}).get("masters", [])}
+            self.plan.labels[rel.ref] = [
+                {"party": (pid := self.use_party(lab.party_ref, "label")), "name": lab.name,
+                 "master_rights_controller": pid in masters} for lab in rel.labels]
         for key in ("isni", "ipi"):
             owner: dict[str, str] = {}
             for pid, doc in self.plan.parties.items():
@@ -274,9 +317,13 @@ def import_message(session: Session, msg: ErnMessage, source: str, file_sha256: 
     at = now()
     problems: list[Problem] = []
     existing: dict[str, DdexReleaseRow | None] = {}
+    contested: set[str] = set()  # release ids another sender holds: a dispute, not an update
     for rel in msg.releases:
         rid = release_id(msg, rel.key or "")
         row = existing[rid] = session.get(DdexReleaseRow, rid)
+        if row is not None and row.sender != msg.sender_dpid:
+            contested.add(rid)
+            continue
         if row is not None and row.message_created_at > msg.created_at:
             problems.append(Problem(f"{source}:Release[{rel.ref}]", (
                 f"the message was created {fmt(msg.created_at)}, before message "
@@ -288,10 +335,15 @@ def import_message(session: Session, msg: ErnMessage, source: str, file_sha256: 
     if problems:
         raise InvalidInput(f"{source}: {len(problems)} problem(s); nothing was imported",
                            problems)
-    kind = _kind(msg, existing)  # before the releases' deals are replaced below
+    kind = _kind(msg, {k: v for k, v in existing.items() if k not in contested})
     summary: dict = {"releases": [], "taken_down": [], "reinstated": []}
     if msg.purge:
         for rel in msg.releases:
+            if release_id(msg, rel.key or "") in contested:
+                owner = existing[release_id(msg, rel.key or "")].sender
+                raise InvalidInput(f"{source}: PurgedRelease[{rel.ref}]: release {rel.key} was "
+                                   f"delivered by another sender ({owner}); a sender can purge "
+                                   "only its own releases; nothing was imported")
             row = existing[release_id(msg, rel.key or "")]
             row.taken_down_at = row.taken_down_at or at
             row.taken_down_by = row.taken_down_by or msg.message_id
@@ -310,12 +362,26 @@ def import_message(session: Session, msg: ErnMessage, source: str, file_sha256: 
         registry = rights_service.import_document(session, doc, f"ddex {msg.message_id}", audit)
         summary["registry"] = registry.to_json()
         session.flush()
+        summary["disputes"] = []
         for rel in msg.releases:
             summary["releases"].append(_store_release(session, audit, msg, rel, plan,
-                                                      existing, at, summary))
+                                                      existing, at, summary, contested))
+        summary["disputes"] += _open_disputes(session, msg, plan, at)
+        for doc in plan.recordings.values():
+            ddex_disputes.set_claim(session, "recording", doc["id"], msg.sender_dpid,
+                                    msg.message_id, at)
+        for wid, doc in plan.works.items():
+            if doc.get("writers") or doc.get("publishers"):
+                ddex_disputes.set_claim(session, "work", wid, msg.sender_dpid, msg.message_id,
+                                        at)
         summary["recordings"] = sorted(r["id"] for r in plan.recordings.values())
+        summary["held_in_dispute"] = sorted(plan.held.values()) + sorted(plan.held_works)
         summary["works"] = sorted(plan.works)
         summary["parties"] = sorted(plan.parties)
+        summary["labels"] = _labels_summary(msg, plan)
+        summary["resources"] = [{"ref": r.ref, "kind": r.kind, "type": r.type,
+                                 "title": r.title} for r in msg.resources.values()]
+        summary["notes"] = list(msg.notes)
     session.add(DdexMessageRow(
         sender=msg.sender_dpid, message_id=msg.message_id, thread_id=msg.thread_id,
         kind=kind, ern_version=msg.version, created_at=msg.created_at, imported_at=at,
@@ -328,14 +394,76 @@ def import_message(session: Session, msg: ErnMessage, source: str, file_sha256: 
     return Outcome(source, "imported", msg.message_id, kind, details=summary)
 
 
-def _store_release(session, audit, msg, rel, plan, existing, at, summary) -> str:
+def _release_state(msg: ErnMessage, rel, plan: _Plan) -> dict:
+    """What a message says of a release, as the catalogue stores it."""
+    rec_ids = [plan.recordings[r]["id"] if r in plan.recordings else plan.held[r]
+               for r in rel.recording_refs if r in plan.recordings or r in plan.held]
+    return {"title": rel.title[:500], "subtitle": rel.subtitle, "release_type": rel.release_type,
+            "display_title": (rel.display_title or "")[:500] or None,
+            "recording_ids": rec_ids, "labels": plan.labels.get(rel.ref, []),
+            "deals": [{"territories": list(d.territories), "commercial_models":
+                       list(d.commercial_models), "use_types": list(d.use_types),
+                       "start": d.start, "end": d.end, "takedown": d.takedown,
+                       "ended": d.ended} for d in rel.deals],
+            "resources": [{"ref": r, "kind": msg.resources[r].kind,
+                           "type": msg.resources[r].type, "ids": [list(x) for x in
+                                                                   msg.resources[r].ids],
+                           "title": msg.resources[r].title}
+                          for r in rel.recording_refs if r in msg.resources]}
+
+
+def _labels_summary(msg: ErnMessage, plan: _Plan) -> list[dict]:
+    out: dict[str, dict] = {}
+    for rel in msg.releases:
+        for lab in plan.labels.get(rel.ref, []):
+            entry = out.setdefault(lab["party"], {"party": lab["party"], "name": lab["name"],
+                                                  "releases": [], "master_rights_controller":
+                                                  False})
+            entry["releases"].append(release_id(msg, rel.key or ""))
+            entry["master_rights_controller"] |= lab["master_rights_controller"]
+    return list(out.values())
+
+
+def _open_disputes(session: Session, msg: ErnMessage, plan: _Plan, at) -> list[str]:
+    ids = []
+    for d in plan.disputes:
+        claimed = d["claimed"]
+        wanted = {s["party"] for f in ("masters", "writers", "publishers")
+                  for s in claimed.get(f, [])} | set(claimed.get("artists", []))
+        doc = {"accord_rights_document": 1,
+               "parties": [{k: v for k, v in p.items() if v is not None}
+                           for pid, p in plan.parties.items() if pid in wanted],
+               ("recordings" if d["kind"] == "recording" else "works"):
+                   [{k: v for k, v in claimed.items() if v is not None}]}
+        ids.append(ddex_disputes.open_dispute(
+            session, d["kind"], d["entity_id"], d["key"], d["claim"], msg.sender_dpid,
+            msg.message_id, d["fields"], d["earlier"], claimed, doc, at))
+    return ids
+
+
+def _store_release(session, audit, msg, rel, plan, existing, at, summary,
+                   contested=frozenset()) -> str:
     rid = release_id(msg, rel.key or "")
     row = existing[rid]
+    state = _release_state(msg, rel, plan)
+    if rid in contested:  # another sender's release id: a dispute; its tracks still arrive
+        claim = ddex_disputes.claim_of(session, "release", rid)
+        if claim is None:
+            ddex_disputes.set_claim(session, "release", rid, row.sender, row.message_id, at)
+            claim = ddex_disputes.claim_of(session, "release", rid)
+        earlier = {"title": row.title, "recording_ids": row.recording_ids, "deals": row.deals}
+        summary["disputes"].append(ddex_disputes.open_dispute(
+            session, "release", rid, rel.key or rid, claim, msg.sender_dpid, msg.message_id,
+            ["sender"], earlier, state, {}, at))
+        _store_recordings(session, audit, msg, rel, plan, rid, at, summary, False)
+        return rid
     down = _takes_down(rel, row)
     if row is None:
         row = DdexReleaseRow(id=rid, sender=msg.sender_dpid)
         session.add(row)
-    rec_ids = [plan.recordings[r]["id"] for r in rel.recording_refs if r in plan.recordings]
+    rec_ids = state["recording_ids"]
+    row.subtitle, row.display_title = state["subtitle"], state["display_title"]
+    row.release_type = (rel.release_type or "")[:64] or None
     row.icpn, row.grid, row.title = rel.icpn, rel.grid, rel.title[:500]
     row.recording_ids, row.message_id, row.message_created_at = rec_ids, msg.message_id, \
         msg.created_at
@@ -344,15 +472,40 @@ def _store_release(session, audit, msg, rel, plan, existing, at, summary) -> str
                   "end": d.end, "takedown": d.takedown, "ended": d.ended}
                  for d in rel.deals]
     row.updated_at = at
+    ddex_disputes.set_claim(session, "release", rid, msg.sender_dpid, msg.message_id, at)
     if down:
         row.taken_down_at, row.taken_down_by = row.taken_down_at or at, \
             row.taken_down_by or msg.message_id
     elif rel.deals:  # a later message with live deals puts the release back
         row.taken_down_at = row.taken_down_by = None
     session.flush()
+    _replace_children(session, row, state, msg, at)
+    return _store_recordings(session, audit, msg, rel, plan, rid, at, summary, down)
+
+
+def _replace_children(session, row, state: dict, msg: ErnMessage, at) -> None:
+    """The release's labels and non-audio resources, as the latest message gives them."""
+    for table in (DdexReleaseLabelRow, DdexResourceRow):
+        for old in session.execute(select(table).where(table.release_id == row.id)).scalars():
+            session.delete(old)
+    session.flush()
+    for lab in state["labels"]:
+        session.add(DdexReleaseLabelRow(release_id=row.id, party_id=lab["party"],
+                                        name=lab["name"][:300], message_id=msg.message_id,
+                                        master_rights_controller=lab["master_rights_controller"]))
+    for res in state["resources"]:
+        session.add(DdexResourceRow(release_id=row.id, resource_ref=res["ref"][:200],
+                                    kind=res["kind"], type=(res["type"] or "")[:100] or None,
+                                    ids=res["ids"], title=(res["title"] or "")[:500] or None,
+                                    message_id=msg.message_id, updated_at=at))
+
+
+def _store_recordings(session, audit, msg, rel, plan, rid, at, summary, down) -> str:
     names = {ref: p.name for ref, p in msg.parties.items()}
     rows = []
     for ref in rel.recording_refs:
+        if ref not in plan.recordings:  # a non-audio resource, or held in a dispute
+            continue
         rec = msg.recordings[ref]
         doc = plan.recordings[ref]
         r = session.get(DdexRecordingRow, doc["id"]) or DdexRecordingRow(
@@ -360,6 +513,9 @@ def _store_release(session, audit, msg, rel, plan, existing, at, summary) -> str
         if r not in session:
             session.add(r)
         r.release_id, r.isrc, r.message_id, r.updated_at = rid, rec.isrc, msg.message_id, at
+        r.title, r.subtitle = rec.title[:500], (rec.subtitle or "")[:500] or None
+        r.display_title = (rec.display_title or "")[:500] or None
+        r.proprietary_id = None if rec.isrc else rec.identity[5:305]
         r.display_artists = [{"party": plan.party_ids[a], "name": names[a], "role": role}
                              for a, role in rec.display_artists]
         r.contributors = [{"party_reference": c, "name": names[c], "roles": list(roles)}
