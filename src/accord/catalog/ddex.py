@@ -5,8 +5,8 @@ rejected whole by the caller. ERN 4.x is read here, ERN 3.8.x by `accord.catalog
 the same records; the element names of both are tabled in `accord.catalog.ddex_names`.
 Resources that are not sound recordings are recorded (never a reason to refuse a message), and
 what is read but skipped is listed in the message's `notes`. Child elements are matched by
-local name (ERN qualifies only the root element; some senders qualify everything). The subset read, and what each element becomes
-in the registry, is tabled in docs/catalog.md ("DDEX ERN import").
+local name (ERN qualifies only the root element; some senders qualify everything). The subset
+read, and what each element becomes in the registry, is tabled in docs/catalog.md.
 """
 
 from __future__ import annotations
