@@ -95,8 +95,8 @@ def test_ern43_single_with_video_records_the_video_and_cover_and_titles_apart(ho
             "Paper Moon", "2026 Remaster", "Kite Season - Paper Moon")
 
 
-def test_ern42_dj_mix_tracks_are_identified_by_proprietary_ids(home):
-    out = import_file(home, DATA / "ern42-djmix.xml")
+def test_ern411_dj_mix_tracks_are_identified_by_proprietary_ids(home):
+    out = import_file(home, DATA / "ern411-djmix.xml")
     assert out.status == "imported", out.problems
     assert len(out.details["recordings"]) == 3
     props = [r for r in out.details["recordings"] if r.startswith("rec-ddex-prop-")]
@@ -110,7 +110,7 @@ def test_ern42_dj_mix_tracks_are_identified_by_proprietary_ids(home):
         assert ids == ["", "DPID:PADPIDA2026070707N:NB-MIX9-01",
                        "DPID:PADPIDA2026070707N:NB-MIX9-02"]
         assert rights.show(s, props[0]).get("isrc") is None
-    again = import_file(home, DATA / "ern42-djmix.xml")
+    again = import_file(home, DATA / "ern411-djmix.xml")
     assert again.status == "duplicate"  # re-delivery is a no-op on the MessageId
 
 
@@ -200,3 +200,26 @@ def test_cli_releases_release_and_show_by_isrc(tmp_path):
     assert shown["ddex"]["release"] == "ddexrel-icpn-5045678901234"
     r = runner.invoke(app, [*h, "catalog", "release", "nope"])
     assert r.exit_code == 2 and "no DDEX release 'nope'" in r.output
+
+
+@pytest.mark.slow  # builds an API world (accounts, argon2)
+def test_api_releases_release_and_disputes(tmp_path):
+    from tests.api_support import make_world
+
+    world = make_world(tmp_path / "api")
+    assert import_file(world.settings, DATA / "ern382-album-mixed.xml").status == "imported"
+    h = world.headers("fan")
+    r = world.client.get("/v1/ddex/releases", params={"sender": "PADPIDA2026050505F"},
+                         headers=h)
+    assert r.status_code == 200 and r.json()["releases"][0]["id"] == \
+        "ddexrel-icpn-5034567890123"
+    assert world.client.get("/v1/ddex/releases", params={"sender": "nobody"},
+                            headers=h).json()["total"] == 0
+    r = world.client.get("/v1/ddex/releases/5034567890123", headers=h)
+    assert r.status_code == 200 and [x["kind"] for x in r.json()["resources"]] == [
+        "Image", "Text"]
+    r = world.client.get("/v1/ddex/releases/nope", headers=h)
+    assert r.status_code == 404 and "no DDEX release 'nope'" in r.json()["detail"]
+    assert world.client.get("/v1/ddex/disputes", headers=h).json() == []
+    r = world.client.get("/v1/ddex/disputes", params={"status": "maybe"}, headers=h)
+    assert r.status_code == 422 and "status 'maybe'" in r.json()["detail"]

@@ -30,8 +30,9 @@ ERN4 = {
     "resource_kinds": ("SoundRecording", "Video", "Image", "Text", "SheetMusic", "Software"),
     "resource_ref": ("ResourceReference",),
     "resource_type": ("Type",),
-    # ids: SoundRecording/SoundRecordingEdition/ResourceId (4.2+; ResourceId directly in 4.1),
-    # Video/VideoEdition/ResourceId, Image|Text|SheetMusic|Software/ResourceId
+    # ids: SoundRecording/SoundRecordingEdition/ResourceId and Video/VideoEdition/ResourceId in
+    # 4.3, SoundRecording/ResourceId directly in 4.1.1 (4.2 not checked; both are read),
+    # Text|Image|SheetMusic|Software/ResourceId
     "resource_id": ("ResourceId",),  # children ISRC, ProprietaryId[@Namespace], ISAN, ...
     "title_display_text": ("DisplayTitleText",),
     "title": ("DisplayTitle",),  # children TitleText, SubTitle
