@@ -41,6 +41,9 @@ def _rc(tag: str, ref: str, share: str) -> str:
             f"<RightSharePercentage>{share}</RightSharePercentage></{tag}>")
 
 
+PLAIN = False  # --plain: no cover image, no label (the shape bench/ddex_import.py had before)
+
+
 def album(m: int, tracks: int) -> str:
     artist, w = m % 50, [(m + k) % 50 for k in range(3)]
     parties = [_party("PA", f"Bench Artist {artist}",
@@ -76,17 +79,19 @@ def album(m: int, tracks: int) -> str:
             + "<HasVocalPerformance>true</HasVocalPerformance></SoundRecording>")
         refs.append(f"<ResourceGroupContentItem><ReleaseResourceReference>A{t}"
                     f"</ReleaseResourceReference></ResourceGroupContentItem>")
-    recs.append("<Image><ResourceReference>AIMG</ResourceReference><Type>FrontCoverImage</Type>"
-                "<ResourceId><ProprietaryId Namespace=\"DPID:PADPIDA2026099999B\">IMG"
-                f"{m}</ProprietaryId></ResourceId></Image>")
-    refs.append("<ResourceGroupContentItem><ReleaseResourceReference>AIMG"
-                "</ReleaseResourceReference></ResourceGroupContentItem>")
+    if not PLAIN:
+        recs.append("<Image><ResourceReference>AIMG</ResourceReference><Type>FrontCoverImage"
+                    "</Type><ResourceId><ProprietaryId Namespace=\"DPID:PADPIDA2026099999B\">"
+                    f"IMG{m}</ProprietaryId></ResourceId></Image>")
+        refs.append("<ResourceGroupContentItem><ReleaseResourceReference>AIMG"
+                    "</ReleaseResourceReference></ResourceGroupContentItem>")
+    label = "" if PLAIN else "<ReleaseLabelReference>PL1</ReleaseLabelReference>"
     return (HEAD.format(m=m, mm=m // 60 % 60, ss=m % 60)
             + "<PartyList>" + "".join(parties) + "</PartyList>"
             + "<ResourceList>" + "".join(recs) + "</ResourceList>"
             + f"<ReleaseList><Release><ReleaseReference>R0</ReleaseReference><ReleaseId>"
             f"<ICPN>{7000000000000 + m}</ICPN></ReleaseId><DisplayTitleText>Bench Album {m}"
-            f"</DisplayTitleText><ReleaseLabelReference>PL1</ReleaseLabelReference>"
+            f"</DisplayTitleText>{label}"
             f"<ResourceGroup>{''.join(refs)}</ResourceGroup></Release>"
             "</ReleaseList><DealList><ReleaseDeal><DealReleaseReference>R0"
             "</DealReleaseReference><Deal><DealTerms><TerritoryCode>Worldwide</TerritoryCode>"
@@ -180,14 +185,21 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=200)
     ap.add_argument("--tracks", type=int, default=10)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--plain", action="store_true", help="ERN 4.3 only, without the cover "
+                    "image and label: the data the earlier version of this script made, so the "
+                    "earlier code can be timed on the same data")
     args = ap.parse_args()
+    global PLAIN
+    PLAIN = args.plain
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         ern43 = _run(Path(tmp), "ern43", album, args.messages, args.tracks)
-        ern38 = _run(Path(tmp), "ern382", album38, args.messages, args.tracks)
+        ern38 = None if PLAIN else _run(Path(tmp), "ern382", album38, args.messages,
+                                        args.tracks)
     out = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "nproc": os.cpu_count(),
            "loadavg_start": load_start, "loadavg_end": os.getloadavg(),
            "messages": args.messages, "tracks_per_message": args.tracks, "database": "sqlite",
+           "shape": "plain" if PLAIN else "with cover image and label",
            "ern43": ern43, "ern382": ern38}
     text = json.dumps(out, indent=2)
     print(text)

@@ -72,6 +72,23 @@ def set_claim(session: Session, kind: str, entity_id: str, sender: str, message_
         row.sender, row.message_id, row.claimed_at = sender, message_id, at
 
 
+def set_claims(session: Session, kind: str, entity_ids: list[str], sender: str,
+               message_id: str, at: datetime) -> None:
+    """`set_claim` for many entities of one kind, with one read."""
+    ids = list(dict.fromkeys(entity_ids))
+    if not ids:
+        return
+    rows = {r.entity_id: r for r in session.execute(select(DdexClaimRow).where(
+        DdexClaimRow.kind == kind, DdexClaimRow.entity_id.in_(ids))).scalars()}
+    for eid in ids:
+        row = rows.get(eid)
+        if row is None:
+            session.add(DdexClaimRow(kind=kind, entity_id=eid, sender=sender,
+                                     message_id=message_id, claimed_at=at))
+        else:
+            row.sender, row.message_id, row.claimed_at = sender, message_id, at
+
+
 def registry_view(session: Session, entity_id: str) -> dict | None:
     """The registry's current data for a recording or work (through the rights service)."""
     try:

@@ -367,13 +367,12 @@ def import_message(session: Session, msg: ErnMessage, source: str, file_sha256: 
             summary["releases"].append(_store_release(session, audit, msg, rel, plan,
                                                       existing, at, summary, contested))
         summary["disputes"] += _open_disputes(session, msg, plan, at)
-        for doc in plan.recordings.values():
-            ddex_disputes.set_claim(session, "recording", doc["id"], msg.sender_dpid,
-                                    msg.message_id, at)
-        for wid, doc in plan.works.items():
-            if doc.get("writers") or doc.get("publishers"):
-                ddex_disputes.set_claim(session, "work", wid, msg.sender_dpid, msg.message_id,
-                                        at)
+        ddex_disputes.set_claims(session, "recording", [d["id"] for d in
+                                                        plan.recordings.values()],
+                                 msg.sender_dpid, msg.message_id, at)
+        ddex_disputes.set_claims(session, "work", [w for w, d in plan.works.items()
+                                                   if d.get("writers") or d.get("publishers")],
+                                 msg.sender_dpid, msg.message_id, at)
         summary["recordings"] = sorted(r["id"] for r in plan.recordings.values())
         summary["held_in_dispute"] = sorted(plan.held.values()) + sorted(plan.held_works)
         summary["works"] = sorted(plan.works)
