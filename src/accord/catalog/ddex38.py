@@ -193,7 +193,7 @@ def _resource(el, kind: str) -> ErnResource | None:
 
 def read_message38(root, source: str, r):
     """(message, problems) for an ERN 3.8.x NewReleaseMessage or PurgeReleaseMessage."""
-    from accord.catalog.ddex import _finish, check_identities, header
+    from accord.catalog.ddex_message import check_identities, finish, header
 
     head = header(r, root)
     version = (root.tag.rpartition("/")[2].split("}")[0]) if isinstance(root.tag, str) else "38"
@@ -266,5 +266,5 @@ def read_message38(root, source: str, r):
               if as_bool(text(x, "IsBonusResource")) is True}
     releases = tuple(releases)
     check_identities(r, recordings, releases, bonus, "3")
-    return _finish(r, root, local(root), version, head, parties.parties, works, recordings,
+    return finish(r, root, local(root), version, head, parties.parties, works, recordings,
                    resources, releases, notes)
