@@ -172,10 +172,13 @@ def test_an_empty_message_id_is_refused_naming_the_element(ns):
 def test_an_unknown_resource_kind_is_a_note_not_a_rejection():
     text = (DATA / "ern43-single-video.xml").read_text().replace(
         "</ResourceList>", "<Hologram><ResourceReference>A7</ResourceReference></Hologram>"
-        "</ResourceList>")
+        "<Software><Type>Game</Type></Software></ResourceList>")
     msg, problems = _read(text)
     assert problems == [] and any("ResourceList/Hologram" in n and "skipped" in n
                                   for n in msg.notes)
+    assert any("ResourceList/Software[4]: no ResourceReference; skipped" in n
+               for n in msg.notes)
+    assert set(msg.recordings) == {"A1"}  # the audio still arrives
 
 
 def test_cli_releases_release_and_show_by_isrc(tmp_path):

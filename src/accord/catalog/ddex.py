@@ -250,8 +250,7 @@ class _Reader:
     def resource(self, el, kind: str, i: int) -> ErnResource | None:
         """A resource that is not a sound recording, as data (type, ids, title)."""
         ref = text(el, "ResourceReference")
-        if not ref:
-            self.bad(f"{kind}[{i}]", "no ResourceReference")
+        if not ref:  # nothing can refer to it: noted by the caller, never a rejection
             return None
         ids = tuple((local(c), (c.text or "").strip()) for rid in descendants(el, "ResourceId")
                     for c in rid if isinstance(c.tag, str) and (c.text or "").strip())
@@ -379,7 +378,9 @@ def read_message(root, source: str) -> tuple[ErnMessage | None, list[Problem]]:
             notes.append(f"ResourceList/{kind}[{i}]: not an ERN 4 resource type; skipped")
             continue
         res = r.resource(el, kind, i)
-        if res is not None:
+        if res is None:
+            notes.append(f"ResourceList/{kind}[{i}]: no ResourceReference; skipped")
+        else:
             resources[res.ref] = res
             notes.append(f"{kind}[{res.ref}] ({res.type or 'no type'}): recorded as a release "
                          "resource; only sound recordings enter the rights registry")

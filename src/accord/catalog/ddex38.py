@@ -215,8 +215,8 @@ def read_message38(root, source: str, r):
                 works[work.ref] = work
         elif kind in ERN38["resource_kinds"]:
             res = _resource(el, kind)
-            if res is None:
-                r.bad(f"{kind}[{i}]", "no ResourceReference")
+            if res is None:  # nothing can refer to it: a note, never a rejection
+                notes.append(f"ResourceList/{kind}[{i}]: no ResourceReference; skipped")
                 continue
             resources[res.ref] = res
             notes.append(f"{kind}[{res.ref}] ({res.type or 'no type'}): recorded as a release "
