@@ -151,6 +151,14 @@ def test_every_ern38_version_reads_the_same(ns):
     assert [r.key for r in msg.releases] == ["icpn-5034567890123"]
 
 
+def test_ern38_track_releases_are_skipped_without_an_is_main_release_flag():
+    text = (DATA / "ern382-album-mixed.xml").read_text().replace(
+        '<Release IsMainRelease="true">', "<Release>")
+    msg, problems = _read(text)
+    assert problems == [] and [r.ref for r in msg.releases] == ["R0"]
+    assert any(n.startswith("Release[R1] (TrackRelease)") for n in msg.notes)
+
+
 def test_ern37_is_refused_naming_the_versions_read():
     text = (DATA / "ern382-album-mixed.xml").read_text().replace("ern/382", "ern/37")
     msg, problems = _read(text)

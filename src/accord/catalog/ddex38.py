@@ -23,6 +23,8 @@ from accord.catalog.ddex_model import (
 from accord.catalog.ddex_names import ERN38
 
 MASTER_ROLES = frozenset({"RightsController", ""})
+#: Releases of one track beside the main release: skipped (their tracks come with the main one).
+TRACK_RELEASES = frozenset({"TrackRelease", "VideoTrackRelease"})
 
 
 def _details(el, kind: str):
@@ -229,12 +231,13 @@ def read_message38(root, source: str, r):
         for ref_el in kids(rd, "DealReleaseReference"):
             deals.setdefault((ref_el.text or "").strip(), []).extend(these)
     release_els = list(descendants(root, "Release")) + list(descendants(root, "PurgedRelease"))
-    main = [el for el in release_els if as_bool(el.get("IsMainRelease")) is True]
+    main = [el for el in release_els if as_bool(el.get("IsMainRelease")) is True] or [
+        el for el in release_els if text(el, "ReleaseType") not in TRACK_RELEASES]
     releases = []
     for i, el in enumerate(release_els):
         ref = text(el, "ReleaseReference") or f"#{i}"
         rtype = text(el, "ReleaseType")
-        if main and el not in main and rtype in ("TrackRelease", "VideoTrackRelease", None):
+        if main and el not in main and (rtype in TRACK_RELEASES or rtype is None):
             notes.append(f"Release[{ref}] ({rtype or 'not the main release'}): a track release; "
                          "skipped, its recordings arrive through the main release")
             continue
