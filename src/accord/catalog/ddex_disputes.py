@@ -62,6 +62,16 @@ def claim_of(session: Session, kind: str, entity_id: str) -> DdexClaimRow | None
     return session.get(DdexClaimRow, (kind, entity_id))
 
 
+def claims_on(session: Session, entity_ids: list[str]) -> dict[tuple[str, str], DdexClaimRow]:
+    """The claims in force on these recordings and works: (kind, id) -> claim, one read."""
+    ids = list(dict.fromkeys(entity_ids))
+    if not ids:
+        return {}
+    return {(r.kind, r.entity_id): r for r in session.execute(select(DdexClaimRow).where(
+        DdexClaimRow.kind.in_(("recording", "work")), DdexClaimRow.entity_id.in_(ids)))
+        .scalars()}
+
+
 def set_claim(session: Session, kind: str, entity_id: str, sender: str, message_id: str,
               at: datetime) -> None:
     row = session.get(DdexClaimRow, (kind, entity_id))

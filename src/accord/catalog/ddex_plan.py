@@ -68,6 +68,7 @@ class Planner:
     def __init__(self, session: Session, msg: ErnMessage, source: str) -> None:
         self.session, self.msg, self.source = session, msg, source
         self.plan = Plan(msg)
+        self.keys: dict[tuple[str, str], str] = {}  # (kind, id) -> ISRC / ISWC as sent
 
     def bad(self, where: str, message: str) -> None:
         self.plan.problems.append(Problem(f"{self.source}:{where}", message))
@@ -132,7 +133,7 @@ class Planner:
             wid = wid or f"work-ddex-iswc-{digits.lower()}"
         else:
             wid = f"work-ddex-{_h(self.msg.sender_dpid, rec.identity, w.ref)}"
-        if wid in self.plan.works or wid in self.plan.held_works:
+        if wid in self.plan.works:
             return wid
         writers = list(dict.fromkeys(self.use_party(x.party_ref, "songwriter")
                                      for x in w.writers))
@@ -146,16 +147,28 @@ class Planner:
                              for p, s in zip(writers, equal_shares(len(writers)), strict=True)]
         doc = {"id": wid, "title": w.title[:500], "iswc": w.iswc, "writers": writer_shares,
                "publishers": self.shares(w.publishers, "publisher")}
-        if not self.disputed("work", wid, w.iswc or wid, doc):
-            self.plan.works[wid] = doc
-        else:
-            self.plan.held_works.add(wid)
+        self.plan.works[wid] = doc
+        self.keys[("work", wid)] = w.iswc or wid
         return wid
 
-    def disputed(self, kind: str, entity_id: str, key: str, doc: dict) -> bool:
-        """Whether another sender's claim is in force on this entity with different data: then
-        the new claim is held as a dispute (nothing of it written to the registry)."""
-        claim = ddex_disputes.claim_of(self.session, kind, entity_id)
+    def hold_disputed(self) -> None:
+        """Hold back each claim another sender's claim in force contradicts (a dispute; nothing
+        of it is written to the registry). One read of the claims for the whole message."""
+        ids = [d["id"] for d in self.plan.recordings.values()] + list(self.plan.works)
+        claims = ddex_disputes.claims_on(self.session, ids)
+        for ref, doc in list(self.plan.recordings.items()):
+            claim = claims.get(("recording", doc["id"]))
+            if self.disputed("recording", doc["id"], self.keys[("recording", doc["id"])],
+                             doc, claim):
+                self.plan.held[ref] = self.plan.recordings.pop(ref)["id"]
+        for wid, doc in list(self.plan.works.items()):
+            claim = claims.get(("work", wid))
+            if self.disputed("work", wid, self.keys.get(("work", wid), wid), doc, claim):
+                del self.plan.works[wid]
+                self.plan.held_works.add(wid)
+
+    def disputed(self, kind: str, entity_id: str, key: str, doc: dict, claim) -> bool:
+        """Whether another sender's claim is in force on this entity with different data."""
         if claim is None or claim.sender == self.msg.sender_dpid:
             return False
         earlier = ddex_disputes.registry_view(self.session, entity_id)
@@ -188,10 +201,9 @@ class Planner:
                    "artists": artists, "masters": self.shares(rec.masters, "label")}
             if rec.isrc:
                 doc["isrc"] = rec.isrc
-            if self.disputed("recording", rid, rec.identity, doc):
-                self.plan.held[ref] = rid
-            else:
-                self.plan.recordings[ref] = doc
+            self.plan.recordings[ref] = doc
+            self.keys[("recording", rid)] = rec.identity
+        self.hold_disputed()
         for rel in self.msg.releases:
             masters = {s["party"] for ref in rel.recording_refs
                        for s in (self.plan.recordings.get(ref) or {}).get("masters", [])}
