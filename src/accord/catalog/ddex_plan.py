@@ -8,14 +8,13 @@ import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.catalog import ddex_disputes
 from accord.catalog.ddex import HUNDRED
 from accord.catalog.ddex_model import ErnMessage, ErnParty, ErnRecording, ErnShare
 from accord.errors import Problem
-from accord.rights.tables import PartyRow, RecordingRow, WorkRow
+from accord.rights import service as rights_service
 
 CENT = Decimal("0.01")
 
@@ -81,8 +80,7 @@ class Planner:
         found = {}
         for col, value in (("isni", p.isni), ("ipi", p.ipi)):
             if value:
-                row = self.session.execute(select(PartyRow.id).where(
-                    getattr(PartyRow, col) == value)).scalar()
+                row = rights_service.party_with_identifier(self.session, **{col: value})
                 if row:
                     found[col] = row
         if len(set(found.values())) > 1:
@@ -100,8 +98,8 @@ class Planner:
         pid = self.party_id(p)
         doc = self.plan.parties.get(pid)
         if doc is None:
-            row = self.session.get(PartyRow, pid)
-            roles = {r.role for r in row.roles} if row is not None else set()
+            row = rights_service.find_party(self.session, pid)
+            roles = {r.value for r in row.roles} if row is not None else set()
             doc = {"id": pid, "name": p.name[:300], "roles": sorted(roles),
                    "isni": p.isni or (row.isni if row else None),
                    "ipi": p.ipi or (row.ipi if row else None)}
@@ -120,7 +118,7 @@ class Planner:
         if w is None:  # no work named: a placeholder with no holders (default deny)
             wid = (f"work-ddex-rec-{_slug(rec.isrc)}" if rec.isrc else
                    f"work-ddex-rec-prop-{_h(self.msg.sender_dpid, rec.identity)}")
-            if wid not in self.plan.works and self.session.get(WorkRow, wid) is None:
+            if wid not in self.plan.works and not rights_service.work_exists(self.session, wid):
                 self.plan.works[wid] = {"id": wid, "title": f"{rec.registry_title} (work not "
                                         "named in DDEX)"[:500]}
             return wid
@@ -128,8 +126,7 @@ class Planner:
         if w.iswc:
             digits = "".join(c for c in w.iswc.upper() if c.isalnum())  # T1234567890
             dotted = f"{digits[0]}-{digits[1:4]}.{digits[4:7]}.{digits[7:10]}-{digits[10:]}"
-            wid = self.session.execute(select(WorkRow.id).where(
-                WorkRow.iswc.in_([digits, dotted, w.iswc]))).scalar()
+            wid = rights_service.work_with_iswc(self.session, digits, dotted, w.iswc)
             wid = wid or f"work-ddex-iswc-{digits.lower()}"
         else:
             wid = f"work-ddex-{_h(self.msg.sender_dpid, rec.identity, w.ref)}"
@@ -185,8 +182,7 @@ class Planner:
     def recording_id(self, rec: ErnRecording) -> str:
         if not rec.isrc:  # a proprietary id is only unique within its sender
             return f"rec-ddex-prop-{_h(self.msg.sender_dpid, rec.identity)}"
-        row = self.session.execute(select(RecordingRow.id).where(
-            RecordingRow.isrc == rec.isrc)).scalar()
+        row = rights_service.recording_with_isrc(self.session, rec.isrc)
         return row or f"rec-ddex-{rec.isrc.lower()}"
 
     def build(self) -> Plan:

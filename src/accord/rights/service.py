@@ -346,3 +346,36 @@ def catalogue_of(session: Session, party_id: str) -> dict:
             "recordings": [codec.canonical(codec.recording_doc(r)) for r in recs],
             "agreements": [show(session, a) for a in agreements],
             "people": sorted(people)}
+
+
+# --- look-ups for importers in other contexts (catalogue's DDEX import) -----------------------
+
+def party_with_identifier(session: Session, *, isni: str | None = None,
+                          ipi: str | None = None) -> str | None:
+    """The id of the party holding this ISNI (or IPI name number), or None."""
+    if isni:
+        return session.execute(select(PartyRow.id).where(PartyRow.isni == isni)).scalar()
+    if ipi:
+        return session.execute(select(PartyRow.id).where(PartyRow.ipi == ipi)).scalar()
+    return None
+
+
+def find_party(session: Session, party_id: str) -> repository.Party | None:
+    """A party by id, or None (`repository.party` raises NotFound instead)."""
+    row = session.get(PartyRow, party_id)
+    return repository.party_from_row(row) if row is not None else None
+
+
+def work_exists(session: Session, work_id: str) -> bool:
+    return session.get(WorkRow, work_id) is not None
+
+
+def work_with_iswc(session: Session, *forms: str) -> str | None:
+    """The id of the work whose ISWC is written in one of these forms (e.g. `T1234567890`,
+    `T-123.456.789-0`), or None: one indexed look-up, unlike `repository.resolve_work_id`."""
+    return session.execute(select(WorkRow.id).where(WorkRow.iswc.in_(list(forms)))).scalar()
+
+
+def recording_with_isrc(session: Session, isrc: str) -> str | None:
+    """The id of the recording with this ISRC, or None."""
+    return session.execute(select(RecordingRow.id).where(RecordingRow.isrc == isrc)).scalar()
