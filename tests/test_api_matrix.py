@@ -73,6 +73,10 @@ ENDPOINTS = [
     ("creation", "GET", "/v1/creations/cre-test", {}, only({"fan": OK, "admin": OK})),
     ("creation-file", "GET", "/v1/creations/cre-test/files/output.wav", {},
      only({"fan": OK, "admin": OK})),
+    ("ddex-releases", "GET", "/v1/ddex/releases?sender=PADPIDA2026050505F", {}, READ),
+    ("ddex-release", "GET", "/v1/ddex/releases/ddexrel-icpn-0000000000000", {},
+     {r: 404 for r in ROLES} | {"anonymous": NO_AUTH}),
+    ("ddex-disputes", "GET", "/v1/ddex/disputes", {}, READ),
 ]
 
 CASES = [pytest.param(method, path, kwargs, role, expected[role], id=f"{name}-{role}")

@@ -1,15 +1,17 @@
-"""DDEX ERN 4.x messages read into frozen records: pure, no storage, errors collected as values.
+"""DDEX ERN messages read into frozen records: pure, no storage, errors collected as values.
 
 `read_message(root, source)` returns `(message, problems)`; a message with any problem is
-rejected whole by the caller. Child elements are matched by local name (ERN qualifies only the
-root element; some senders qualify everything). The subset read, and what each element becomes
-in the registry, is tabled in docs/catalog.md ("DDEX ERN import").
+rejected whole by the caller. ERN 4.x is read here, ERN 3.8.x by `accord.catalog.ddex38` into
+the same records; the element names of both are tabled in `accord.catalog.ddex_names`.
+Resources that are not sound recordings are recorded (never a reason to refuse a message), and
+what is read but skipped is listed in the message's `notes`. Child elements are matched by
+local name (ERN qualifies only the root element; some senders qualify everything). The subset
+read, and what each element becomes in the registry, is tabled in docs/catalog.md.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from lxml import etree
@@ -19,29 +21,35 @@ from accord.catalog.ddex_elements import (
     as_bool,
     deal_end,
     descendants,
-    instant,
+    ern4_title,
     kid,
     kids,
     local,
     text,
     title_of,
 )
+from accord.catalog.ddex_message import NEW_RELEASE, check_identities, finish, header
 from accord.catalog.ddex_model import (
     PURGE_ROOTS,
     ErnDeal,
+    ErnLabel,
     ErnMessage,
     ErnParty,
     ErnRecording,
     ErnRelease,
+    ErnResource,
     ErnShare,
     ErnWork,
     ErnWriter,
 )
+from accord.catalog.ddex_names import (
+    ERN4,
+    ERN4_NAMESPACE,
+    ERN38_NAMESPACE,
+)
 from accord.errors import Problem
 
-#: ERN 4.x namespaces we accept (4.1, 4.1.1, 4.2, 4.3, 4.3.1, 4.3.2).
-ERN_NAMESPACE = re.compile(r"^http://ddex\.net/xml/ern/4(1|11|2|3|31|32)$")
-NEW_RELEASE = "NewReleaseMessage"
+ERN_NAMESPACE = ERN4_NAMESPACE  # ERN 4.x; ERN 3.8.x: ddex_names.ERN38_NAMESPACE
 HUNDRED = Decimal(100)
 ISRC = identifiers.ISRC
 #: Contributor roles that make a work contributor one of its writers.
@@ -205,12 +213,13 @@ class _Reader:
         isrc_els = [d for d in descendants(el, "ISRC")]
         raw_isrc = (isrc_els[0].text or "") if isrc_els else ""
         isrc = identifiers.normalise_isrc(raw_isrc) or raw_isrc.strip().replace("-", "").upper()
-        if not isrc:
-            self.bad(f"{where}/ResourceId/ISRC", "the sound recording has no ISRC; Accord "
-                     "identifies recordings by ISRC")
-        elif not ISRC.match(isrc):
+        prop = next(((p.get("Namespace") or "", (p.text or "").strip())
+                     for rid in descendants(el, ERN4["resource_id"][0])
+                     for p in kids(rid, "ProprietaryId") if (p.text or "").strip()), None)
+        if isrc and not ISRC.match(isrc):
             self.bad(f"{where}/ResourceId/ISRC", f"{isrc!r} is not an ISRC")
-        title = title_of(el) or title_of(kid(el, "SoundRecordingEdition") or el)
+        t = ern4_title(el)
+        title = t.proper
         if not title:
             self.bad(f"{where}/DisplayTitleText", "no title")
         artists = []
@@ -233,8 +242,21 @@ class _Reader:
                             "ResourceMusicalWorkReference", "MusicalWorkReference"))
         work = None if work_ref else self.embedded_work(el, ref, title or ref)
         rec = ErnRecording(ref, isrc, title or ref, work_ref or (work.ref if work else None),
-                           tuple(artists), tuple(contributors), masters, self.ai(el, where))
+                           tuple(artists), tuple(contributors), masters, self.ai(el, where),
+                           subtitle=t.subtitle, display_title=t.display,
+                           proprietary=None if isrc else prop)
         return rec, work
+
+    def resource(self, el, kind: str, i: int) -> ErnResource | None:
+        """A resource that is not a sound recording, as data (type, ids, title)."""
+        ref = text(el, "ResourceReference")
+        if not ref:  # nothing can refer to it: noted by the caller, never a rejection
+            return None
+        ids = tuple((local(c), (c.text or "").strip()) for rid in descendants(el, "ResourceId")
+                    for c in rid if isinstance(c.tag, str) and (c.text or "").strip())
+        title = ern4_title(el)
+        return ErnResource(ref, kind, text(el, "Type"), ids[:20],
+                           (title.display or title.proper or None))
 
     def ai(self, el, where: str) -> dict:
         out: dict = {}
@@ -277,15 +299,28 @@ class _Reader:
             ended=bool(periods) and created is not None
             and all(e is not None and e <= created for e in ends))
 
-    def release(self, el, i: int, deals: dict[str, list[ErnDeal]]) -> ErnRelease:
+    def release(self, el, i: int, deals: dict[str, list[ErnDeal]],
+                parties: dict[str, ErnParty]) -> ErnRelease:
         ref = text(el, "ReleaseReference") or f"#{i}"
         rid = kid(el, "ReleaseId")
         refs = tuple(dict.fromkeys(
-            (d.text or "").strip() for d in descendants(el, "ReleaseResourceReference")
-            if (d.text or "").strip()))
+            (d.text or "").strip() for name in ("ReleaseResourceReference",
+                                                "LinkedReleaseResourceReference")
+            for d in descendants(el, name) if (d.text or "").strip()))
+        t = ern4_title(el)
+        labels = []
+        for j, lab in enumerate(kids(el, ERN4["release_label"][0])):
+            pref = (lab.text or "").strip()
+            if pref not in parties:
+                self.bad(f"Release[{ref}]/ReleaseLabelReference[{j}]",
+                         f"unknown party {pref!r}")
+            elif pref not in [x.party_ref for x in labels]:
+                labels.append(ErnLabel(pref, parties[pref].name))
         return ErnRelease(ref, text(rid, "ICPN"), text(rid, "GRid"),
-                          text(rid, "ProprietaryId"), title_of(el) or ref, refs,
-                          tuple(deals.get(ref, ())))
+                          text(rid, "ProprietaryId"), t.proper or title_of(el) or ref, refs,
+                          tuple(deals.get(ref, ())), subtitle=t.subtitle,
+                          display_title=t.display, labels=tuple(labels),
+                          release_type=text(el, "ReleaseType"))
 
 
 def read_message(root, source: str) -> tuple[ErnMessage | None, list[Problem]]:
@@ -295,27 +330,25 @@ def read_message(root, source: str) -> tuple[ErnMessage | None, list[Problem]]:
         r.bad("/", f"root element is <{name}>, not an ERN NewReleaseMessage or "
               "PurgedReleaseMessage")
         return None, r.problems
+    if ERN38_NAMESPACE.match(ns):
+        if kid(root, "PartyList") is not None:
+            r.bad("/", f"<{name}> has the ERN 3.8 namespace {ns!r} but ERN 4's shape (a "
+                  "PartyList): that mix of ERN 4 and ERN 3 is not supported; send ERN 3.8's "
+                  "own shape or an ERN 4.x namespace")
+            return None, r.problems
+        from accord.catalog.ddex38 import read_message38
+
+        return read_message38(root, source, r)
     m = ERN_NAMESPACE.match(ns)
     if m is None:
         what = f"namespace {ns!r}" if ns else "no namespace"
-        hint = " (ERN 3 is not supported)" if "/ern/3" in ns else ""
+        hint = (" (of ERN 3, only 3.8, 3.8.1, 3.8.2 and 3.8.3 are read: ERN 3 is not supported "
+                "before 3.8)" if "/ern/3" in ns else "")
         r.bad("/", f"<{name}> has {what}; expected an ERN 4.x namespace "
-              f"http://ddex.net/xml/ern/4x{hint}")
+              f"http://ddex.net/xml/ern/4x or ERN 3.8.x http://ddex.net/xml/ern/38x{hint}")
         return None, r.problems
-    header = kid(root, "MessageHeader")
-    message_id = text(header, "MessageId") if header is not None else None
-    if not message_id:
-        r.bad("MessageHeader/MessageId", "no MessageId")
-    sender = kid(header, "MessageSender") if header is not None else None
-    sender_dpid = (text(sender, "PartyId") or text(sender, "PartyId", "DPID")) if sender is not \
-        None else None
-    if not sender_dpid:
-        r.bad("MessageHeader/MessageSender/PartyId", "no sender DPID")
-    created_raw = text(header, "MessageCreatedDateTime") if header is not None else None
-    created = instant(created_raw)
-    if created is None:
-        r.bad("MessageHeader/MessageCreatedDateTime",
-              f"missing or not an ISO 8601 date-time ({created_raw!r})")
+    message_id, thread_id, sender_dpid, sender_name, created = header(r, root)
+    notes: list[str] = []
     parties: dict[str, ErnParty] = {}
     for i, el in enumerate(descendants(root, "Party")):
         p = r.party(el, i)
@@ -335,6 +368,22 @@ def read_message(root, source: str) -> tuple[ErnMessage | None, list[Problem]]:
             recordings[rec.ref] = rec
         if work is not None:
             works[work.ref] = work
+    resources: dict[str, ErnResource] = {}
+    resource_list = kid(root, "ResourceList")
+    for i, el in enumerate(resource_list if resource_list is not None else []):
+        kind = local(el)
+        if not kind or kind == "SoundRecording":
+            continue
+        if kind not in ERN4["resource_kinds"]:
+            notes.append(f"ResourceList/{kind}[{i}]: not an ERN 4 resource type; skipped")
+            continue
+        res = r.resource(el, kind, i)
+        if res is None:
+            notes.append(f"ResourceList/{kind}[{i}]: no ResourceReference; skipped")
+        else:
+            resources[res.ref] = res
+            notes.append(f"{kind}[{res.ref}] ({res.type or 'no type'}): recorded as a release "
+                         "resource; only sound recordings enter the rights registry")
     deals: dict[str, list[ErnDeal]] = {}
     for rd in descendants(root, "ReleaseDeal"):
         these = [r.deal(d, created) for d in kids(rd, "Deal")]
@@ -342,40 +391,15 @@ def read_message(root, source: str) -> tuple[ErnMessage | None, list[Problem]]:
             deals.setdefault((ref_el.text or "").strip(), []).extend(these)
     release_els = [el for el in descendants(root, "Release")] + \
         [el for el in descendants(root, "PurgedRelease")]
-    releases = tuple(r.release(el, i, deals) for i, el in enumerate(release_els))
-    if not releases:
-        r.bad("ReleaseList", "the message describes no release")
-    for rel in releases:
-        if rel.key is None:
-            r.bad(f"Release[{rel.ref}]/ReleaseId", "no ICPN, GRid or ProprietaryId; a release "
-                  "needs an identity that later messages can refer to")
-        for ref in rel.recording_refs:
-            if ref not in recordings and name == NEW_RELEASE:
-                r.bad(f"Release[{rel.ref}]", f"refers to unknown resource {ref!r}")
-    for rec in recordings.values():
-        for pref, _role in rec.display_artists:
-            if pref not in parties:
-                r.bad(f"SoundRecording[{rec.ref}]/DisplayArtist", f"unknown party {pref!r}")
-        for pref, _roles in rec.contributors:
-            if pref not in parties:
-                r.bad(f"SoundRecording[{rec.ref}]/Contributor", f"unknown party {pref!r}")
-        for s in rec.masters:
-            if s.party_ref not in parties:
-                r.bad(f"SoundRecording[{rec.ref}]/ResourceRightsController",
-                      f"unknown party {s.party_ref!r}")
-        if rec.work_ref is not None and rec.work_ref not in works:
-            r.bad(f"SoundRecording[{rec.ref}]", f"refers to unknown musical work {rec.work_ref!r}")
-    for w in works.values():
-        for pref in [x.party_ref for x in w.writers] + [s.party_ref for s in w.publishers]:
-            if pref not in parties:
-                r.bad(f"MusicalWork[{w.ref}]", f"unknown party {pref!r}")
-    if r.problems:
-        return None, r.problems
-    update = (text(root, "UpdateIndicator") or "") == "UpdateMessage"
-    msg = ErnMessage(root=name, version=ns.rsplit("/", 1)[1], message_id=message_id or "",
-                     thread_id=text(header, "MessageThreadId") or "",
-                     sender_dpid=sender_dpid or "",
-                     sender_name=text(sender, "PartyName", "FullName") or "",
-                     created_at=created or datetime.min.replace(tzinfo=UTC), update=update,
-                     parties=parties, works=works, recordings=recordings, releases=releases)
-    return msg, []
+    for kind in ERN4["release_skipped"]:
+        for el in descendants(root, kind):
+            notes.append(f"{kind}[{text(el, 'ReleaseReference') or '?'}]: skipped; its "
+                         "recordings arrive through the main Release")
+    releases = tuple(r.release(el, i, deals, parties) for i, el in enumerate(release_els))
+    bonus = {text(item, "ReleaseResourceReference") for item in
+             descendants(root, "ResourceGroupContentItem")
+             if as_bool(text(item, "IsBonusResource")) is True}
+    check_identities(r, recordings, releases, bonus, "4")
+    return finish(r, root, name, ns.rsplit("/", 1)[1], (message_id, thread_id, sender_dpid,
+                   sender_name, created), parties, works, recordings, resources, releases,
+                   notes)

@@ -73,3 +73,31 @@ def deal_end(period) -> datetime | None:
     except ValueError:
         return None
     return datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC) if day else None
+
+
+def compose_title(proper: str, subtitle: str | None, display: str | None):
+    """An `ErnTitle`. When no subtitle is given and the display title is the title proper
+    followed by a parenthesised version ("Song (Radio Edit)"), that version is the subtitle.
+    The display title never replaces the title proper (it may carry an artist name)."""
+    from accord.catalog.ddex_model import ErnTitle
+
+    proper, display = (proper or display or "").strip(), (display or "").strip() or None
+    if not subtitle and display and display != proper and display.startswith(proper + " ("):
+        rest = display[len(proper) + 2:]
+        if rest.endswith(")") and rest[:-1].strip():
+            subtitle = rest[:-1].strip()
+    return ErnTitle(proper, subtitle or None, display or proper or None)
+
+
+def ern4_title(el):
+    """ERN 4: `DisplayTitle/TitleText` (+ `SubTitle`) is the title proper, `DisplayTitleText`
+    the display title; a sender that gives only one has it used for both."""
+    shown = text(el, "DisplayTitleText")
+    block = kid(el, "DisplayTitle")
+    proper = text(block, "TitleText") if block is not None else None
+    sub = text(block, "SubTitle") if block is not None else None
+    if proper is None:
+        proper = text(el, "Title", "TitleText") or text(el, "ReferenceTitle", "TitleText")
+        sub = sub or text(el, "ReferenceTitle", "SubTitle")
+    return compose_title(proper or shown or "", sub, shown)
+

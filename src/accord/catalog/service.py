@@ -3,6 +3,7 @@ Session and runs inside the caller's transaction (`session_scope`); none commits
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,8 @@ from accord.rights import service as rights_service
 from accord.rights.audit import AuditLog
 from accord.rights.document import parse_document
 from accord.timeutil import now
+
+ISRC_LIKE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
 
 
 @dataclass(frozen=True)
@@ -183,8 +186,15 @@ def show_item(session: Session, ref: str) -> dict:
         if len(found) > 1:
             raise InvalidInput(f"{ref!r} matches more than one catalogue item")
         row = found[0] if found else None
+    if row is None and ISRC_LIKE.match(ref.replace("-", "").upper()):
+        from accord.catalog.ddex_browse import recording_by_isrc
+
+        found_rec = recording_by_isrc(session, ref)
+        if found_rec is not None:
+            return found_rec
     if row is None:
-        raise NotFound(f"no catalogue item {ref!r} (give an item id, work id or content hash)")
+        raise NotFound(f"no catalogue item {ref!r} (give an item id, work id, content hash or "
+                       "a recording's ISRC)")
     return item_json(row, _writers(session, [row.work_id]).get(row.work_id, ()))
 
 

@@ -88,6 +88,9 @@ class DdexReleaseRow(Base):
     taken_down_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     taken_down_by: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    subtitle: Mapped[str | None] = mapped_column(String(500))  # title is the title proper
+    display_title: Mapped[str | None] = mapped_column(String(500))
+    release_type: Mapped[str | None] = mapped_column(String(64))
 
 
 class DdexRecordingRow(Base):
@@ -105,3 +108,71 @@ class DdexRecordingRow(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_by: Mapped[str | None] = mapped_column(String(200))  # message id
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    title: Mapped[str | None] = mapped_column(String(500))  # the title proper
+    subtitle: Mapped[str | None] = mapped_column(String(500))
+    display_title: Mapped[str | None] = mapped_column(String(500))
+    proprietary_id: Mapped[str | None] = mapped_column(String(300))  # namespace:id, no ISRC
+
+
+class DdexResourceRow(Base):
+    """A release's resource that is not a sound recording (Video, Image, Text, SheetMusic,
+    Software, MIDI, UserDefinedResource), as the latest message described it."""
+
+    __tablename__ = "catalog_ddex_resources"
+    release_id: Mapped[str] = mapped_column(ForeignKey("catalog_ddex_releases.id"),
+                                            primary_key=True)
+    resource_ref: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str | None] = mapped_column(String(100))
+    ids: Mapped[list] = mapped_column(JSON, default=list)  # [[element, value], ...]
+    title: Mapped[str | None] = mapped_column(String(500))
+    message_id: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DdexReleaseLabelRow(Base):
+    """A label that released a release: a registry party (role `label`)."""
+
+    __tablename__ = "catalog_ddex_release_labels"
+    release_id: Mapped[str] = mapped_column(ForeignKey("catalog_ddex_releases.id"),
+                                            primary_key=True)
+    party_id: Mapped[str] = mapped_column(String(96), primary_key=True, index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    master_rights_controller: Mapped[bool] = mapped_column(Boolean, default=False)
+    message_id: Mapped[str] = mapped_column(String(200))
+
+
+class DdexClaimRow(Base):
+    """Which sender's DDEX message a registry recording or work (or a release id) last came
+    from: the claim in force. Another sender's differing claim opens a dispute."""
+
+    __tablename__ = "catalog_ddex_claims"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # recording|work|release
+    entity_id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DdexDisputeRow(Base):
+    """Two senders' conflicting claims on one recording, work or release id. The earlier claim
+    stays in force until an admin resolves the dispute (keep it, or accept the new claim)."""
+
+    __tablename__ = "catalog_ddex_disputes"
+    id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # recording | work | release
+    entity_id: Mapped[str] = mapped_column(String(96), index=True)
+    key: Mapped[str] = mapped_column(String(300))  # ISRC, ISWC, ICPN/GRid as sent
+    earlier_sender: Mapped[str] = mapped_column(String(64))
+    earlier_message_id: Mapped[str] = mapped_column(String(200))
+    claimant_sender: Mapped[str] = mapped_column(String(64))
+    claimant_message_id: Mapped[str] = mapped_column(String(200))
+    fields: Mapped[list] = mapped_column(JSON, default=list)  # the fields that differ
+    earlier: Mapped[dict] = mapped_column(JSON, default=dict)  # the claim in force, as data
+    claimed: Mapped[dict] = mapped_column(JSON, default=dict)  # the new claim, as data
+    document: Mapped[dict] = mapped_column(JSON, default=dict)  # applied if accepted
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open | kept | accepted
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(200))
+    resolution_note: Mapped[str | None] = mapped_column(Text)

@@ -107,7 +107,8 @@ def list_cmd(ctx: typer.Context,
 
 
 @app.command()
-def show(ctx: typer.Context, ref: str = typer.Argument(..., help="item id, work id or hash"),
+def show(ctx: typer.Context,
+         ref: str = typer.Argument(..., help="item id, work id, hash or a recording's ISRC"),
          as_json: bool = JSON) -> None:
     """Show one catalogue item."""
     with registry(ctx) as session:
@@ -165,6 +166,14 @@ def _render_ddex(d: dict) -> None:
                           f"releases {', '.join(m['releases'])}; "
                           f"{len(m.get('recordings', []))} recording(s), "
                           f"{len(m.get('works', []))} work(s)){extra}", highlight=False)
+            for lab in m.get("labels", []):
+                mrc = ", master rights controller" if lab["master_rights_controller"] else ""
+                console.print(f"    label {lab['name']} ({lab['party']}{mrc})", highlight=False)
+            for note in m.get("notes", []):
+                console.print(f"    note: {note}", highlight=False)
+            for dsp in m.get("disputes", []):
+                console.print(f"    [yellow]dispute[/] {dsp}: another sender's claim is in "
+                              "force; see `accord catalog disputes`", highlight=False)
         elif m["status"] == "duplicate":
             console.print(f"  [yellow]skipped[/] {m['file']}: {m['message_id']} was imported "
                           "before", highlight=False)
@@ -177,12 +186,12 @@ def _render_ddex(d: dict) -> None:
 @app.command("import-ddex")
 def import_ddex_cmd(
         ctx: typer.Context,
-        files: list[Path] = typer.Argument(..., help="DDEX ERN 4.x messages (XML), applied in "
-                                           "the order given"),
+        files: list[Path] = typer.Argument(..., help="DDEX ERN 4.x or 3.8.x messages (XML), "
+                                           "applied in the order given"),
         max_mb: float = typer.Option(50.0, "--max-mb", min=0.001,
                                      help="refuse files larger than this many megabytes"),
         as_json: bool = JSON) -> None:
-    """Import DDEX ERN 4.x NewReleaseMessages (updates, takedowns) and PurgedReleaseMessages.
+    """Import DDEX ERN 4.x and 3.8.x NewReleaseMessages (updates, takedowns) and purges.
 
     Each message is one transaction; a rejected one writes nothing; a MessageId seen before is
     skipped. Exits 2 when any message was rejected."""
@@ -202,3 +211,121 @@ def import_ddex_cmd(
                               f"({', '.join(r['file'] for r in data['rejected'])}); nothing of "
                               "them was written", highlight=False)
         raise typer.Exit(2)
+
+
+@app.command("releases")
+def releases_cmd(ctx: typer.Context,
+                 sender: str | None = typer.Option(None, "--sender",
+                                                   help="only this MessageSender DPID"),
+                 limit: int = typer.Option(200, min=1), offset: int = typer.Option(0, min=0),
+                 as_json: bool = JSON) -> None:
+    """List the releases DDEX deliveries brought (newest first)."""
+    from accord.catalog import ddex_browse
+
+    with registry(ctx) as session:
+        data = ddex_browse.list_releases(session, sender, limit, offset)
+
+    def render(d):
+        t = Table(title=f"{d['total']} DDEX release(s)")
+        for col in ("id", "title", "type", "label", "sender", "tracks", "resources", "down"):
+            t.add_column(col, overflow="fold")
+        for r in d["releases"]:
+            title = r["title"] + (f" ({r['subtitle']})" if r["subtitle"] else "")
+            t.add_row(r["id"], title, r["release_type"] or "", ", ".join(r["labels"]),
+                      r["sender"], str(r["tracks"]), str(r["resources"]),
+                      "yes" if r["taken_down"] else "")
+        console.print(t)
+    emit(data, as_json, render)
+
+
+@app.command("release")
+def release_cmd(ctx: typer.Context,
+                ref: str = typer.Argument(..., help="release id, ICPN or GRid"),
+                as_json: bool = JSON) -> None:
+    """One DDEX release: tracks, resources, deals, label, takedown state, disputes."""
+    from accord.catalog import ddex_browse
+
+    with registry(ctx) as session:
+        data = ddex_browse.release(session, ref)
+
+    def render(d):
+        sub = f" ({d['subtitle']})" if d["subtitle"] else ""
+        console.print(f"[bold]{d['title']}{sub}[/] [{d['release_type'] or '?'}] {d['id']} "
+                      f"from {d['sender']} (message {d['message_id']})", highlight=False)
+        if d["display_title"]:
+            console.print(f"  display title: {d['display_title']}", highlight=False)
+        for lab in d["labels"]:
+            mrc = " (master rights controller)" if lab["master_rights_controller"] else ""
+            console.print(f"  label: {lab['name']} [{lab['party']}]{mrc}", highlight=False)
+        console.print("  taken down: " + (f"yes, {d['taken_down_at']} by {d['taken_down_by']}"
+                                          if d["taken_down"] else "no"), highlight=False)
+        for i, tr in enumerate(d["tracks"], 1):
+            ident = tr.get("isrc") or tr.get("proprietary_id") or ""
+            sub = f" ({tr['subtitle']})" if tr.get("subtitle") else ""
+            flag = " [withdrawn]" if tr.get("withdrawn") else ""
+            console.print(f"  {i}. {tr.get('title') or tr['recording']}{sub} {ident} "
+                          f"{tr['recording']}{flag}", highlight=False)
+        for r in d["resources"]:
+            console.print(f"  resource {r['ref']}: {r['kind']} {r['type'] or ''} "
+                          f"{r['title'] or ''}", highlight=False)
+        for deal in d["deals"]:
+            console.print(f"  deal: {', '.join(deal['territories'])}; "
+                          f"{', '.join(deal['commercial_models'] + deal['use_types'])}; "
+                          f"from {deal['start'] or '?'} to {deal['end'] or 'open'}"
+                          f"{' (ended)' if deal.get('ended') or deal.get('takedown') else ''}",
+                          highlight=False)
+        for x in d["disputes"]:
+            console.print(f"  dispute {x['id']} ({x['status']}): {x['claimant_sender']} "
+                          f"differs on {', '.join(x['fields'])}", highlight=False)
+    emit(data, as_json, render)
+
+
+disputes_app = typer.Typer(help="Conflicting DDEX claims between senders (admins resolve).",
+                           invoke_without_command=True)
+app.add_typer(disputes_app, name="disputes")
+
+
+def _render_disputes(d):
+    if not d:
+        console.print("no disputes")
+    for x in d:
+        console.print(f"{x['id']} [{x['status']}] {x['kind']} {x['entity_id']} ({x['key']}): "
+                      f"{x['claimant']['sender']} (message {x['claimant']['message_id']}) "
+                      f"differs from {x['earlier']['sender']} (message "
+                      f"{x['earlier']['message_id']}, in force) on {', '.join(x['fields'])}",
+                      highlight=False)
+
+
+@disputes_app.callback()
+def disputes_cmd(ctx: typer.Context,
+                 status: str = typer.Option("open", help="open, kept, accepted or all"),
+                 as_json: bool = JSON) -> None:
+    """List disputes (open by default): both claims, their messages, the fields that differ."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from accord.catalog import ddex_disputes
+
+    with registry(ctx) as session:
+        data = ddex_disputes.list_disputes(session, None if status == "all" else status)
+    emit(data, as_json, _render_disputes)
+
+
+@disputes_app.command("resolve")
+def resolve_cmd(ctx: typer.Context,
+                dispute: str = typer.Argument(..., help="dispute id"),
+                resolution: str = typer.Argument(..., help="keep (the claim in force) or "
+                                                 "accept (the new claim)"),
+                note: str = typer.Option("", "--note", help="why (kept in the audit chain)"),
+                actor: str = typer.Option("admin", "--actor", help="who resolves"),
+                as_json: bool = JSON) -> None:
+    """Resolve a dispute: keep the earlier claim, or accept the new one (applied through the
+    rights service, audited)."""
+    from accord.catalog import ddex_disputes
+    from accord.cli.common import audit_log
+
+    with registry(ctx) as session:
+        data = ddex_disputes.resolve(session, dispute, resolution,
+                                     audit_log(session, f"cli:{actor}"), note)
+    with registry(ctx):  # refreshes the audit head kept outside the database
+        pass
+    emit(data, as_json, lambda d: _render_disputes([d]))

@@ -347,3 +347,4 @@ def catalogue_of(session: Session, party_id: str) -> dict:
             "recordings": [codec.canonical(codec.recording_doc(r)) for r in recs],
             "agreements": [show(session, a) for a in agreements],
             "people": sorted(people)}
+

@@ -1,0 +1,113 @@
+"""The ERN element names Accord reads, one table per major version (ERN 3.8.x and ERN 4.x).
+
+Every path was checked against the published `release-notification.xsd` of the version named
+(ERN 3.8, 3.8.1, 3.8.2, 3.8.3; ERN 4.1, 4.1.1, 4.2, 4.3); docs/catalog.md says where from and
+what is not read. Paths are local names (ERN qualifies only the root element). The readers
+(`accord.catalog.ddex` for 4.x, `accord.catalog.ddex38` for 3.8.x) take their names from here,
+so a name corrected against the schema is corrected in one place.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: ERN 4.x namespaces read (4.1, 4.1.1, 4.2, 4.3, 4.3.1, 4.3.2).
+ERN4_NAMESPACE = re.compile(r"^http://ddex\.net/xml/ern/4(1|11|2|3|31|32)$")
+#: ERN 3.8.x namespaces read (3.8, 3.8.1, 3.8.2, 3.8.3).
+ERN38_NAMESPACE = re.compile(r"^http://ddex\.net/xml/ern/38[1-3]?$")
+
+#: ERN 4.x (`NewReleaseMessage` sequence: MessageHeader, ReleaseAdmin, PartyList, CueSheetList,
+#: ResourceList, ChapterList, ReleaseList, DealList, SupplementalDocumentList).
+ERN4 = {
+    "message_id": ("MessageHeader", "MessageId"),
+    "thread_id": ("MessageHeader", "MessageThreadId"),
+    "sender": ("MessageHeader", "MessageSender", "PartyId"),
+    "sender_name": ("MessageHeader", "MessageSender", "PartyName", "FullName"),
+    "created": ("MessageHeader", "MessageCreatedDateTime"),
+    # PartyReference, PartyId/{ISNI,DPID,IpiNameNumber}, PartyName/FullName
+    "party": ("PartyList", "Party"),
+    # ResourceList children (ERN 4.1-4.3): audio is read into the registry, the rest recorded.
+    "resource_kinds": ("SoundRecording", "Video", "Image", "Text", "SheetMusic", "Software"),
+    "resource_ref": ("ResourceReference",),
+    "resource_type": ("Type",),
+    # ids: SoundRecording/SoundRecordingEdition/ResourceId and Video/VideoEdition/ResourceId in
+    # 4.3, SoundRecording/ResourceId directly in 4.1.1 (4.2 not checked; both are read),
+    # Text|Image|SheetMusic|Software/ResourceId
+    "resource_id": ("ResourceId",),  # children ISRC, ProprietaryId[@Namespace], ISAN, ...
+    "title_display_text": ("DisplayTitleText",),
+    "title": ("DisplayTitle",),  # children TitleText, SubTitle
+    "title_text": ("TitleText",),
+    "subtitle": ("SubTitle",),
+    "display_artist": ("DisplayArtist",),  # ArtistPartyReference, DisplayArtistRole
+    "contributor": ("Contributor",),  # ContributorPartyReference, Role
+    # RightsControllerPartyReference, RightSharePercentage
+    "masters": ("ResourceRightsController",),
+    "publishers": ("WorkRightsController",),
+    "work_id": ("WorkId",),  # ISWC
+    # ReleaseList children: Release (the main release), TrackRelease, ClipRelease
+    "release_kinds": ("Release",),
+    "release_skipped": ("TrackRelease", "ClipRelease"),
+    "release_id": ("ReleaseId",),  # ICPN, GRid, ProprietaryId, CatalogNumber
+    "release_type": ("ReleaseType",),
+    "release_label": ("ReleaseLabelReference",),  # a PartyReference of PartyList
+    "content_item": ("ResourceGroupContentItem",),  # ReleaseResourceReference, IsBonusResource
+    "release_resource": ("ReleaseResourceReference",),
+    "linked_resource": ("LinkedReleaseResourceReference",),
+    "bonus": ("IsBonusResource",),  # on ResourceGroupContentItem
+    "deal": ("DealList", "ReleaseDeal"),  # DealReleaseReference, Deal/DealTerms
+}
+
+#: ERN 3.8.x (`NewReleaseMessage` sequence: MessageHeader, UpdateIndicator, IsBackfill,
+#: CatalogTransfer, WorkList, CueSheetList, ResourceList, CollectionList, ReleaseList,
+#: DealList). No PartyList: parties are written inline (PartyName/FullName, PartyId).
+ERN38 = {
+    "message_id": ("MessageHeader", "MessageId"),
+    "thread_id": ("MessageHeader", "MessageThreadId"),
+    "sender": ("MessageHeader", "MessageSender", "PartyId"),
+    "sender_name": ("MessageHeader", "MessageSender", "PartyName", "FullName"),
+    "created": ("MessageHeader", "MessageCreatedDateTime"),
+    "update": ("UpdateIndicator",),
+    "resource_kinds": ("SoundRecording", "MIDI", "Video", "Image", "Text", "SheetMusic",
+                       "Software", "UserDefinedResource"),
+    "resource_ref": ("ResourceReference",),
+    # <Kind>Type and <Kind>Id per resource kind
+    "resource_type": {"SoundRecording": "SoundRecordingType", "MIDI": "MidiType",
+                      "Video": "VideoType", "Image": "ImageType", "Text": "TextType",
+                      "SheetMusic": "SheetMusicType", "Software": "SoftwareType",
+                      "UserDefinedResource": "UserDefinedResourceType"},
+    "resource_id": {"SoundRecording": "SoundRecordingId", "MIDI": "MidiId", "Video": "VideoId",
+                    "Image": "ImageId", "Text": "TextId", "SheetMusic": "SheetMusicId",
+                    "Software": "SoftwareId", "UserDefinedResource": "UserDefinedResourceId"},
+    "reference_title": ("ReferenceTitle",),  # TitleText, SubTitle
+    "title_text": ("TitleText",),
+    "subtitle": ("SubTitle",),
+    "indirect_id": ("IndirectSoundRecordingId",),  # ISWC of the underlying work
+    "bonus": ("IsBonusResource",),  # on SoundRecording and on ResourceGroupContentItem
+    "work_refs": ("ResourceMusicalWorkReferenceList", "ResourceMusicalWorkReference"),
+    "details": {"SoundRecording": "SoundRecordingDetailsByTerritory",
+                "Video": "VideoDetailsByTerritory", "Image": "ImageDetailsByTerritory",
+                "Text": "TextDetailsByTerritory", "SheetMusic": "SheetMusicDetailsByTerritory",
+                "Software": "SoftwareDetailsByTerritory", "MIDI": "MidiDetailsByTerritory"},
+    # inside <Kind>DetailsByTerritory / ReleaseDetailsByTerritory:
+    "territory": ("TerritoryCode",),
+    "title": ("Title",),  # @TitleType DisplayTitle | FormalTitle ...; TitleText, SubTitle
+    "display_artist": ("DisplayArtist",),  # PartyName/FullName, PartyId, ArtistRole
+    "contributor": ("ResourceContributor",),  # PartyName, PartyId, ResourceContributorRole
+    "writer": ("IndirectResourceContributor",),  # ..., IndirectResourceContributorRole
+    # PartyName, PartyId, RightsControllerRole, RightSharePercentage
+    "masters": ("RightsController",),
+    "label_name": ("LabelName",),
+    "work": ("WorkList", "MusicalWork"),  # MusicalWorkReference, MusicalWorkId/ISWC, ReferenceTitle
+    "release_kinds": ("Release",),  # @IsMainRelease; track releases are Releases too
+    "release_id": ("ReleaseId",),  # GRid, ISRC, ICPN, CatalogNumber, ProprietaryId
+    "release_ref": ("ReleaseReference",),
+    "release_type": ("ReleaseType",),
+    "release_resources": ("ReleaseResourceReferenceList", "ReleaseResourceReference"),
+    # LabelName, Title, DisplayArtist, ResourceGroup
+    "release_details": ("ReleaseDetailsByTerritory",),
+    # DealReleaseReference, Deal/DealTerms (TakeDown, Usage/UseType)
+    "deal": ("DealList", "ReleaseDeal"),
+}
+
+#: ReleaseType values that make a track without an ISRC acceptable by its proprietary id.
+NO_ISRC_RELEASE_TYPES = frozenset({"DjMix"})
