@@ -152,7 +152,7 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def authenticate_throttled(ctx: AppContext, session: Session, email: str, password: str,
+def authenticate_throttled(ctx: AppContext, email: str, password: str,
                            client: str = "unknown") -> Account | None:
     """Check a password with the backoff of accord.accounts.throttle, per (address, client) and
     per client, kept in the database (every worker sees the same counts): a blocked key gets
@@ -164,7 +164,8 @@ def authenticate_throttled(ctx: AppContext, session: Session, email: str, passwo
         raise HTTPException(status_code=429,
                             detail=f"too many failed sign-ins; retry in {wait} s",
                             headers={"Retry-After": str(wait)})
-    account = accounts.authenticate(session, email, password)
+    with session_scope(ctx.engine) as session:
+        account = accounts.authenticate(session, email, password)
     api = ctx.api
     if account is None:
         shared_state.signin_failed(ctx.engine, {

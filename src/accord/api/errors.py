@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from accord.errors import AccordError, InvalidInput, NotFound, Refused
 
@@ -37,10 +38,12 @@ def install(app: FastAPI) -> None:
     async def _database_away(request: Request, exc: DBAPIError) -> JSONResponse:
         if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
             raise exc  # a real bug: the server error handler reports it
-        detail = "the registry database is unavailable for a moment; retry shortly"
-        return JSONResponse(status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)},
-                            content={"detail": detail,
-                                     "problems": [{"where": "database", "message": detail}]})
+        return unavailable()
+
+    @app.exception_handler(PoolTimeout)
+    async def _database_busy(request: Request, exc: PoolTimeout) -> JSONResponse:
+        return unavailable()  # every pooled connection busy for 30 s: overloaded, not broken
+
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -69,3 +72,10 @@ def _message(e: dict) -> str:
     if e.get("type") == "string_pattern_mismatch":
         return "contains characters that are not allowed here"
     return str(e.get("msg", "invalid"))
+
+
+def unavailable() -> JSONResponse:
+    detail = "the registry database is unavailable for a moment; retry shortly"
+    return JSONResponse(status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)},
+                        content={"detail": detail,
+                                 "problems": [{"where": "database", "message": detail}]})

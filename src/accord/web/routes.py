@@ -75,13 +75,13 @@ def login_form(request: Request, ctx: ContextDep) -> HTMLResponse:
 
 
 @router.post("/login")
-def login(request: Request, ctx: ContextDep, session: SessionDep,
+def login(request: Request, ctx: ContextDep,
           email: Annotated[str, Form(max_length=320)],
           password: Annotated[str, Form(max_length=1024)],
           csrf_token: Annotated[str, Form(max_length=128)] = "") -> Response:
     web.check_csrf(request, csrf_token)
     try:
-        account = authenticate_throttled(ctx, session, email, password, client_of(request))
+        account = authenticate_throttled(ctx, email, password, client_of(request))
     except HTTPException as exc:  # too many failures for this address: say so on the form
         return render(request, ctx, "login.html", {"error": exc.detail, "email": email},
                       status=exc.status_code)

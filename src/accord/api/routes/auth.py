@@ -49,14 +49,14 @@ class ApiKeyPublic(BaseModel):
 
 
 @router.post("/auth/token", response_model=TokenPublic)
-def token(request: Request, ctx: ContextDep, session: SessionDep,
+def token(request: Request, ctx: ContextDep,
           form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenPublic:
     """Sign in: an access token. Failed attempts back off per (address, client) and per
     client (429 with Retry-After); an unknown address costs what a known one does."""
     if len(form.username) > 320 or len(form.password) > 1024:
         raise HTTPException(status_code=422, detail="username: at most 320 characters; "
                                                     "password: at most 1024")
-    account = authenticate_throttled(ctx, session, form.username, form.password,
+    account = authenticate_throttled(ctx, form.username, form.password,
                                      client_of(request))
     if account is None:
         raise HTTPException(status_code=401, detail="wrong e-mail or password",
