@@ -333,3 +333,24 @@ def test_settings_for_docs(tmp_path):
     s = Settings(home=tmp_path)
     app = create_app(s, ApiSettings(api_docs=False, api_inprocess_worker=False))
     assert TestClient(app).get("/docs").status_code == 404
+
+
+def test_the_credits_page_verifies_an_unchanged_file_once(world, monkeypatch):
+    import os
+
+    from accord.creation import service as creation
+    from accord.web import studio
+
+    calls = []
+    real = creation.verify
+    monkeypatch.setattr(creation, "verify", lambda s, p: calls.append(p) or real(s, p))
+    studio._VERIFIED.clear()
+    first = world.client.get("/outputs/out-test")
+    again = world.client.get("/outputs/out-test")
+    assert first.status_code == again.status_code == 200
+    assert len(calls) == 1  # verified once, answered from the cache the second time
+    wav = world.settings.outputs_dir / "out-test" / "output.wav"
+    st = wav.stat()
+    os.utime(wav, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))  # the file changed
+    world.client.get("/outputs/out-test")
+    assert len(calls) == 2  # a changed file is verified again

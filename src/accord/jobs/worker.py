@@ -76,14 +76,20 @@ class Worker:
         if job is None:
             return None
         stage = {"now": "started"}
-        done = threading.Event()
+        done, changed = threading.Event(), threading.Event()
 
         def report(s: str) -> None:
+            # written by the heartbeat thread, never here: on SQLite the handler's own open
+            # write transaction would make a second writer in this thread wait on itself
             stage["now"] = s
-            queue.progress(self.engine, job.id, self.name, s)
+            changed.set()
 
         def beat() -> None:
-            while not done.wait(max(0.2, self.stale_s / 3)):
+            while not done.is_set():
+                changed.wait(min(2.0, max(0.2, self.stale_s / 3)))
+                changed.clear()
+                if done.is_set():
+                    break
                 try:
                     queue.progress(self.engine, job.id, self.name, stage["now"])
                 except Exception:  # noqa: BLE001 - the database is away; try again later
@@ -102,6 +108,7 @@ class Worker:
                                                              f"{type(exc).__name__}"})
         finally:
             done.set()
+            changed.set()
             heart.join()
         queue.finish(self.engine, job.id, self.name, outcome.status, outcome.result,
                      outcome.error, outcome.bytes_out)
