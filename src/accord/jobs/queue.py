@@ -23,7 +23,9 @@ four statements are enough, and the jobs commit in the same database as what the
 
 from __future__ import annotations
 
+import os
 import secrets
+import socket
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -130,16 +132,35 @@ def finish(engine: Engine, job_id: str, worker: str, status: str, result: dict |
                     stage="", finished_at=now(), heartbeat_at=now())).rowcount == 1
 
 
+def worker_alive(name: str | None) -> bool | None:
+    """Whether a worker named "host:pid:..." still runs: known only on this host (else None)."""
+    try:
+        host, pid, _ = (name or "").split(":", 2)
+        if host != socket.gethostname():
+            return None
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (ValueError, PermissionError):
+        return None
+    return True
+
+
 def recover(engine: Engine, stale_s: float, at: datetime | None = None) -> dict[str, list[str]]:
     """Take back running jobs whose worker has been silent for `stale_s`: queued again while
-    attempts are left, else failed with the reason. Returns {"resumed": [...], "failed": [...]}."""
+    attempts are left, else failed with the reason. Returns {"resumed": [...], "failed": [...]}.
+    On SQLite (one machine; workers write no heartbeats there, see accord.jobs.worker) a silent
+    job is taken back only once its worker's process is gone."""
     t = at or now()
     out: dict[str, list[str]] = {"resumed": [], "failed": []}
+    sqlite = engine.dialect.name == "sqlite"
     with session_scope(engine) as session:
         stale = session.execute(select(JobRow).where(
             JobRow.status == RUNNING, JobRow.heartbeat_at < t - timedelta(seconds=stale_s))
             .with_for_update()).scalars().all()
         for row in stale:
+            if sqlite and worker_alive(row.worker) is True:
+                continue
             if row.attempts < row.max_attempts:
                 row.status, row.worker = QUEUED, None
                 row.stage = f"resumed: its worker stopped during attempt {row.attempts}"

@@ -85,6 +85,11 @@ class Worker:
             changed.set()
 
         def beat() -> None:
+            if self.engine.dialect.name == "sqlite":
+                # SQLite: a write here between the handler's reads and its own write would make
+                # the handler's transaction fail (WAL snapshot). One machine, so liveness is
+                # the worker's process instead (accord.jobs.queue.recover).
+                return
             while not done.is_set():
                 changed.wait(min(2.0, max(0.2, self.stale_s / 3)))
                 changed.clear()
