@@ -6,6 +6,13 @@ calls, in the same run.
     PYTHONPATH=src .venv/bin/python bench/api_load.py --home /tmp/accord-demo \
         [--requests 2000] [--concurrency 16] [--max-seconds 60] [--json bench/results/x.json]
 
+Without a demo home (`accord demo` trains a model: too heavy for a shared 2-core machine):
+
+    PYTHONPATH=src .venv/bin/python bench/api_load.py --rights-only /tmp/x --workers 2
+
+builds a home from docs/examples/rights.yaml with one fan account and measures the permission
+check only, over `accord serve --workers N`, beside the same in-process call.
+
 Bounded: each target stops at --requests or --max-seconds, whichever comes first (the same
 bounds for the in-process baseline). The server is `accord serve` (uvicorn, one worker) in a
 subprocess on a free 127.0.0.1 port; the client is asyncio + httpx with a fixed number of
@@ -158,14 +165,113 @@ def free_socket_port() -> int:
         return s.getsockname()[1]
 
 
+def rights_only_home(home: Path) -> Settings:
+    """A home with the example rights document and a fan who signs in with a password."""
+    import yaml
+
+    from accord.accounts import service as accounts
+    from accord.accounts.model import AccountRole
+    from accord.db.engine import create_schema
+    from accord.rights.audit import AuditLog
+    from accord.rights.document import parse_document
+
+    s = Settings(home=home)
+    s.ensure_home()
+    create_schema(s.db_url)
+    with session_scope(make_engine(s.db_url)) as session:
+        try:
+            accounts.account_by_email(session, FAN)
+            return s
+        except Exception:  # noqa: BLE001 - a new home
+            pass
+        doc = parse_document(yaml.safe_load((ROOT / "docs/examples/rights.yaml").read_text()),
+                             "rights.yaml")
+        rights.import_document(session, doc, "bench", AuditLog(session))
+        accounts.add_account(session, FAN, AccountRole.FAN, None, DEMO_ACCOUNTS[FAN][2])
+    return s
+
+
+async def load_check(url: str, args) -> dict:
+    async with httpx.AsyncClient(base_url=url) as c:
+        r = await c.post("/v1/auth/token", data={"username": FAN,
+                                                 "password": DEMO_ACCOUNTS[FAN][2]})
+        r.raise_for_status()
+        token = r.json()["access_token"]
+    limits = httpx.Limits(max_connections=args.concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits,
+                                 headers={"Authorization": f"Bearer {token}"}) as c:
+        await over_http(c, CHECK, 40, 4, 30, ok_json)  # warm-up
+        return {"check": await over_http(c, CHECK, args.requests, args.concurrency,
+                                         args.max_seconds, ok_json)}
+
+
+def start_server(home: Path, workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_socket_port()
+    server = subprocess.Popen([sys.executable, "-m", "accord.cli.main", "--home", str(home),
+                               "serve", "--port", str(port), "--workers", str(workers),
+                               "--no-jobs"],
+                              env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            if httpx.get(url + "/openapi.json").status_code == 200:
+                return server, url
+        except httpx.TransportError:
+            pass
+        assert server.poll() is None and time.monotonic() < deadline, "serve did not start"
+        time.sleep(0.2)
+
+
+def rights_only(args) -> None:
+    s = rights_only_home(args.rights_only)
+    load_before = os.getloadavg()
+    with session_scope(make_engine(s.db_url)) as session:
+        base = in_process(lambda: rights.check(session, Use.TRAIN, recording=scenario.ISRC),
+                          args.requests, args.max_seconds)
+    http = {}
+    for workers in sorted({1, args.workers}):
+        server, url = start_server(s.home, workers)
+        try:
+            http[workers] = asyncio.run(load_check(url, args))["check"]
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    result = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "nproc": os.cpu_count(),
+              "load_before": [round(x, 2) for x in load_before],
+              "load_after": [round(x, 2) for x in os.getloadavg()],
+              "requests": args.requests, "concurrency": args.concurrency,
+              "in_process": base, "http_by_workers": http}
+    print(f"date={result['date']} nproc={result['nproc']} load before={result['load_before']} "
+          f"after={result['load_after']}")
+    print("| how | requests | p50 (ms) | p99 (ms) | per second |")
+    print("|---|---:|---:|---:|---:|")
+    print(f"| in process (rights.service.check) | {base['requests']} | {base['p50_ms']} | "
+          f"{base['p99_ms']} | {base['per_second']} |")
+    for w, d in http.items():
+        print(f"| GET /v1/permissions/check, {w} worker(s), loopback | {d['requests']} | "
+              f"{d['p50_ms']} | {d['p99_ms']} | {d['per_second']} |")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--home", required=True, type=Path, help="a home made by `accord demo`")
+    ap.add_argument("--home", type=Path, help="a home made by `accord demo`")
+    ap.add_argument("--rights-only", type=Path, metavar="DIR",
+                    help="no demo home: the permission check over a home made here")
+    ap.add_argument("--workers", type=int, default=1, help="accord serve --workers")
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--max-seconds", type=float, default=60.0)
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args()
+    if args.rights_only:
+        rights_only(args)
+        return
+    if args.home is None:
+        ap.error("--home or --rights-only")
     s = Settings(home=args.home)
     ensure_demo_accounts(s)  # refuses a home that is not a demo home
     load_before = os.getloadavg()
@@ -187,7 +293,7 @@ def main() -> None:
 
     port = free_socket_port()
     server = subprocess.Popen([sys.executable, "-m", "accord.cli.main", "--home", str(s.home),
-                               "serve", "--port", str(port)],
+                               "serve", "--port", str(port), "--workers", str(args.workers)],
                               env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

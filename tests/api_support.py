@@ -64,7 +64,9 @@ class World:
 
 def make_world(home: Path, database_url: str | None = None, **api: object) -> World:
     s = Settings(home=home, database_url=database_url)
-    api_settings = ApiSettings(**{"api_rate_burst": 10_000, **api})
+    # jobs are run by the test itself (accord.api.app.job_worker(...).run(once=True))
+    api_settings = ApiSettings(**{"api_rate_burst": 10_000, "api_inprocess_worker": False,
+                                  **api})
     app = create_app(s, api_settings)
     world = World(settings=s, client=TestClient(app), secret=app.state.accord.secret)
     with session_scope(make_engine(s.db_url)) as session:

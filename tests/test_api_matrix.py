@@ -99,7 +99,7 @@ def test_matrix_covers_every_route(world):
     for template, operations in world.client.app.openapi()["paths"].items():
         pattern = re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$")
         for method in operations:
-            if template == "/v1/auth/token":
+            if template in ("/v1/auth/token", "/v1/auth/logout"):  # logout: test_api_hardening
                 continue
             assert any(m == method.upper() and pattern.match(p) for m, p in concrete), \
                 f"{method.upper()} {template} is missing from the matrix"

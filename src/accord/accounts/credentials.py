@@ -5,6 +5,7 @@ are chosen by people and get argon2id."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 
@@ -20,8 +21,24 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+_DUMMY: list[str] = []
+
+
+def dummy_hash() -> str:
+    """A hash of a random password with the same parameters, made once per process: checked
+    against when there is no real hash, so an unknown address costs what a known one does."""
+    if not _DUMMY:
+        _DUMMY.append(_HASHER.hash(secrets.token_urlsafe(16)))
+    return _DUMMY[0]
+
+
 def verify_password(stored: str | None, password: str) -> bool:
+    """Whether `password` matches `stored`. Without a stored hash (an unknown address, an
+    account without a password) the same argon2 work is done against a dummy hash, and the
+    answer is False: the time taken does not say whether the address exists."""
     if not stored:
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            _HASHER.verify(dummy_hash(), password)
         return False
     try:
         return _HASHER.verify(stored, password)

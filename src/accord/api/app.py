@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from accord.api import errors
+from accord.accounts.shared_state import SharedBucket
+from accord.api import docs, errors
+from accord.api.audit_jobs import audit_handler
 from accord.api.deps import AppContext
-from accord.api.jobs import CreationJobs
+from accord.api.headers import SecurityHeaders
+from accord.api.jobs import CreationJobs, creation_handler, sweep_outputs
+from accord.api.limits import BodyLimit
 from accord.api.ratelimit import TokenBucket
 from accord.api.routes import (
     agreements,
@@ -34,13 +38,16 @@ def create_app(settings: Settings, api: ApiSettings | None = None) -> FastAPI:
     create_schema(settings.db_url)
     app = FastAPI(title="Accord API", version="0.1.0",
                   description="Consent-first generative music: the rights registry and creation "
-                              "over HTTP.")
+                              "over HTTP.",
+                  docs_url=None, redoc_url=None,  # accord.api.docs: vendored, no CDN
+                  openapi_url="/openapi.json" if api.docs_enabled else None)
     engine = make_engine(settings.db_url)
     app.state.accord = AppContext(settings=settings, api=api, secret=secret, engine=engine,
-                                  limiter=TokenBucket(api.api_rate_per_minute,
-                                                      api.api_rate_burst),
-                                  creation_limiter=TokenBucket(api.api_creation_per_minute,
-                                                               api.api_creation_burst),
+                                  limiter=SharedBucket(engine, "api", api.api_rate_per_minute,
+                                                       api.api_rate_burst),
+                                  creation_limiter=SharedBucket(
+                                      engine, "creation", api.api_creation_per_minute,
+                                      api.api_creation_burst),
                                   signin_limiter=TokenBucket(
                                       api.api_signin_failures_per_minute,
                                       api.api_signin_failures_burst),
@@ -52,4 +59,26 @@ def create_app(settings: Settings, api: ApiSettings | None = None) -> FastAPI:
     from accord import web  # the pages; after errors.install, whose handler it extends
 
     web.install(app)
+    if api.docs_enabled:
+        docs.install(app)
+    # limits before work: the body is counted while it streams, before parsing and auth; the
+    # security headers wrap everything (added last: outermost), refusals included
+    app.add_middleware(BodyLimit, limits={"upload": api.api_max_upload_bytes,
+                                          "json": api.api_max_json_bytes,
+                                          "form": api.api_max_form_bytes})
+    app.add_middleware(SecurityHeaders)
+    if api.api_inprocess_worker:
+        app.state.worker = job_worker(settings, api, engine).start()
+        app.state.accord.jobs.notify = app.state.worker.wake
     return app
+
+
+def job_worker(settings: Settings, api: ApiSettings, engine=None):
+    """A job worker with every kind of job the app queues (`accord worker`, or in process)."""
+    from accord.jobs.worker import Worker
+
+    engine = engine or make_engine(settings.db_url)
+    return Worker(engine, {"creation": creation_handler(settings, engine),
+                           "audit": audit_handler(engine)},
+                  stale_s=api.jobs_stale_seconds, status_for=errors.status_for,
+                  sweep=lambda: sweep_outputs(settings, engine, api.jobs_stale_seconds))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security
@@ -12,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from accord.accounts import service as accounts
+from accord.accounts import shared_state, throttle
 from accord.accounts.model import Account
 from accord.accounts.policy import ANONYMOUS, Action, Actor, Resource, can
 from accord.api import tokens
@@ -22,6 +24,7 @@ from accord.config import Settings
 from accord.db.engine import session_scope
 from accord.errors import NotFound, Refused
 from accord.rights.audit import AuditLog
+from accord.timeutil import now
 
 
 @dataclass
@@ -30,10 +33,11 @@ class AppContext:
     api: ApiSettings
     secret: str
     engine: Engine
-    limiter: TokenBucket
+    limiter: TokenBucket  # or a shared_state.SharedBucket: the same allow() / wait()
     creation_limiter: TokenBucket | None = None  # generation: a bucket of its own
-    signin_limiter: TokenBucket | None = None    # failed sign-ins, per e-mail address
+    signin_limiter: TokenBucket | None = None    # unused: sign-in failures are in the database
     jobs: CreationJobs | None = None
+    clock: Callable[[], datetime] = field(default=now)  # sign-in backoff, sessions
 
 
 def app_context(request: Request) -> AppContext:
@@ -77,22 +81,35 @@ def optional_account(ctx: ContextDep, session: SessionDep,
     if not bearer:
         return None
     try:
-        return account_for_token(session, ctx.secret, bearer)
+        return account_for_token(session, ctx.secret, bearer, kinds=(tokens.ACCESS,))
     except tokens.BadToken as exc:
         raise _unauthorized(str(exc)) from None
 
 
-def account_for_token(session: Session, secret: str, token: str) -> Account:
-    """The account a signed token names (a bearer token or the web session cookie); BadToken
-    when it is invalid, expired, names no account, or its role no longer matches."""
+def claims_for_token(session: Session, secret: str, token: str,
+                     kinds: tuple[str, ...] = (tokens.ACCESS, tokens.SESSION)
+                     ) -> tuple[Account, dict]:
+    """The account a signed token names and the token's claims; BadToken when it is invalid,
+    expired, of a kind not accepted here (a web session is not an API token), signed out,
+    names no account, or its role no longer matches."""
     claims = tokens.verify(token, secret)
+    if tokens.kind_of(claims) not in kinds:
+        raise tokens.BadToken("a web session token is not an API token; get one from "
+                              "POST /v1/auth/token or use an API key")
+    if shared_state.is_revoked(session, claims["jti"]):
+        raise tokens.BadToken("the token was signed out; sign in again")
     try:
         account = accounts.get_account(session, claims["sub"])
     except NotFound:
         raise tokens.BadToken("the token's account no longer exists") from None
     if claims["role"] != account.role.value:
         raise tokens.BadToken("the token's role no longer matches the account; sign in again")
-    return account
+    return account, claims
+
+
+def account_for_token(session: Session, secret: str, token: str,
+                      kinds: tuple[str, ...] = (tokens.ACCESS, tokens.SESSION)) -> Account:
+    return claims_for_token(session, secret, token, kinds)[0]
 
 
 def current_account(account: Annotated[Account | None, Depends(optional_account)]) -> Account:
@@ -129,19 +146,33 @@ def audit_for(session: Session, account: Account) -> AuditLog:
     return AuditLog(session, actor=f"api:{account.email}")
 
 
-def authenticate_throttled(ctx: AppContext, session: Session, email: str, password: str
-                           ) -> Account | None:
-    """Check a password, at most `api_signin_failures_burst` failures in a row per e-mail address
-    (refilled at `api_signin_failures_per_minute`): past that, 429 before the password is even
-    checked, so guessing is slow whether or not the address exists. Successes cost nothing."""
-    key = email.strip().lower()
-    if ctx.signin_limiter is not None and (wait := ctx.signin_limiter.wait(key)):
+def client_of(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy: uvicorn's
+    --forwarded-allow-ips decides whether X-Forwarded-For is believed)."""
+    return request.client.host if request.client else "unknown"
+
+
+def authenticate_throttled(ctx: AppContext, email: str, password: str,
+                           client: str = "unknown") -> Account | None:
+    """Check a password with the backoff of accord.accounts.throttle, per (address, client) and
+    per client, kept in the database (every worker sees the same counts): a blocked key gets
+    429 with Retry-After before any password is checked; an unknown address costs the same
+    argon2 work as a known one (a dummy hash). A success clears its keys."""
+    pair, whole = throttle.keys(email, client)
+    at = ctx.clock()
+    if wait := shared_state.signin_wait(ctx.engine, (pair, whole), at):
         raise HTTPException(status_code=429,
-                            detail=f"too many failed sign-ins for this address; retry in {wait} s",
+                            detail=f"too many failed sign-ins; retry in {wait} s",
                             headers={"Retry-After": str(wait)})
-    account = accounts.authenticate(session, email, password)
-    if account is None and ctx.signin_limiter is not None:
-        ctx.signin_limiter.allow(key)
+    with session_scope(ctx.engine) as session:
+        account = accounts.authenticate(session, email, password)
+    api = ctx.api
+    if account is None:
+        shared_state.signin_failed(ctx.engine, {
+            pair: (api.api_signin_free_failures, api.api_signin_max_delay_s),
+            whole: (api.api_client_free_failures, api.api_signin_max_delay_s)}, at)
+    else:
+        shared_state.signin_succeeded(ctx.engine, (pair,))
     return account
 
 

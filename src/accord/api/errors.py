@@ -1,14 +1,20 @@
 """Accord errors to HTTP, in one place: InvalidInput 422, NotFound 404, Refused 403.
-The body is {"detail": message, "problems": [{"where", "message"}, ...]}."""
+The body is {"detail": message, "problems": [{"where", "message"}, ...]}.
+The registry database out of reach (refused connection, a restart, a dropped connection) is
+503 with Retry-After, never a 500: the request can be sent again as it was."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from accord.errors import AccordError, InvalidInput, NotFound, Refused
 
 STATUS = {InvalidInput: 422, NotFound: 404, Refused: 403}
+RETRY_AFTER_S = 5
 
 
 def status_for(exc: AccordError) -> int:
@@ -27,3 +33,49 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AccordError)
     async def _accord_error(request: Request, exc: AccordError) -> JSONResponse:
         return JSONResponse(status_code=status_for(exc), content=body(exc))
+
+    @app.exception_handler(DBAPIError)
+    async def _database_away(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+            raise exc  # a real bug: the server error handler reports it
+        return unavailable()
+
+    @app.exception_handler(PoolTimeout)
+    async def _database_busy(request: Request, exc: PoolTimeout) -> JSONResponse:
+        return unavailable()  # every pooled connection busy for 30 s: overloaded, not broken
+
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """A request outside the schema (a field too long, a value out of range, a character
+        not allowed): 422 naming each field, in the shape of every other error."""
+        return JSONResponse(status_code=422, content=validation_body(exc.errors()))
+
+
+def _where(loc) -> str:
+    parts = [str(x) for x in loc]
+    if len(parts) > 1 and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def validation_body(errors: list[dict]) -> dict:
+    problems = [{"where": _where(e.get("loc", ())), "message": _message(e)} for e in errors]
+    summary = "; ".join(f"{p['where']}: {p['message']}" for p in problems[:3])
+    return {"detail": f"the request is not valid: {summary}", "problems": problems}
+
+
+def _message(e: dict) -> str:
+    ctx = e.get("ctx") or {}
+    if e.get("type") == "string_too_long":
+        return f"at most {ctx.get('max_length')} characters"
+    if e.get("type") == "string_pattern_mismatch":
+        return "contains characters that are not allowed here"
+    return str(e.get("msg", "invalid"))
+
+
+def unavailable() -> JSONResponse:
+    detail = "the registry database is unavailable for a moment; retry shortly"
+    return JSONResponse(status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)},
+                        content={"detail": detail,
+                                 "problems": [{"where": "database", "message": detail}]})

@@ -30,6 +30,20 @@ class ApiSettings(BaseSettings):
     api_creation_burst:     how many creation requests an account may make at once.
     api_signin_failures_per_minute: failed sign-ins forgiven per minute for one e-mail address.
     api_signin_failures_burst:      failed sign-ins in a row before that address must wait.
+    api_max_json_bytes:     largest request body of any other /v1 route (streamed, before parsing).
+    api_max_form_bytes:     largest request body of a web form.
+    api_session_idle_minutes: a web session ends after this long without a request (sliding).
+    api_session_max_hours:  and in any case this long after signing in (absolute).
+    api_signin_free_failures: failed sign-ins per (address, client) before the backoff starts.
+    api_signin_max_delay_s: the longest backoff; a correct password after it always succeeds.
+    api_client_free_failures: failed sign-ins per client (any address) before its backoff.
+    api_creation_max_seconds: the longest piece one creation request may ask for (all formats).
+    api_creation_per_day:   creation requests per account per UTC day.
+    api_creation_bytes_per_day: bytes on disk of an account's outputs per UTC day.
+    api_docs:               serve /docs and /openapi.json (default: on in development only).
+    api_inprocess_worker:   run a job worker inside the server process (`accord serve`).
+    jobs_stale_seconds:     a running job whose worker has not reported for this long is
+                            taken back (resumed, or failed after its attempts).
     """
 
     model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore")
@@ -44,6 +58,23 @@ class ApiSettings(BaseSettings):
     api_creation_burst: int = Field(default=3, ge=1)
     api_signin_failures_per_minute: float = Field(default=5.0, gt=0)
     api_signin_failures_burst: int = Field(default=10, ge=1)
+    api_max_json_bytes: int = Field(default=64 * 1024, ge=1)
+    api_max_form_bytes: int = Field(default=16 * 1024, ge=1)
+    api_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    api_session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
+    api_signin_free_failures: int = Field(default=5, ge=1)
+    api_signin_max_delay_s: int = Field(default=30, ge=1, le=3600)
+    api_client_free_failures: int = Field(default=30, ge=1)
+    api_creation_max_seconds: float = Field(default=120.0, gt=0)
+    api_creation_per_day: int = Field(default=50, ge=1)
+    api_creation_bytes_per_day: int = Field(default=200_000_000, ge=1)
+    api_docs: bool | None = None
+    api_inprocess_worker: bool = True
+    jobs_stale_seconds: float = Field(default=60.0, gt=0)
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.env != "production"
 
 
 def _check(secret: str, where: str) -> str:

@@ -1,9 +1,19 @@
-"""Short-lived signed access tokens (JWT, HS256) with exp, iat, sub, role and jti."""
+"""Short-lived signed tokens (JWT, HS256) with exp, iat, sub, role and jti, and a `kind`:
+
+- `access`: an API bearer token (`POST /v1/auth/token`), `ACCORD_API_TOKEN_MINUTES`, not renewed.
+  A token without `kind` (issued before kinds existed) counts as an access token.
+- `session`: the web session cookie. Its `jti` is the session's id for its whole life; `auth`
+  is when its owner signed in. While it is used it is re-issued (sliding expiry,
+  `ACCORD_API_SESSION_IDLE_MINUTES`), never past `auth` + `ACCORD_API_SESSION_MAX_HOURS`.
+  A session token is refused as an API bearer token.
+
+Sign-out revokes the token id server-side (accord.accounts.shared_state), so a copied token or
+cookie stops working at once, in every worker."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import jwt
 
@@ -12,20 +22,49 @@ from accord.timeutil import now
 
 ALGORITHM = "HS256"
 REQUIRED = ["exp", "iat", "sub", "role", "jti"]
+ACCESS, SESSION = "access", "session"
 
 
 class BadToken(Exception):
     """The token is malformed, tampered with, signed with another key, or expired."""
 
 
-def issue(account: Account, secret: str, minutes: int) -> str:
-    t = now()
+def issue(account: Account, secret: str, minutes: int, *, kind: str = ACCESS,
+          jti: str | None = None, auth: int | None = None, max_exp: int | None = None,
+          at: datetime | None = None) -> str:
+    t = at or now()
+    exp = int((t + timedelta(minutes=minutes)).timestamp())
+    if max_exp is not None:
+        exp = min(exp, max_exp)
     claims = {"sub": account.id, "role": account.role.value, "iat": int(t.timestamp()),
-              "exp": int((t + timedelta(minutes=minutes)).timestamp()),
-              "jti": uuid.uuid4().hex}
+              "exp": exp, "jti": jti or uuid.uuid4().hex, "kind": kind}
+    if kind == SESSION:
+        claims["auth"] = auth if auth is not None else int(t.timestamp())
     if account.party_id:
         claims["party"] = account.party_id
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def issue_session(account: Account, secret: str, idle_minutes: int, max_hours: int,
+                  at: datetime | None = None) -> str:
+    """A new web session (a new id), signed in at `at`."""
+    t = at or now()
+    auth = int(t.timestamp())
+    return issue(account, secret, idle_minutes, kind=SESSION, auth=auth,
+                 max_exp=auth + max_hours * 3600, at=t)
+
+
+def renew_session(account: Account, claims: dict, secret: str, idle_minutes: int,
+                  max_hours: int, at: datetime | None = None) -> str:
+    """The same session (same id, same sign-in time) with its idle expiry moved to now +
+    `idle_minutes`, capped at sign-in + `max_hours`."""
+    auth = int(claims.get("auth", claims["iat"]))
+    return issue(account, secret, idle_minutes, kind=SESSION, jti=claims["jti"], auth=auth,
+                 max_exp=auth + max_hours * 3600, at=at)
+
+
+def kind_of(claims: dict) -> str:
+    return claims.get("kind", ACCESS)
 
 
 def verify(token: str, secret: str) -> dict:

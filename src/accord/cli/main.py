@@ -80,15 +80,30 @@ def demo(ctx: typer.Context,
 @app.command()
 def serve(ctx: typer.Context,
           host: str = typer.Option("127.0.0.1", help="interface (loopback by default)"),
-          port: int = typer.Option(8000, help="TCP port")) -> None:
+          port: int = typer.Option(8000, help="TCP port"),
+          workers: int = typer.Option(1, "--workers", min=1,
+                                      help="server processes (as many as cores)"),
+          jobs: bool = typer.Option(True, "--jobs/--no-jobs",
+                                    help="run a job worker inside the server")) -> None:
     """Serve the HTTP API (OpenAPI at /docs) over this home with uvicorn."""
-    import uvicorn
-
-    from accord.api import create_app
+    from accord.api.serve import run
 
     s = settings(ctx)
     initialise(s)
-    uvicorn.run(create_app(s), host=host, port=port)
+    run(s, host, port, workers, jobs)
+
+
+@app.command()
+def worker(ctx: typer.Context,
+           once: bool = typer.Option(False, "--once", help="stop when the queue is empty"),
+           as_json: bool = typer.Option(False, "--json")) -> None:
+    """Run queued jobs (creations, model audits) until interrupted (docs/api.md)."""
+    from accord.api.serve import worker as run_worker
+
+    s = settings(ctx)
+    initialise(s)
+    n = run_worker(s, once=once)
+    emit({"jobs_run": n}, as_json, lambda d: console.print(f"{d['jobs_run']} job(s) run"))
 
 
 def main() -> None:

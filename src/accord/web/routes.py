@@ -12,7 +12,8 @@ from fastapi.templating import Jinja2Templates
 
 from accord.accounts.model import AccountRole
 from accord.accounts.policy import Action, Resource
-from accord.api import tokens
+from accord.api import headers, tokens
+from accord.api.audit_jobs import enqueue_audit
 from accord.api.deps import (
     ContextDep,
     SessionDep,
@@ -20,6 +21,7 @@ from accord.api.deps import (
     audit_for,
     authenticate_throttled,
     authorize,
+    client_of,
 )
 from accord.api.routes.royalties import statement_resource
 from accord.errors import InvalidInput
@@ -36,15 +38,10 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
-#: On every page: scripts, styles and forms only from this origin, never framed (a consent
-#: switch must not be clickjacked), no MIME sniffing, no referrer leaving the site.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+#: On every page (and, through accord.api.headers, on every other response too): scripts,
+#: styles and forms only from this origin, never framed (a consent switch must not be
+#: clickjacked), no MIME sniffing, no referrer leaving the site.
+SECURITY_HEADERS = headers.SECURITY_HEADERS
 
 
 def render(request: Request, ctx, name: str, context: dict, status: int = 200,
@@ -67,7 +64,8 @@ def _consents_of(party_id: str) -> Resource:
 
 @router.get("/")
 def home(request: Request) -> RedirectResponse:
-    where = "/dashboard" if request.cookies.get(web.SESSION_COOKIE) else "/login"
+    signed_in = request.cookies.get(web.cookie_name(request.app.state.accord, web.SESSION_COOKIE))
+    where = "/dashboard" if signed_in else "/login"
     return RedirectResponse(where, status_code=303)
 
 
@@ -77,12 +75,13 @@ def login_form(request: Request, ctx: ContextDep) -> HTMLResponse:
 
 
 @router.post("/login")
-def login(request: Request, ctx: ContextDep, session: SessionDep,
-          email: Annotated[str, Form()], password: Annotated[str, Form()],
-          csrf_token: Annotated[str, Form()] = "") -> Response:
+def login(request: Request, ctx: ContextDep,
+          email: Annotated[str, Form(max_length=320)],
+          password: Annotated[str, Form(max_length=1024)],
+          csrf_token: Annotated[str, Form(max_length=128)] = "") -> Response:
     web.check_csrf(request, csrf_token)
     try:
-        account = authenticate_throttled(ctx, session, email, password)
+        account = authenticate_throttled(ctx, email, password, client_of(request))
     except HTTPException as exc:  # too many failures for this address: say so on the form
         return render(request, ctx, "login.html", {"error": exc.detail, "email": email},
                       status=exc.status_code)
@@ -90,8 +89,10 @@ def login(request: Request, ctx: ContextDep, session: SessionDep,
         return render(request, ctx, "login.html",
                       {"error": "wrong e-mail or password", "email": email}, status=401)
     response = RedirectResponse("/dashboard", status_code=303)
-    web.set_session(response, ctx, tokens.issue(account, ctx.secret, ctx.api.api_token_minutes))
-    web.set_csrf(response, ctx, web.new_csrf())  # rotated at sign-in
+    token = tokens.issue_session(account, ctx.secret, ctx.api.api_session_idle_minutes,
+                                 ctx.api.api_session_max_hours, at=ctx.clock())
+    web.set_session(response, ctx, token)
+    web.set_csrf(response, ctx, web.new_csrf())  # rotated at sign-in (pages use the bound one)
     return response
 
 
@@ -99,6 +100,7 @@ def login(request: Request, ctx: ContextDep, session: SessionDep,
 def logout(request: Request, ctx: ContextDep,
            csrf_token: Annotated[str, Form()] = "") -> RedirectResponse:
     web.check_csrf(request, csrf_token)
+    web.sign_out(request, ctx)  # revoked server-side: a copy of the cookie stops working too
     response = RedirectResponse("/login", status_code=303)
     web.clear_session(response, ctx)
     return response
@@ -150,6 +152,9 @@ def switch_consent(party_id: str, use: str, request: Request, ctx: ContextDep,
         raise InvalidInput(f"unknown action {action!r}; use opt_in or revoke") from None
     rights.record_consent(session, party_id, Use(use), act, None, audit_for(session, account),
                           "switched in the web dashboard")
+    if act is ConsentAction.REVOKE:  # the models trained on its works: audited (a job)
+        enqueue_audit(session, f"consent revoked: {party_id}, {use}", [party_id], use,
+                      account.id)
     if request.headers.get("HX-Request"):
         session.flush()
         return render(request, ctx, "_consent.html",

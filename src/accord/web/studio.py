@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Annotated
 
@@ -71,24 +73,54 @@ def studio_page(session: Session) -> dict:
     return {"model": model, "artists": style_artists(session, model)}
 
 
-def verification(settings: Settings, output) -> list[dict]:
-    """Each signed file of the output, verified now (signature, chain, content hash)."""
+#: Verified credentials by (path, size, mtime, recorded SHA-256, trust anchors): a file that has
+#: not changed since it was verified is not verified again on every view of the public page (the
+#: hot path under load). Any change to the file (size or mtime) or to the trust anchors misses.
+_VERIFIED: OrderedDict[tuple, dict] = OrderedDict()
+_VERIFIED_MAX = 4096
+_VERIFIED_LOCK = threading.Lock()
+
+
+def _verify_one(settings: Settings, role: str, info: dict) -> dict:
     from accord.creation import service
 
+    path = Path(info["path"])
+    try:
+        st = path.stat()
+    except OSError:
+        st = None
+    key = None if st is None else (str(path), st.st_size, st.st_mtime_ns, info.get("sha256"),
+                                   str(settings.trust_anchors))
+    if key is not None:
+        with _VERIFIED_LOCK:
+            hit = _VERIFIED.get(key)
+            if hit is not None:
+                _VERIFIED.move_to_end(key)
+                return dict(hit)
+    try:
+        v = service.verify(settings, path)
+        check = {"role": role, "file": path.name, "ok": v.ok,
+                 "signature_valid": v.signature_valid, "trusted": v.trusted,
+                 "content_matches": v.content_matches, "problems": v.problems, "kind": v.kind}
+    except AccordError as exc:  # e.g. the file is gone or not a signed file
+        check = {"role": role, "file": path.name, "ok": False, "problems": [str(exc)],
+                 "kind": ""}
+    if key is not None:
+        with _VERIFIED_LOCK:
+            _VERIFIED[key] = dict(check)
+            while len(_VERIFIED) > _VERIFIED_MAX:
+                _VERIFIED.popitem(last=False)
+    return check
+
+
+def verification(settings: Settings, output) -> list[dict]:
+    """Each signed file of the output, verified (signature, chain, content hash): now, or when
+    the unchanged file was last verified (the cache above)."""
     checks = []
     for role in (*AUDIO_ROLES, "midi"):
         info = output.files.get(role)
-        if info is None:
-            continue
-        try:
-            v = service.verify(settings, Path(info["path"]))
-            checks.append({"role": role, "file": Path(info["path"]).name, "ok": v.ok,
-                           "signature_valid": v.signature_valid, "trusted": v.trusted,
-                           "content_matches": v.content_matches, "problems": v.problems,
-                           "kind": v.kind})
-        except AccordError as exc:  # e.g. the file is gone
-            checks.append({"role": role, "file": Path(info["path"]).name, "ok": False,
-                           "problems": [str(exc)], "kind": ""})
+        if info is not None:
+            checks.append(_verify_one(settings, role, info))
     return checks
 
 

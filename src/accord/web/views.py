@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from sqlalchemy.orm import Session
 
+from accord.api.audit_jobs import audits_for_party
 from accord.config import Settings
 from accord.rights import service as rights
 from accord.rights.model import Use
@@ -31,10 +32,13 @@ def party_name(session: Session, party_id: str) -> str:
 
 
 def consent_panel(session: Session, party_id: str, use: str) -> dict:
-    """One use's switch: its current state and its consent events (oldest first)."""
+    """One use's switch: its current state, its consent events (oldest first) and the latest
+    audit of the models that a revocation of it queued (accord.api.audit_jobs)."""
     state = rights.current_consents(session, party_id)[use]
     events = rights.history(session, party_id, Use(use))["consents"]
-    return {"use": use, "state": state, "on": state == "opted_in", "events": events}
+    audits = audits_for_party(session, party_id, use, limit=50)
+    return {"use": use, "state": state, "on": state == "opted_in", "events": events,
+            "audit": audits[0] if audits else None}
 
 
 def models_with(session: Session, settings: Settings, party_id: str,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from accord.accounts import scope
 from accord.accounts.policy import Action
+from accord.api.audit_jobs import enqueue_audit
 from accord.api.deps import (
     ActorDep,
     CurrentAccount,
@@ -25,8 +26,9 @@ router = APIRouter(tags=["registry"])
 
 
 class TerminationCreate(BaseModel):
-    effective_at: str | None = None
-    reason: str = ""
+    effective_at: str | None = Field(default=None, max_length=40)
+    reason: str = Field(default="", max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+                        description="at most 500 characters, no control characters")
 
 
 @router.get("/agreements/{agreement_id}")
@@ -55,4 +57,7 @@ def terminate(agreement_id: str, body: TerminationCreate, session: SessionDep,
     doc = service.terminate_agreement(session, agreement_id,
                                       parse_at(body.effective_at, "effective_at"),
                                       audit_for(session, account), body.reason)
+    licensor = show_kind(session, "agreement", agreement_id).get("licensor")
+    enqueue_audit(session, f"agreement terminated: {agreement_id}",
+                  [licensor] if licensor else [], None, account.id)
     return json.loads(doc.model_dump_json())

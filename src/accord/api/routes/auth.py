@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request, Security
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from accord.accounts import service as accounts
+from accord.accounts import shared_state
 from accord.accounts.policy import Action, Resource
 from accord.api import tokens
 from accord.api.deps import (
@@ -18,6 +20,9 @@ from accord.api.deps import (
     SessionDep,
     authenticate_throttled,
     authorize,
+    claims_for_token,
+    client_of,
+    oauth2,
 )
 
 router = APIRouter(tags=["auth"])
@@ -44,14 +49,39 @@ class ApiKeyPublic(BaseModel):
 
 
 @router.post("/auth/token", response_model=TokenPublic)
-def token(ctx: ContextDep, session: SessionDep,
+def token(request: Request, ctx: ContextDep,
           form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenPublic:
-    account = authenticate_throttled(ctx, session, form.username, form.password)
+    """Sign in: an access token. Failed attempts back off per (address, client) and per
+    client (429 with Retry-After); an unknown address costs what a known one does."""
+    if len(form.username) > 320 or len(form.password) > 1024:
+        raise HTTPException(status_code=422, detail="username: at most 320 characters; "
+                                                    "password: at most 1024")
+    account = authenticate_throttled(ctx, form.username, form.password,
+                                     client_of(request))
     if account is None:
         raise HTTPException(status_code=401, detail="wrong e-mail or password",
                             headers={"WWW-Authenticate": "Bearer"})
     return TokenPublic(access_token=tokens.issue(account, ctx.secret, ctx.api.api_token_minutes),
                        expires_in=ctx.api.api_token_minutes * 60)
+
+
+class SignedOut(BaseModel):
+    signed_out: bool
+    token_id: str
+
+
+@router.post("/auth/logout", response_model=SignedOut)
+def logout(ctx: ContextDep, session: SessionDep, account: CurrentAccount,
+           bearer: Annotated[str | None, Security(oauth2)]) -> SignedOut:
+    """Sign out: the bearer token is revoked server-side (by its id) until it would expire;
+    every worker refuses it from now on. With an API key there is nothing to sign out."""
+    if not bearer:
+        raise HTTPException(status_code=422, detail="sign out needs the bearer token itself; "
+                                                    "revoke an API key with its own route")
+    _, claims = claims_for_token(session, ctx.secret, bearer)
+    shared_state.revoke_token(ctx.engine, claims["jti"], account.id,
+                              datetime.fromtimestamp(claims["exp"], UTC))
+    return SignedOut(signed_out=True, token_id=claims["jti"])
 
 
 @router.get("/me", response_model=AccountPublic)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from accord.accounts.policy import Action, Resource
+from accord.api.audit_jobs import enqueue_audit
 from accord.api.deps import (
     ActorDep,
     CurrentAccount,
@@ -26,9 +27,10 @@ router = APIRouter(tags=["consents"])
 class ConsentCreate(BaseModel):
     use: Use
     action: ConsentAction
-    effective_at: str | None = None
-    reason: str = ""
-    event_id: str | None = None
+    effective_at: str | None = Field(default=None, max_length=40)
+    reason: str = Field(default="", max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+                        description="at most 500 characters, no control characters")
+    event_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
 
 
 def _own(party_id: str) -> Resource:
@@ -43,6 +45,9 @@ def change_consent(party_id: str, body: ConsentCreate, session: SessionDep,
     doc = service.record_consent(session, party_id, body.use, body.action,
                                  parse_at(body.effective_at, "effective_at"),
                                  audit_for(session, account), body.reason, body.event_id)
+    if body.action is ConsentAction.REVOKE:  # the models trained on its works: audited (a job)
+        enqueue_audit(session, f"consent revoked: {party_id}, {body.use.value}", [party_id],
+                      body.use.value, account.id)
     return json.loads(doc.model_dump_json())
 
 

@@ -30,7 +30,9 @@ from accord.api.deps import (
     rate_limit,
 )
 from accord.api.jobs import Job
+from accord.api.limits import creation_limits
 from accord.creation.output import Output
+from accord.creation.request import MAX_BARS, MAX_SECONDS
 from accord.errors import NotFound
 from accord.rights.model import Purpose
 from accord.training import service as training
@@ -42,26 +44,32 @@ router = APIRouter(tags=["creation"])
 MEDIA_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".mp3": "audio/mpeg",
                ".mid": "audio/midi", ".json": "application/json"}
 
+ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"  # registry ids, ISRCs, ISWCs (T-123.456.789-0)
+
+
 class CreationCreate(BaseModel):
     """A creation request. Length: `bars` or `seconds` (seconds wins when both are given).
-    `model`: a model id; default the newest active model. Ranges are checked by the creation
-    service (422 naming each field)."""
+    `model`: a model id; default the newest active model. The schema's ranges are the creation
+    service's; the whole piece may last at most ACCORD_API_CREATION_MAX_SECONDS (413)."""
 
     kind: Literal["new", "style", "derivative"] = "new"  # continue / variation: CLI only
-    model: str | None = None
-    artist: str | None = Field(default=None, description="style: the opted-in party")
-    source_work: str | None = Field(default=None, description="derivative: work id or ISWC")
-    source_recording: str | None = Field(default=None,
+    model: str | None = Field(default=None, max_length=64, pattern=ID)
+    artist: str | None = Field(default=None, max_length=64, pattern=ID,
+                               description="style: the opted-in party")
+    source_work: str | None = Field(default=None, max_length=64, pattern=ID,
+                                    description="derivative: work id or ISWC")
+    source_recording: str | None = Field(default=None, max_length=64, pattern=ID,
                                          description="derivative: or a recording id or ISRC")
-    bars: int | None = 8
-    seconds: float | None = None
-    tempo: float = 120.0
-    key: str | None = None
-    temperature: float = 1.0
-    top_p: float = 0.95
-    seed: int = 0
+    bars: int | None = Field(default=8, ge=1, le=MAX_BARS)
+    seconds: float | None = Field(default=None, ge=1.0, le=MAX_SECONDS)
+    tempo: float = Field(default=120.0, ge=30.0, le=300.0)
+    key: str | None = Field(default=None, max_length=32)
+    temperature: float = Field(default=1.0, ge=0.05, le=3.0)
+    top_p: float = Field(default=0.95, gt=0.0, le=1.0)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
     purpose: Literal["non_commercial", "commercial"] = "non_commercial"
-    formats: list[Literal["wav", "flac", "mp3"]] = Field(default_factory=lambda: ["wav"])
+    formats: list[Literal["wav", "flac", "mp3"]] = Field(default_factory=lambda: ["wav"],
+                                                         min_length=1, max_length=3)
 
 
 def newest_active_model(session: Session) -> str:
@@ -95,6 +103,8 @@ def start(ctx: AppContext, session: Session, account: Account, body: CreationCre
     web studio. The service's refusals propagate (403 / 404 / 422 with its reasons)."""
     authorize(actor_of(account), Action.GENERATE)
     rate_limit(ctx.creation_limiter, account, "creation requests")
+    creation_limits(ctx, session, account.id, body.bars if body.seconds is None else None,
+                    body.seconds, body.tempo)
     return ctx.jobs.start(account.id, creation_request(session, body))
 
 

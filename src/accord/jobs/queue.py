@@ -1,0 +1,208 @@
+"""A small job queue in the registry database.
+
+Why a table and not a library: the registry is SQLite (embedded, the default) or PostgreSQL,
+and no maintained Python queue we could vendor runs on both without a broker (Celery, RQ, Dramatiq
+and arq need Redis or RabbitMQ; procrastinate and PgQueuer are PostgreSQL only). One table and
+four statements are enough, and the jobs commit in the same database as what they write.
+
+- `enqueue` adds a row `queued` (inside the caller's transaction: a consent revocation and its
+  audit job commit together or not at all).
+- `claim` takes one queued job for a worker. On PostgreSQL the candidates are read with
+  `SELECT ... FOR UPDATE SKIP LOCKED`, so workers never wait on each other; on SQLite, which
+  has one writer at a time, the same conditional `UPDATE ... WHERE status = 'queued'` decides
+  (a lost race updates no row and the worker takes the next). Fair across accounts: among the
+  oldest queued jobs the one whose account has the fewest running jobs, then the fewest jobs
+  started in the last ten minutes, goes first: one account's burst does not starve the others.
+- A running job reports progress (`progress`), which is also its heartbeat; `finish` stores the
+  result. `recover` takes back jobs whose worker stopped reporting for `stale_s` (killed,
+  restarted, lost its database): each goes back to `queued` until `max_attempts`, then `failed`
+  with the reason. Work is idempotent where it matters (creation outputs are content-addressed:
+  a resumed job finds what a killed one had committed), so a job runs at least once and its
+  result is stored exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from accord.db.engine import session_scope
+from accord.errors import NotFound
+from accord.jobs.tables import JobRow
+from accord.timeutil import fmt, now
+
+QUEUED, RUNNING, DONE, REFUSED, FAILED = "queued", "running", "done", "refused", "failed"
+FINISHED = frozenset({DONE, REFUSED, FAILED})
+CANDIDATES = 64
+RECENT = timedelta(minutes=10)
+
+
+def enqueue(session: Session, kind: str, payload: dict, account_id: str | None = None,
+            max_attempts: int = 2, job_id: str | None = None) -> str:
+    """A new queued job, in the caller's transaction; its id."""
+    jid = job_id or f"job-{secrets.token_hex(10)}"
+    session.add(JobRow(id=jid, kind=kind, account_id=account_id, payload=payload,
+                       status=QUEUED, stage="", attempts=0, max_attempts=max_attempts,
+                       bytes_out=0, created_at=now()))
+    session.flush()
+    return jid
+
+
+def record_finished(session: Session, job_id: str, kind: str, payload: dict,
+                    account_id: str | None, status: str, result: dict, error: dict | None,
+                    created_at: datetime, finished_at: datetime) -> str:
+    """Store a job that finished without a worker (answered at once), in the caller's
+    transaction; its id."""
+    session.add(JobRow(id=job_id, kind=kind, account_id=account_id, payload=payload,
+                       status=status, stage="", attempts=0, max_attempts=2, bytes_out=0,
+                       result=result, error=error, created_at=created_at,
+                       finished_at=finished_at))
+    session.flush()
+    return job_id
+
+
+def find(session: Session, job_id: str) -> JobRow | None:
+    """The job, or None."""
+    return session.get(JobRow, job_id)
+
+
+def get(session: Session, job_id: str) -> JobRow:
+    row = session.get(JobRow, job_id)
+    if row is None:
+        raise NotFound(f"no job with id {job_id!r}")
+    return row
+
+
+def to_json(row: JobRow) -> dict:
+    return {"id": row.id, "kind": row.kind, "account": row.account_id, "status": row.status,
+            "stage": row.stage, "attempts": row.attempts, "result": row.result,
+            "error": row.error, "bytes_out": row.bytes_out,
+            "created_at": fmt(row.created_at),
+            "started_at": fmt(row.started_at) if row.started_at else None,
+            "finished_at": fmt(row.finished_at) if row.finished_at else None}
+
+
+def _pick(session: Session, candidates: list[tuple[str, str | None, datetime]]) -> list[str]:
+    """The candidates in fair order (see module doc)."""
+    accounts = {a for _, a, _ in candidates}
+    running = Counter(dict(session.execute(
+        select(JobRow.account_id, func.count()).where(JobRow.status == RUNNING,
+                                                      JobRow.account_id.in_(accounts))
+        .group_by(JobRow.account_id)).all()))
+    recent = Counter(dict(session.execute(
+        select(JobRow.account_id, func.count()).where(JobRow.started_at >= now() - RECENT,
+                                                      JobRow.account_id.in_(accounts))
+        .group_by(JobRow.account_id)).all()))
+    ordered = sorted(candidates, key=lambda c: (running[c[1]], recent[c[1]], c[2], c[0]))
+    return [jid for jid, _, _ in ordered]
+
+
+def claim(engine: Engine, worker: str, kinds: tuple[str, ...]) -> JobRow | None:
+    """Take one queued job of these kinds for `worker` (running, attempts + 1); None if none."""
+    with session_scope(engine) as session:
+        q = (select(JobRow.id, JobRow.account_id, JobRow.created_at)
+             .where(JobRow.status == QUEUED, JobRow.kind.in_(kinds))
+             .order_by(JobRow.created_at, JobRow.id).limit(CANDIDATES))
+        if engine.dialect.name == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        candidates = [tuple(r) for r in session.execute(q).all()]
+        if not candidates:
+            return None
+        t = now()
+        for jid in _pick(session, candidates):
+            taken = session.execute(
+                update(JobRow).where(JobRow.id == jid, JobRow.status == QUEUED)
+                .values(status=RUNNING, worker=worker, started_at=t, heartbeat_at=t,
+                        attempts=JobRow.attempts + 1, stage="started")).rowcount
+            if taken == 1:
+                row = session.get(JobRow, jid)
+                session.refresh(row)
+                session.expunge(row)
+                return row
+    return None
+
+
+def progress(engine: Engine, job_id: str, worker: str, stage: str) -> bool:
+    """Report a stage (and that the worker is alive); False when the job is no longer this
+    worker's (it was taken back as stale): the worker should stop."""
+    with session_scope(engine) as session:
+        return session.execute(
+            update(JobRow).where(JobRow.id == job_id, JobRow.worker == worker,
+                                 JobRow.status == RUNNING)
+            .values(stage=stage[:120], heartbeat_at=now())).rowcount == 1
+
+
+def finish(engine: Engine, job_id: str, worker: str, status: str, result: dict | None = None,
+           error: dict | None = None, bytes_out: int = 0) -> bool:
+    """Store a job's outcome, once: only the worker that holds it may."""
+    assert status in FINISHED
+    with session_scope(engine) as session:
+        return session.execute(
+            update(JobRow).where(JobRow.id == job_id, JobRow.worker == worker,
+                                 JobRow.status == RUNNING)
+            .values(status=status, result=result, error=error, bytes_out=bytes_out,
+                    stage="", finished_at=now(), heartbeat_at=now())).rowcount == 1
+
+
+def worker_alive(name: str | None) -> bool | None:
+    """Whether a worker named "host:pid:..." still runs: known only on this host (else None)."""
+    try:
+        host, pid, _ = (name or "").split(":", 2)
+        if host != socket.gethostname():
+            return None
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (ValueError, PermissionError):
+        return None
+    return True
+
+
+def recover(engine: Engine, stale_s: float, at: datetime | None = None) -> dict[str, list[str]]:
+    """Take back running jobs whose worker has been silent for `stale_s`: queued again while
+    attempts are left, else failed with the reason. Returns {"resumed": [...], "failed": [...]}.
+    On SQLite (one machine; workers write no heartbeats there, see accord.jobs.worker) a silent
+    job is taken back only once its worker's process is gone."""
+    t = at or now()
+    out: dict[str, list[str]] = {"resumed": [], "failed": []}
+    sqlite = engine.dialect.name == "sqlite"
+    with session_scope(engine) as session:
+        stale = session.execute(select(JobRow).where(
+            JobRow.status == RUNNING, JobRow.heartbeat_at < t - timedelta(seconds=stale_s))
+            .with_for_update()).scalars().all()
+        for row in stale:
+            if sqlite and worker_alive(row.worker) is True:
+                continue
+            if row.attempts < row.max_attempts:
+                row.status, row.worker = QUEUED, None
+                row.stage = f"resumed: its worker stopped during attempt {row.attempts}"
+                out["resumed"].append(row.id)
+            else:
+                row.status, row.finished_at, row.stage = FAILED, t, ""
+                row.error = {"status": 500, "detail": f"the job's worker stopped while it ran "
+                             f"({row.attempts} attempt(s)); nothing it had not finished was "
+                             "kept", "problems": []}
+                out["failed"].append(row.id)
+    return out
+
+
+def usage_since(session: Session, account_id: str, kind: str, since: datetime) -> tuple[int, int]:
+    """(jobs, bytes written) of an account's jobs of a kind created since `since`."""
+    n, b = session.execute(select(func.count(), func.coalesce(func.sum(JobRow.bytes_out), 0))
+                           .where(JobRow.account_id == account_id, JobRow.kind == kind,
+                                  JobRow.created_at >= since)).one()
+    return int(n), int(b)
+
+
+def jobs_of(session: Session, kind: str, *, status: frozenset[str] | None = None,
+            limit: int = 20) -> list[JobRow]:
+    q = select(JobRow).where(JobRow.kind == kind)
+    if status:
+        q = q.where(JobRow.status.in_(status))
+    return list(session.execute(q.order_by(JobRow.created_at.desc()).limit(limit)).scalars())
