@@ -45,7 +45,7 @@ def test_ern38_album_with_image_and_booklet_keeps_every_track_and_names_its_labe
     assert out.status == "imported", out.problems
     assert out.details["recordings"] == ["rec-ddex-xdfjd2600001", "rec-ddex-xdfjd2600002"]
     assert [(r["kind"], r["type"]) for r in out.details["resources"]] == [
-        ("Image", "FrontCoverImage"), ("Text", "Booklet")]
+        ("MIDI", None), ("Image", "FrontCoverImage"), ("Text", "Booklet")]
     notes = " | ".join(out.details["notes"])
     assert "Image[A3] (FrontCoverImage): recorded as a release resource" in notes
     assert "Release[R1] (TrackRelease): a track release; skipped" in notes
@@ -68,7 +68,9 @@ def test_ern38_album_with_image_and_booklet_keeps_every_track_and_names_its_labe
         t1, t2 = rel["tracks"]
         assert (t1["title"], t1["subtitle"]) == ("Northern Light", "Acoustic Version")
         assert (t2["title"], t2["display_title"]) == ("Tidewater", "Astrid Vale - Tidewater")
-        assert [r["kind"] for r in rel["resources"]] == ["Image", "Text"]
+        assert [r["kind"] for r in rel["resources"]] == ["Image", "Text", "MIDI"]  # by ref
+        assert rel["resources"][2]["title"] == "Northern Light"
+        assert rights.show(s, "XDFJD2600002")["masters"][0]["share"] in ("100", "100.00")
         assert rel["deals"][0]["territories"] == ["NO", "SE"]
         assert rel["deals"][0]["use_types"] == ["OnDemandStream"]
         assert rel["labels"][0]["name"] == "Polar Bay Records (test label)"
@@ -159,6 +161,20 @@ def test_ern38_track_releases_are_skipped_without_an_is_main_release_flag():
     assert any(n.startswith("Release[R1] (TrackRelease)") for n in msg.notes)
 
 
+def test_ern38_user_defined_resource_and_unknown_id_names_are_recorded():
+    text = (DATA / "ern382-album-mixed.xml").read_text().replace(
+        "</ResourceList>",
+        "<UserDefinedResource><UserDefinedResourceType>LyricSheet</UserDefinedResourceType>"
+        "<UserDefinedResourceId><ProprietaryId Namespace=\"DPID:PADPIDA2026050505F\">UDR-1"
+        "</ProprietaryId></UserDefinedResourceId><ResourceReference>A6</ResourceReference>"
+        "</UserDefinedResource></ResourceList>")
+    msg, problems = _read(text)
+    assert problems == []
+    udr = msg.resources["A6"]
+    assert (udr.kind, udr.type, udr.ids) == ("UserDefinedResource", "LyricSheet",
+                                             (("ProprietaryId", "UDR-1"),))
+
+
 def test_ern37_is_refused_naming_the_versions_read():
     text = (DATA / "ern382-album-mixed.xml").read_text().replace("ern/382", "ern/37")
     msg, problems = _read(text)
@@ -228,7 +244,7 @@ def test_api_releases_release_and_disputes(tmp_path):
                             headers=h).json()["total"] == 0
     r = world.client.get("/v1/ddex/releases/5034567890123", headers=h)
     assert r.status_code == 200 and [x["kind"] for x in r.json()["resources"]] == [
-        "Image", "Text"]
+        "Image", "Text", "MIDI"]
     r = world.client.get("/v1/ddex/releases/nope", headers=h)
     assert r.status_code == 404 and "no DDEX release 'nope'" in r.json()["detail"]
     assert world.client.get("/v1/ddex/disputes", headers=h).json() == []

@@ -9,6 +9,8 @@ details (`<Kind>DetailsByTerritory`, `ReleaseDetailsByTerritory`) are read from 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from accord.catalog.ddex_elements import as_bool, compose_title, descendants, kid, kids, local, text
 from accord.catalog.ddex_model import (
     ErnLabel,
@@ -40,8 +42,8 @@ def _details(el, kind: str):
 def _title(el, details):
     """ReferenceTitle is the title proper (+ SubTitle); the details' Title of TitleType
     DisplayTitle (else FormalTitle) is the display title."""
-    proper = text(el, "ReferenceTitle", "TitleText")
-    sub = text(el, "ReferenceTitle", "SubTitle")
+    proper = text(el, "ReferenceTitle", "TitleText") or text(el, "Title", "TitleText")
+    sub = text(el, "ReferenceTitle", "SubTitle") or text(el, "Title", "SubTitle")
     display = None
     if details is not None:
         titles = kids(details, "Title")
@@ -103,6 +105,11 @@ def _masters(r, parties: _Parties, details, where: str) -> tuple[ErnShare, ...]:
     for i, rc in enumerate(els):
         here = f"{where}/RightsController[{i}]"
         ref = parties.of(rc, here)
+        if len(els) == 1 and text(rc, "RightSharePercentage") is None and \
+                as_bool(text(rc, "RightShareUnknown")) is not True:
+            if ref is not None:  # ERN 3.8: "If no information is given, 100% is assumed"
+                out.append(ErnShare(ref, Decimal(100)))
+            continue
         if text(rc, "RightSharePercentage") is None:
             unknown = as_bool(text(rc, "RightShareUnknown")) is True
             r.bad(here, "RightShareUnknown: Accord needs every holder's exact share" if unknown
@@ -186,11 +193,14 @@ def _resource(el, kind: str) -> ErnResource | None:
     ref = text(el, "ResourceReference")
     if not ref:
         return None
-    ids = tuple((local(c), (c.text or "").strip()) for x in kids(el, ERN38["resource_id"][kind])
+    id_els = kids(el, ERN38["resource_id"][kind]) or [  # a name we have not seen: any <..Id>
+        c for c in el if local(c).endswith("Id") and not local(c).startswith("Indirect")]
+    ids = tuple((local(c), (c.text or "").strip()) for x in id_els
                 for c in x if isinstance(c.tag, str) and (c.text or "").strip())
     t = _title(el, _details(el, kind))
-    return ErnResource(ref, kind, text(el, ERN38["resource_type"][kind]), ids[:20],
-                       t.display or t.proper or None)
+    kind_type = text(el, ERN38["resource_type"][kind]) or next(
+        (text(c) for c in el if local(c).endswith("Type") and text(c)), None)
+    return ErnResource(ref, kind, kind_type, ids[:20], t.display or t.proper or None)
 
 
 def read_message38(root, source: str, r):

@@ -70,7 +70,9 @@ ERN38 = {
     "resource_kinds": ("SoundRecording", "MIDI", "Video", "Image", "Text", "SheetMusic",
                        "Software", "UserDefinedResource"),
     "resource_ref": ("ResourceReference",),
-    # <Kind>Type and <Kind>Id per resource kind
+    # <Kind>Type and <Kind>Id per resource kind (checked for SoundRecording, Image, Text,
+    # SheetMusic; MIDI's were not seen in the schema copy: for any kind whose names are not
+    # found, the first child named ...Type and the ...Id children are read)
     "resource_type": {"SoundRecording": "SoundRecordingType", "MIDI": "MidiType",
                       "Video": "VideoType", "Image": "ImageType", "Text": "TextType",
                       "SheetMusic": "SheetMusicType", "Software": "SoftwareType",
