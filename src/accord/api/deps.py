@@ -40,7 +40,9 @@ class AppContext:
     clock: Callable[[], datetime] = field(default=now)  # sign-in backoff, sessions
 
 
-def app_context(request: Request) -> AppContext:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the
+# thread pool, one thread hop each, on every request (the hot routes' main overhead).
+async def app_context(request: Request) -> AppContext:
     return request.app.state.accord
 
 
@@ -112,7 +114,8 @@ def account_for_token(session: Session, secret: str, token: str,
     return claims_for_token(session, secret, token, kinds)[0]
 
 
-def current_account(account: Annotated[Account | None, Depends(optional_account)]) -> Account:
+async def current_account(account: Annotated[Account | None, Depends(optional_account)]
+                          ) -> Account:
     if account is None:
         raise _unauthorized("sign in first (a bearer token or an X-API-Key header)")
     return account
@@ -127,7 +130,7 @@ def actor_of(account: Account | None) -> Actor:
     return Actor(role=account.role, party_id=account.party_id, account_id=account.id)
 
 
-def current_actor(account: CurrentAccount) -> Actor:
+async def current_actor(account: CurrentAccount) -> Actor:
     return actor_of(account)
 
 
