@@ -281,3 +281,14 @@ def render_items(session: Session, settings: Settings, refs: list[str], audit: A
         session.add(a)
     session.flush()
     return out
+
+
+def audio_files(session: Session) -> list[dict]:
+    """Every stored audio file: id, recording id (or None), path and Chromaprint fingerprint,
+    in id order (upload screening compares uploads with them)."""
+    from accord.catalog.tables import CatalogAudioRow
+
+    return [{"id": r.id, "recording_id": r.recording_id, "path": r.path,
+             "fingerprint": r.fingerprint, "duration_s": r.duration_s}
+            for r in session.execute(select(CatalogAudioRow).order_by(CatalogAudioRow.id))
+            .scalars()]

@@ -41,7 +41,7 @@ from accord.rights.tables import (
     ConsentEventRow,
     RecordingWithdrawalRow,
 )
-from accord.royalties import eventlog
+from accord.royalties import eventlog, exclusions
 from accord.royalties.distribute import Distribution, distribute_weights, line_amounts
 from accord.royalties.engine_sql import (
     holders_table,
@@ -123,6 +123,7 @@ def read_registry(session: Session, policy: Policy) -> Registry:
     withdrawals = tuple(Withdrawal(r.id, r.recording_id, WithdrawalAction(r.action),
                                    r.effective_at, r.reason)
                         for r in session.scalars(select(RecordingWithdrawalRow)))
+    withdrawals += exclusions.read(session)  # e.g. trust's flags (royalties/exclusions.py)
     return Registry(works, recs, RightsFacts(agreements, terminations, consents, withdrawals),
                     policy)
 
