@@ -276,7 +276,8 @@ def screen_upload(session: Session, settings: Settings, path: Path, *, uploader:
         art = artefact_score(read.samples, read.sample_rate)
         sig = replace(sig, copies=_copies(session, settings, read, uploader, recording_id),
                       c2pa=read_claim(path, anchors), artefact_score=float(art.score),
-                      artefact_evidence=_plain(art.evidence),
+                      artefact_evidence=_plain(art.to_json() if hasattr(art, "to_json")
+                                                 else getattr(art, "evidence", {})),
                       voices=_voices(session, read, uploader_party, at))
     else:
         sig = replace(sig, styles=_styles(session, read.notes, uploader_party, at))
@@ -298,6 +299,7 @@ def screen_upload(session: Session, settings: Settings, path: Path, *, uploader:
         note=decision.to_json().get("note", ""), policy_hash=policy.hash, status="decided",
         demo=demo, created_at=at)
     session.add(row)
+    session.flush()  # the screening before its findings (no ORM relationship orders them)
     for f in findings:
         session.add(FindingRow(screening_id=sid, rule=f.rule, verdict=f.verdict,
                                score=float(f.score), summary=f.summary,
