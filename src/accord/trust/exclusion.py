@@ -8,6 +8,11 @@ flagged interval [a, b) becomes: a withdrawal at a; a withdrawal again at every 
 inside (a, b) (so a reinstatement there does not win); and at b a reinstatement only when the
 registry does not hold the recording down at b. Then at every instant the recording is down
 exactly when the registry or a flag holds it down.
+
+A decision reversed on review ("void") means the flag should never have stood: its screening's
+flags are dropped from the royalty events altogether, so the closed periods it touched are
+recomputed and the next run releases the withheld money as an adjustment. For the DJ's view
+(`flagged_at`) a voided flag stands until the void.
 """
 
 from __future__ import annotations
@@ -24,9 +29,10 @@ from accord.rights.permission import withdrawal_state
 class FlagEvent:
     id: str
     recording_id: str
-    action: str  # "flag" | "clear"
+    action: str  # "flag" | "clear" | "void"
     effective_at: datetime
     reason: str = ""
+    screening_id: str = ""
 
 
 def intervals(events: Iterable[FlagEvent]) -> list[tuple[FlagEvent, datetime | None]]:
@@ -45,15 +51,29 @@ def intervals(events: Iterable[FlagEvent]) -> list[tuple[FlagEvent, datetime | N
     return out
 
 
+def _voided(events: list[FlagEvent], at: datetime | None = None) -> set[str]:
+    return {e.screening_id for e in events
+            if e.action == "void" and (at is None or e.effective_at <= at)}
+
+
+def _standing(events: list[FlagEvent], at: datetime | None = None) -> list[FlagEvent]:
+    """flag and clear events of screenings not voided (by `at`; None: ever)."""
+    gone = _voided(events, at)
+    return [e for e in events if e.action != "void" and e.screening_id not in gone]
+
+
 def flagged_at(events: Iterable[FlagEvent], at: datetime) -> bool:
-    return any(a.effective_at <= at and (b is None or at < b) for a, b in intervals(events))
+    """Is the recording flagged at T (a voided screening's flag stood until its void)?"""
+    events = list(events)
+    return any(a.effective_at <= at and (b is None or at < b)
+               for a, b in intervals(_standing(events, at)))
 
 
 def as_withdrawals(flags: Iterable[FlagEvent], registry: Iterable[Withdrawal]
                    ) -> list[Withdrawal]:
     """The withdrawal events that add `flags` to `registry`'s takedowns (see above)."""
     by_rec: dict[str, list[FlagEvent]] = {}
-    for f in flags:
+    for f in _standing(list(flags)):
         by_rec.setdefault(f.recording_id, []).append(f)
     reg = list(registry)
     out: list[Withdrawal] = []

@@ -64,7 +64,7 @@ def flag_events(session: Session, recording_ids=None) -> list[FlagEvent]:
     q = select(FlagEventRow).order_by(FlagEventRow.effective_at, FlagEventRow.id)
     if recording_ids is not None:
         q = q.where(FlagEventRow.recording_id.in_(list(recording_ids)))
-    return [FlagEvent(r.id, r.recording_id, r.action, r.effective_at, r.reason)
+    return [FlagEvent(r.id, r.recording_id, r.action, r.effective_at, r.reason, r.screening_id)
             for r in session.execute(q).scalars()]
 
 

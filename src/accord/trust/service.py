@@ -422,7 +422,9 @@ def review(session: Session, screening_id: str, reviewer: str, outcome: str, not
         a.review_note, a.reviewed_at = note, at
     session.flush()
     if row.recording_id and was.flags != new.flags:
-        _flag(session, row, "flag" if new.flags else "clear", at,
+        # flagged -> accepted: the flag was wrong; void it (withheld royalties are released
+        # by the next run). accepted -> flagged: flag from now on.
+        _flag(session, row, "flag" if new.flags else "void", at,
               f"review of {screening_id} by {reviewer}: {new.value}")
     audit.append("screening.review", "trust_screenings", screening_id,
                  {"from": was.value, "to": new.value, "note": note,

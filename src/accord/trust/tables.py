@@ -58,7 +58,7 @@ class FlagEventRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     screening_id: Mapped[str] = mapped_column(ForeignKey("trust_screenings.id"))
     recording_id: Mapped[str] = mapped_column(String(128))
-    action: Mapped[str] = mapped_column(String(8))  # flag | clear
+    action: Mapped[str] = mapped_column(String(8))  # flag | clear | void
     effective_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reason: Mapped[str] = mapped_column(Text, default="")
     __table_args__ = (Index("ix_trust_flag_events_recording", "recording_id", "effective_at"),)
