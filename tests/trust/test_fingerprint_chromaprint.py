@@ -42,8 +42,9 @@ def files(tmp_path_factory):
 
 
 def test_decoding_the_compressed_text_gives_fpcalcs_raw_items(files):
+    # fpcalc may exit non-zero over a WAV file's end while printing the whole fingerprint
     raw = json.loads(subprocess.run(["fpcalc", "-raw", "-json", str(files / "ref.wav")],
-                                    capture_output=True, check=True).stdout)["fingerprint"]
+                                    capture_output=True).stdout)["fingerprint"]
     decoded = decode(fingerprint(files / "ref.wav"))
     assert decoded.dtype == np.uint32
     assert decoded.tolist() == [v & 0xFFFFFFFF for v in raw]
@@ -75,7 +76,8 @@ def test_the_matcher_slides_both_ways_and_needs_overlap():
     found = match_raw(early, ref)
     assert found is not None and found.bit_error_rate == 0.0
     assert found.offset_s == pytest.approx(-20 * 4096 / 3 / 11025)
-    assert match_raw(ref[:10], ref[100:105]) is not None  # shorter than MIN_OVERLAP: all of it
+    short = match_raw(ref[100:110], ref[100:105])  # shorter than MIN_OVERLAP: all of it
+    assert short is not None and short.offset_s == 0.0 and short.bit_error_rate == 0.0
     assert match_raw(np.zeros(0, np.uint32), ref) is None
 
 

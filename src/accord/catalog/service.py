@@ -214,8 +214,9 @@ def _audio_row(info, path: Path, recording_id: str | None, item: str | None,
         created_at=now())
 
 
-def ingest_audio(session: Session, path: Path) -> dict:
-    """Probe one audio file and store it (idempotent on its content hash)."""
+def ingest_audio(session: Session, path: Path, recording_id: str | None = None) -> dict:
+    """Probe one audio file and store it (idempotent on its content hash), optionally as the
+    audio of a registry recording."""
     from accord.catalog import audio
     from accord.catalog.tables import CatalogAudioRow
 
@@ -224,7 +225,11 @@ def ingest_audio(session: Session, path: Path) -> dict:
         CatalogAudioRow.content_hash == info.content_hash)).scalar()
     if existing is not None:
         return {"id": existing.id, "duplicate": True, **info.to_json()}
-    row = _audio_row(info, Path(path).resolve(), None, None, False)
+    if recording_id is not None:
+        from accord.rights.repository import resolve_recording_id
+
+        recording_id = resolve_recording_id(session, recording_id)  # NotFound if unknown
+    row = _audio_row(info, Path(path).resolve(), recording_id, None, False)
     session.add(row)
     session.flush()
     return {"id": row.id, "duplicate": False, **info.to_json()}

@@ -12,9 +12,9 @@ sample rate that runs up to the Nyquist frequency.
 The detector: the long-term average spectrum (Welch, ~5 Hz bins) in dB, minus its running median
 (so only narrow peaks remain); for every candidate spacing F = base/N (base: the file's own rate
 and common model rates, N = 2, 3, ..., while F spans at least 8 bins), the residual at each comb
-tooth k*F is compared with the residual halfway between teeth, and the paired t statistic over
-the teeth measures how consistently the comb stands out. The largest t over all spacings is the
-statistic; a logistic curve fitted in bench/trust.py on decoders of some shapes and evaluated on
+tooth k*F is compared with the residual halfway between teeth, and a median statistic over
+the teeth measures how consistently the comb stands out (see comb_statistics). The largest over
+all spacings is the statistic; a logistic curve fitted in bench/trust.py on decoders of some shapes and evaluated on
 decoders of other shapes maps it to a score in [0, 1].
 
 Evidence, not proof: a decoder without transposed convolutions (nearest or linear upsampling
@@ -41,7 +41,7 @@ BASE_RATES = (16000, 22050, 24000, 32000, 44100, 48000)
 MEDIAN_BINS = 31
 # logistic calibration of log(statistic): score = 1 / (1 + exp(-(A * log(t) + B))).
 # Fitted by bench/trust.py on the calibration decoder shapes (see bench/RESULTS.md).
-CALIBRATION = (6.0, -12.0)
+CALIBRATION = (8.0, -13.6)
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class ArtefactFinding:
     (on the bench's decoders; not a probability of AI origin in the wild)."""
 
     score: float
-    statistic: float  # the largest comb t statistic
+    statistic: float  # the largest comb statistic (z-like; see comb_statistics)
     spacing_hz: float  # the comb spacing that produced it
     base_rate: int  # the sample rate the spacing divides
     upsampling: int  # N: spacing = base_rate / N
@@ -107,13 +107,21 @@ def _spacings(sr: int, bin_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def comb_statistics(resid: np.ndarray, bin_hz: float, sr: int):
-    """Paired t statistic of every candidate comb: (t, spacing, base, N, teeth count)."""
+    """Median-tooth z statistic of every candidate comb: (z, spacing, base, N, teeth count).
+
+    d_k = residual at tooth k minus residual halfway to the next tooth, in units of the
+    residual's robust spread; a comb's statistic is the median d_k scaled to a standard normal
+    under the null (median of n normals: sd 1.2533 / sqrt(n)). The median asks *most* teeth to
+    stand out, so a few loud musical harmonics or a fine comb brushing past a few real peaks do
+    not make a comb."""
     spacing, base, up = _spacings(sr, bin_hz)
     nyq = sr / 2
     top = resid.shape[0] - 1
     # peak of the residual within +-1 bin of a fractional position
     local = ndimage.maximum_filter1d(resid, size=3, mode="nearest")
-    t_out = np.full(spacing.shape[0], -np.inf)
+    band = local[int(F_LOW / bin_hz):int(0.985 * nyq / bin_hz)]
+    spread = max(1.4826 * float(np.median(np.abs(band - np.median(band)))) * np.sqrt(2), 1e-3)
+    z_out = np.full(spacing.shape[0], -np.inf)
     teeth = np.zeros(spacing.shape[0], dtype=np.int64)
     for i, f in enumerate(spacing):
         k = np.arange(1, int(nyq / f) + 1)
@@ -123,11 +131,10 @@ def comb_statistics(resid: np.ndarray, bin_hz: float, sr: int):
             continue
         on = local[np.clip(np.round(tooth / bin_hz).astype(np.int64), 0, top)]
         off = local[np.clip(np.round((tooth - f / 2) / bin_hz).astype(np.int64), 0, top)]
-        d = on - off
-        sd = max(float(d.std(ddof=1)), 0.25)
-        t_out[i] = float(d.mean()) / sd * np.sqrt(d.shape[0])
+        d = (on - off) / spread
+        z_out[i] = float(np.median(d)) * np.sqrt(d.shape[0]) / 1.2533
         teeth[i] = d.shape[0]
-    return t_out, spacing, base, up, teeth
+    return z_out, spacing, base, up, teeth
 
 
 def artefact_score(samples: np.ndarray, sr: int) -> ArtefactFinding:

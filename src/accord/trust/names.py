@@ -95,8 +95,19 @@ class Candidate:
     how: str
 
 
+_NOTE = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*")
+
+
 def compare(given: str, registered: str) -> tuple[float, str]:
-    """(similarity in [0, 1], how) of an uploaded name and a registered one."""
+    """(similarity in [0, 1], how) of an uploaded name and a registered one; a registered
+    name's bracketed note ("Bea Lantern (demo artist)") is compared without it too."""
+    bare = _NOTE.sub(" ", registered).strip()
+    if bare and bare != registered.strip():
+        return max(_compare(given, registered), _compare(given, bare))
+    return _compare(given, registered)
+
+
+def _compare(given: str, registered: str) -> tuple[float, str]:
     if given.strip().casefold() == registered.strip().casefold():
         return 1.0, "exact"
     a, b = key(given), key(registered)
@@ -117,7 +128,7 @@ def match_names(artists: list[str], title: str, registry: list[tuple[str, str]],
     names += [(n, "artist") for n in featured_in_title(title)]
     out: dict[tuple[str, str], Candidate] = {}
     for pid, pname in registry:
-        pk = key(pname)
+        pk = key(_NOTE.sub(" ", pname).strip() or pname)
         for given, fld in names:
             sim, how = compare(given, pname)
             if sim >= min_similarity:
