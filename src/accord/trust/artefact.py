@@ -14,8 +14,8 @@ The detector: the long-term average spectrum (Welch, ~5 Hz bins) in dB, minus it
 and common model rates, N = 2, 3, ..., while F spans at least 8 bins), the residual at each comb
 tooth k*F is compared with the residual halfway between teeth, and a median statistic over
 the teeth measures how consistently the comb stands out (see comb_statistics). The largest over
-all spacings is the statistic; a logistic curve fitted in bench/trust.py on decoders of some shapes and evaluated on
-decoders of other shapes maps it to a score in [0, 1].
+all spacings is the statistic; a logistic curve fitted in bench/trust.py on decoders of some
+shapes, and evaluated on decoders of other shapes, maps it to a score in [0, 1].
 
 Evidence, not proof: a decoder without transposed convolutions (nearest or linear upsampling
 followed by convolution, diffusion in a spectrogram domain with a vocoder that avoids the

@@ -27,6 +27,7 @@ from accord.errors import InvalidInput
 ITEM_S = 4096 / 3 / 11025  # seconds per sub-fingerprint
 MAX_BER = 0.30  # a match needs a bit error rate at or below this (bench/trust.py)
 MIN_OVERLAP = 40  # items (~5 s) compared at least
+CHUNK_ITEMS = 4_000_000  # item comparisons held in memory at once
 
 
 @dataclass(frozen=True)
@@ -96,16 +97,26 @@ def match_raw(query: np.ndarray, reference: np.ndarray, *, max_ber: float = MAX_
     need = min(min_overlap, q.shape[0], r.shape[0])
     if need == 0:
         return None
-    best: tuple[float, int, int] | None = None
-    # offset o: query item i meets reference item i + o
-    for o in range(-(q.shape[0] - need), r.shape[0] - need + 1):
-        qa, ra = max(0, -o), max(0, o)
-        n = min(q.shape[0] - qa, r.shape[0] - ra)
-        errors = int(np.bitwise_count(q[qa:qa + n] ^ r[ra:ra + n]).sum())
-        ber = errors / (32.0 * n)
-        if best is None or ber < best[0]:
-            best = (ber, o, n)
-    ber, o, n = best
+    # offset o: query item i meets reference item i + o; every offset at once, the reference
+    # padded with masked zeros so that partial overlaps at both ends are compared too
+    nq, nr = q.shape[0], r.shape[0]
+    pad = np.zeros(nq, dtype=np.uint32)
+    rp = np.concatenate([pad, r, pad])
+    vp = np.concatenate([np.zeros(nq, bool), np.ones(nr, bool), np.zeros(nq, bool)])
+    offsets = np.arange(-(nq - need), nr - need + 1)
+    all_windows = np.lib.stride_tricks.sliding_window_view(rp, nq)
+    all_valid = np.lib.stride_tricks.sliding_window_view(vp, nq)
+    ber_all = np.empty(offsets.shape[0])
+    compared = np.empty(offsets.shape[0], dtype=np.int64)
+    step = max(1, CHUNK_ITEMS // nq)  # bounded memory for long queries
+    for a in range(0, offsets.shape[0], step):
+        idx = offsets[a:a + step] + nq
+        valid = all_valid[idx]
+        errors = (np.bitwise_count(all_windows[idx] ^ q[None, :]) * valid).sum(axis=1)
+        compared[a:a + step] = valid.sum(axis=1)
+        ber_all[a:a + step] = errors / (32.0 * compared[a:a + step])
+    i = int(np.argmin(ber_all))
+    ber, o, n = float(ber_all[i]), int(offsets[i]), int(compared[i])
     if ber > max_ber:
         return None
     return ChromaprintMatch(bit_error_rate=ber, offset_s=o * ITEM_S, overlap_s=n * ITEM_S)
