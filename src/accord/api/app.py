@@ -19,6 +19,7 @@ from accord.api.routes import (
     permissions,
     rights,
     royalties,
+    screenings,
     training,
 )
 from accord.api.settings import ApiSettings, token_secret
@@ -49,6 +50,7 @@ def create_app(settings: Settings, api: ApiSettings | None = None) -> FastAPI:
     for module in (auth, parties, catalogue, agreements, consents, permissions, rights, audit,
                    training, royalties, creations):
         app.include_router(module.router, prefix="/v1")
+    app.include_router(screenings.router, prefix="/v1")
     from accord import web  # the pages; after errors.install, whose handler it extends
 
     web.install(app)

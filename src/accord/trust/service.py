@@ -246,9 +246,9 @@ def screen_upload(session: Session, settings: Settings, path: Path, *, uploader:
     if not uploader or len(uploader) > 128:
         raise InvalidInput("uploader: give an account id of at most 128 characters")
     kind = inputs.kind_of(path)
+    credit, disclosure, isrc = _declared(metadata, ddex)  # cheap checks before decoding
     read = inputs.read_symbolic(path, limits) if kind == "symbolic" else \
         inputs.read_audio(path, limits)
-    credit, disclosure, isrc = _declared(metadata, ddex)
     recording_id = None
     if recording:
         recording_id = _resolve(session, recording)
