@@ -27,6 +27,7 @@ from accord.rights.document import parse_document
 from accord.rights.model import ConsentAction, Purpose, Use, WithdrawalAction
 from accord.royalties.demo import royalties_stage
 from accord.training.demo import training_stage
+from accord.trust.demo import trust_stage
 
 MARKER = ".accord-demo-home"
 
@@ -134,6 +135,7 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
     for stage in (rights_stage, catalog_stage, training_stage, creation_stage, attribution_stage,
                   royalties_stage):
         stage(s, report, out)
+    trust_stage(s, report, out)  # upload screening (accord.trust)
 
     out.rule("[bold]Summary[/]")
     rights = report.to_json()["rights"]

@@ -53,7 +53,7 @@ def _likeness(name: str, use: str, items: tuple[Likeness, ...], threshold: float
                    f"{use} similar to {x.party_name}{demo}, who permits {use}")
 
 
-@rule("voice", "impersonation", similarity=True, threshold=0.80)
+@rule("voice", "impersonation", similarity=True, threshold=0.85)
 def voice(sig: Signals, p: Mapping[str, Any]) -> Finding:
     """Sounds like a registered artist's reference voice (Resemblyzer cosine >= threshold)
     without `voice` permission."""
