@@ -2,7 +2,7 @@
 exactly when either holds it down; a voided flag is dropped (pure; a property test)."""
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
@@ -11,7 +11,7 @@ from accord.rights.model import Withdrawal, WithdrawalAction
 from accord.rights.permission import withdrawal_state
 from accord.trust.exclusion import FlagEvent, as_withdrawals, flagged_at, intervals
 
-T0 = datetime(2026, 10, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 10, 1, tzinfo=UTC)
 
 
 def day(n):

@@ -4,7 +4,7 @@ import pytest
 
 from accord.errors import InvalidInput
 from accord.trust.model import Credit, Disclosure, Finding, Outcome, Upload
-from accord.trust.policy import decide, load_policy, parse_policy
+from accord.trust.policy import DEFAULT_POLICY, decide, load_policy, parse_policy
 from accord.trust.rules import RULES, run_rules
 from accord.trust.signals import (
     C2paClaim,
@@ -89,9 +89,8 @@ def test_disclosed_ai_is_labelled_and_undisclosed_c2pa_ai_is_held():
 
 
 def test_undisclosed_ai_can_be_labelled_instead_of_held_by_policy():
-    text = load_policy().source
-    with open(text) as fh:
-        src = fh.read().replace('undisclosed_ai = "hold"', 'undisclosed_ai = "accept_labelled_ai"')
+    src = DEFAULT_POLICY.read_text().replace('undisclosed_ai = "hold"',
+                                             'undisclosed_ai = "accept_labelled_ai"')
     p = parse_policy(src, "edited")
     sig = Signals(upload(), c2pa=C2paClaim(True, ("trainedAlgorithmicMedia",)))
     d = decide(run_rules(sig, p.params), p)
@@ -159,7 +158,7 @@ def test_spam_signals():
 
 
 def test_two_weak_spam_signals_together_hold():
-    p = parse_policy(open(load_policy().source).read().replace(
+    p = parse_policy(DEFAULT_POLICY.read_text().replace(
         'mass_upload = "hold"', 'mass_upload = "accept"'), "edited")
     sig = Signals(upload(duration=31.0), history=History(25, 3600))
     d = decide(run_rules(sig, p.params), p)

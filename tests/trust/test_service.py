@@ -175,3 +175,16 @@ def test_nothing_is_stored_for_bad_input(home, engine, tmp_path):
     with session_scope(engine) as s:
         assert s.scalars(select(ScreeningRow)).all() == []
         assert audit_chain.entries_for(s, "trust_screenings", "u8") == []
+
+
+def test_her_opt_in_is_not_enough_without_a_licence_from_her_label(home, engine, tmp_path):
+    from accord.rights import service as rights_service
+    from accord.rights.model import ConsentAction, Use
+
+    with session_scope(engine) as s:  # Northwind licenses train, style and dj, not voice
+        rights_service.record_consent(s, scenario.SINGER, Use.VOICE, ConsentAction.OPT_IN,
+                                      parse_instant("2026-01-02"), AuditLog(s, "t"))
+    meta = metadata(tmp_path / "m.json", title="Song", artists=["Bea Lantern"])
+    d = screen(engine, home, write_tune(tmp_path / "v.wav", seed=51), metadata=meta)
+    summary = reasons(d)["impersonation_name"]["summary"]
+    assert d["outcome"] == "hold" and "opted in to voice but no recording" in summary

@@ -108,12 +108,15 @@ def permission(session: Session, party_id: str, use: Use, uploader_party: str | 
     if consent != "opted_in":
         said = "revoked" if consent == "revoked" else "not opted in to"
         return Permission(use.value, False, f"the artist has {said} {use.value}")
+    denied = []
     for rec in _performer(session, party_id)["recordings"]:
         d = rights.check(session, use, recording=rec["id"], at=at)
-        if d.permitted:
+        if d.allowed:
             return Permission(use.value, True, f"permitted for recording {rec['id']}")
+        denied += d.reasons()[:1]
     return Permission(use.value, False, f"the artist opted in to {use.value} but no recording "
-                                        "of theirs is licensed for it by its rights holders")
+                                        "of theirs is licensed for it"
+                      + (f" ({denied[0]})" if denied else ""))
 
 
 _PERFORMERS_KEY = "accord.trust.performers"

@@ -43,7 +43,7 @@ def _evidence(f: dict) -> list[str]:
     if ev.get("c2pa"):
         c = ev["c2pa"]
         out.append(f"C2PA: AI {c['ai']}, source types {', '.join(c['digital_source_types'])}")
-    if "score" in ev and f["rule"] == "ai_artefact" and not f["verdict"] == "clear":
+    if "score" in ev and f["rule"] == "ai_artefact" and f["verdict"] != "clear":
         out.append(f"artefact score {ev['score']} (threshold {ev.get('threshold')}); "
                    f"{ev.get('note', '')}")
     return out
