@@ -62,3 +62,24 @@ def test_flag_withholds_and_a_reversal_releases_in_the_next_run(home, engine, tm
         royalties.check_ledger(s)
     assert adj[f"payable:{scenario.LABEL}"] == 341
     assert adj[f"withheld:{scenario.LABEL}"] == -341
+
+
+def test_a_royalty_run_in_a_fresh_process_reads_trusts_flags(tmp_path):
+    """`accord royalties run` imports no trust module; the hook still finds trust's reader."""
+    import os
+    import subprocess
+    import sys
+
+    from accord.db.engine import create_schema
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    create_schema(url)
+    code = ("import accord.royalties.service\n"
+            "from accord.royalties import exclusions\n"
+            "from accord.db.engine import make_engine, session_scope\n"
+            f"with session_scope(make_engine({url!r})) as s:\n"
+            "    print(exclusions.read(s), sorted(exclusions.READERS))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+                         check=True).stdout
+    assert out.strip() == "() ['trust']"

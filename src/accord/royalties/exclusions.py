@@ -24,4 +24,6 @@ def register(name: str, reader: Callable[[Session], Iterable[Withdrawal]]) -> No
 
 
 def read(session: Session) -> tuple[Withdrawal, ...]:
+    import accord.db.tables  # noqa: F401 - every context's tables, and with them its hooks
+
     return tuple(w for name in sorted(READERS) for w in READERS[name](session))
