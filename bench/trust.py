@@ -24,7 +24,7 @@ from the real tracks' quads and moved a little (coordinates +-0.04, box width an
 +-15%, root frequency x0.7-1.4), so keys, box sizes and root frequencies follow the real joint
 distribution and its popular regions without copying the real keys; root times are spread over
 the track, and a track has as many quads as a real track (drawn from the real per-track
-counts). Written with the public `add_quads` in batches of 10,000 tracks (one segment each, as
+counts). Written with the public `add_many` in batches of 10,000 tracks (one segment each, as
 an uncompacted index would be).
 The baseline is Chromaprint's linear scan: its measured cost per reference times the count.
 
@@ -65,7 +65,8 @@ from accord.trust.fingerprint import quads as quads_mod  # noqa: E402
 
 MUSIC = Path("/usr/share/games/wesnoth/1.16/data/core/music")
 EXCERPT_S = 15.0
-SEED = 14
+SEED = 14  # the track split
+EXCERPT_SEED = 141  # excerpt positions and noise; run 1 (seed 14) tuned the thresholds
 DISTORTIONS: dict[str, list[str] | str | None] = {
     "none": [],
     "pitch +1 st": ["pitch", "100"], "pitch -1 st": ["pitch", "-100"],
@@ -147,7 +148,7 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
     t0 = time.perf_counter()
     refs = {f.stem: decode(fpcalc_fingerprint(f)) for f in indexed}
     t_cp_index = time.perf_counter() - t0
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(EXCERPT_SEED)
     queries = []
     for f, kind in [(f, "indexed") for f in indexed] + [(f, "held-out") for f in held]:
         dur = sf.info(str(f)).duration
@@ -221,6 +222,42 @@ def index_min() -> int:
     return MIN_HASHES
 
 
+def fill_index(path, real: dict, size: int, rng: np.random.Generator) -> FingerprintIndex:
+    """An index of the real tracks' quads plus synthetic tracks up to `size` (module docstring)."""
+    index = FingerprintIndex.create(path)
+    with index.batch():
+        for name, (q, _) in real.items():
+            index.add_quads(name, q)
+    pool = quads_mod.Quads(*(np.concatenate([getattr(q, fld) for q, _ in real.values()])
+                             for fld in ("coords", "t", "width", "height", "f_root")))
+    counts = np.array([len(q) for q, _ in real.values()])
+    durations = np.array([d for _, d in real.values()])
+    made = len(real)
+    while made < size:
+        n = min(10_000, size - made)
+        per = rng.choice(counts, n)
+        owner = np.repeat(np.arange(n), per)
+        k = owner.shape[0]
+        rows = rng.integers(0, len(pool), k)
+        # a real row, moved a little: new keys near the real ones, not copies of them (a pool
+        # of ~76k real rows would otherwise crowd 100k tracks into the same ~60k keys)
+        coords = np.clip(pool.coords[rows] + rng.normal(0, 0.04, (k, 4)).astype(np.float32),
+                         0, 1)
+        frames = (rng.choice(durations, n) * peaks_mod.FRAMES_PER_S).astype(np.int64)
+        fake = quads_mod.Quads(
+            coords=coords.astype(np.float32),
+            width=np.maximum(np.round(pool.width[rows] * rng.uniform(0.85, 1.15, k)),
+                             1).astype(np.int32),
+            height=(pool.height[rows] * rng.uniform(0.85, 1.15, k)).astype(np.float32),
+            f_root=np.clip(pool.f_root[rows] * rng.uniform(0.7, 1.4, k), 13,
+                           486).astype(np.float32),
+            t=(rng.random(k) * frames[owner]).astype(np.int32))
+        index.add_many([f"synthetic-{made + i:06d}" for i in range(n)], fake, owner)
+        made += n
+        print(f"  index of {size}: {made} tracks", flush=True)
+    return FingerprintIndex.open(path)
+
+
 def part_scale(indexed: list[Path], sizes: list[int], work: Path, robust: dict | None) -> dict:
     rng = np.random.default_rng(SEED + 1)
     real = {}
@@ -228,11 +265,7 @@ def part_scale(indexed: list[Path], sizes: list[int], work: Path, robust: dict |
         x, sr = mono(f)
         real[f.stem] = (quads_mod.build(peaks_mod.extract(x, sr), "reference"),
                         x.shape[0] / sr)
-    pool = quads_mod.Quads(*(np.concatenate([getattr(q, fld) for q, _ in real.values()])
-                             for fld in ("coords", "t", "width", "height", "f_root")))
-    counts = np.array([len(q) for q, _ in real.values()])
-    durations = np.array([d for _, d in real.values()])
-    # query set: the distorted excerpts of a few indexed tracks, cut again here
+    # query set: 15 s excerpts of 8 indexed tracks, undistorted, pitch +1 st and speed +3%
     qset = []
     for f in indexed[:: max(1, len(indexed) // 8)][:8]:
         x, sr = mono(f)
@@ -245,36 +278,9 @@ def part_scale(indexed: list[Path], sizes: list[int], work: Path, robust: dict |
     out = {"sizes": {}, "synthetic_note": "real tracks + synthetic tracks sampled from real quads"}
     for size in sizes:
         path = work / f"scale-{size}"
-        index = FingerprintIndex.create(path)
         t0 = time.perf_counter()
-        with index.batch():
-            for name, (q, _) in real.items():
-                index.add_quads(name, q)
-        made = len(real)
-        while made < size:
-            with index.batch():
-                for _ in range(min(10_000, size - made)):
-                    k = int(rng.choice(counts))
-                    dur = float(rng.choice(durations))
-                    rows = rng.integers(0, len(pool), k)
-                    # a real row, moved a little: new keys near the real ones, not copies of
-                    # them (a pool of 76k real rows would otherwise crowd 100k tracks into
-                    # the same 60k keys)
-                    coords = np.clip(pool.coords[rows] + rng.normal(0, 0.04, (k, 4)), 0, 1)
-                    fake = quads_mod.Quads(
-                        coords=coords.astype(np.float32),
-                        width=np.maximum(np.round(pool.width[rows] * rng.uniform(0.85, 1.15, k)),
-                                         1).astype(np.int32),
-                        height=(pool.height[rows] * rng.uniform(0.85, 1.15, k)).astype(np.float32),
-                        f_root=np.clip(pool.f_root[rows] * rng.uniform(0.7, 1.4, k),
-                                       13, 486).astype(np.float32),
-                        t=np.sort(rng.integers(0, int(dur * peaks_mod.FRAMES_PER_S), k)
-                                  ).astype(np.int32))
-                    index.add_quads(f"synthetic-{made:06d}", fake)
-                    made += 1
-            print(f"  scale {size}: {made} tracks", flush=True)
+        index = fill_index(path, real, size, rng)
         build = time.perf_counter() - t0
-        index = FingerprintIndex.open(path)
         times, right, wrong = [], 0, 0
         for _ in range(2):  # the first pass warms the page cache; the second is timed
             times, right, wrong = [], 0, 0

@@ -46,6 +46,8 @@ FORMAT = 1
 MAX_SEGMENTS = 16
 MIN_HASHES = 20  # a match needs this many consistent quads (bench/trust.py: held-out tracks)
 MAX_TRACK_ID = 200
+HOT_KEY_FACTOR = 12  # a key with more postings than this times the segment's mean is skipped
+HOT_KEY_MIN = 64
 FIELDS = ("track", "t", "width", "height", "froot")
 DTYPES = {"track": np.uint32, "t": np.int32, "width": np.uint8, "height": np.int16,
           "froot": np.uint16}
@@ -57,8 +59,9 @@ def params() -> dict:
     p = peaks_mod
     return {"rate": p.RATE, "n_fft": p.N_FFT, "hop": p.HOP, "peaks_per_s": p.PEAKS_PER_S,
             "neighbourhood": list(p.NEIGHBOURHOOD), "k_ref": q.K_REF, "k_query": q.K_QUERY,
-            "dt": [q.DT_MIN, q.DT_MAX], "df_max": q.DF_MAX, "qbins": q.QBINS,
-            "coarse": [q.W_OCT, q.H_OCT, q.A_OCT, q.NW, q.NH, q.NA]}
+            "dt": [q.DT_MIN, q.DT_MAX], "df": [q.DF_MIN, q.DF_MAX], "qbins": q.QBINS,
+            "coarse": [q.W_OCT, q.H_OCT, q.A_OCT, q.NW, q.NH, q.NA],
+            "tolerance": [q.TIME_TOL, q.FREQ_TOL, q.PROBE_MARGIN]}
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,11 @@ class Segment:
         hit = np.nonzero(self.keys[pos_c] == probe)[0]
         lo = self.starts[pos_c[hit]]
         n = self.starts[pos_c[hit] + 1] - lo
+        # a key far more common than the segment's average says little and costs much (the
+        # stop words of an inverted index): its postings are skipped
+        cap = max(HOT_KEY_MIN, HOT_KEY_FACTOR * len(self) / max(self.keys.shape[0], 1))
+        cold = n <= cap
+        hit, lo, n = hit[cold], lo[cold], n[cold]
         total = int(n.sum())
         which = np.repeat(hit, n)
         entry = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(total)
@@ -205,12 +213,11 @@ class FingerprintIndex:
                 continue
             own = owner[which]
             cols = {f: np.asarray(seg.cols[f][entry]) for f in FIELDS}
+            inv = np.float32(1.0 / quads_mod.FREQ_SCALE)
             ok, ts, fs = matching.consistent(
-                q.width[own].astype(np.float64), cols["width"].astype(np.float64),
-                q.height[own].astype(np.float64),
-                cols["height"].astype(np.float64) / quads_mod.FREQ_SCALE,
-                q.f_root[own].astype(np.float64),
-                cols["froot"].astype(np.float64) / quads_mod.FREQ_SCALE)
+                q.width[own].astype(np.float32), cols["width"].astype(np.float32),
+                q.height[own], cols["height"].astype(np.float32) * inv,
+                q.f_root[own], cols["froot"].astype(np.float32) * inv)
             parts.append(Candidates(owner=own[ok], track=cols["track"][ok].astype(np.int64),
                                     q_t=q.t[own][ok], r_t=cols["t"][ok], time_scale=ts[ok],
                                     freq_scale=fs[ok]))
@@ -226,20 +233,32 @@ class FingerprintIndex:
         """Index a recording under `track_id`; returns the number of hashes stored."""
         _check_id(track_id)
         if track_id in self._number or (
-                self._pending is not None and any(t == track_id for t, _ in self._pending)):
+                self._pending is not None and any(track_id in ids for ids, _ in self._pending)):
             raise InvalidInput(f"track {track_id!r}: already in the fingerprint index at "
                                f"{self.path}")
         q = quads_mod.build(peaks_mod.extract(samples, sr), "reference")
         return self.add_quads(track_id, q)
 
     def add_quads(self, track_id: str, q: quads_mod.Quads) -> int:
-        """Index precomputed quads (the bench fills a large index with these)."""
-        _check_id(track_id)
+        """Index precomputed quads of one recording."""
+        return self.add_many([track_id], q, np.zeros(len(q), dtype=np.int64))
+
+    def add_many(self, track_ids: list[str], q: quads_mod.Quads, owner: np.ndarray) -> int:
+        """Index precomputed quads of many recordings at once: quad i belongs to
+        track_ids[owner[i]] (bulk loads; the bench fills a 100,000-track index with this)."""
+        for t in track_ids:
+            _check_id(t)
+        owner = np.asarray(owner, dtype=np.int64)
+        if owner.shape[0] != len(q) or (owner.size and (owner.min() < 0
+                                                        or owner.max() >= len(track_ids))):
+            raise InvalidInput("fingerprint index: owner must give each quad a listed track")
         post = Postings.of(0, q)
+        post = Postings(post.keys, owner.astype(np.uint32), post.t, post.width, post.height,
+                        post.froot)
         if self._pending is not None:
-            self._pending.append((track_id, post))
+            self._pending.append((list(track_ids), post))
         else:
-            self._commit([(track_id, post)])
+            self._commit([(list(track_ids), post)])
         return len(q)
 
     @contextmanager
@@ -256,20 +275,21 @@ class FingerprintIndex:
         finally:
             self._pending = None
 
-    def _commit(self, items: list[tuple[str, Postings]]) -> None:
+    def _commit(self, items: list[tuple[list[str], Postings]]) -> None:
         with self._lock():
             self._reload()  # another writer may have added since we opened
             tracks = list(self._manifest["tracks"])
-            clash = [t for t, _ in items if t in self._number]
-            if clash or len({t for t, _ in items}) != len(items):
+            new = [t for ids, _ in items for t in ids]
+            clash = [t for t in new if t in self._number]
+            if clash or len(set(new)) != len(new):
                 raise InvalidInput(f"fingerprint index {self.path}: already indexed: "
-                                   f"{', '.join(sorted(set(clash)) or ['duplicate ids'])}")
+                                   f"{', '.join(sorted(set(clash))[:5]) or 'duplicate ids'}")
             parts = []
-            for track_id, post in items:
-                num = len(tracks)
-                tracks.append(track_id)
-                parts.append(Postings(post.keys, np.full(post.keys.shape[0], num, np.uint32),
-                                      post.t, post.width, post.height, post.froot))
+            for ids, post in items:
+                base = len(tracks)
+                tracks.extend(ids)
+                parts.append(Postings(post.keys, post.track + np.uint32(base), post.t,
+                                      post.width, post.height, post.froot))
             name = Segment.write(self.path, Postings.concat(parts))
             segments = list(self._manifest["segments"]) + [name]
             manifest = dict(self._manifest, segments=segments, tracks=tracks)

@@ -7,10 +7,12 @@ disagree with each other (a height ratio that is not the root-frequency ratio) i
 
 The survivors vote per track for the line that maps query time to reference time,
     t_ref = offset + g * t_query      (g = 1 / time_ratio),
-over a grid of g from 1/1.3 to 1.3 in ~1% steps and offsets in 8-frame (0.128 s) cells (a
+over a grid of g from 1/1.12 to 1.12 in ~1% steps and offsets in 8-frame (0.128 s) cells (a
 Hough transform; Shazam's offset histogram is the special case g = 1). The cell with most votes
-gives the match; its distinct query quads are the matched hashes, and a least-squares line
-through them refines the time ratio. Pure functions over arrays: no I/O.
+gives the line; its votes must also agree on the pitch ratio (within 2.5% of their median) and
+each vote's own width ratio must agree with the line; a least-squares line through them refines
+the time ratio, and the distinct query quads left are the matched hashes. Pure functions over
+arrays: no I/O.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ import numpy as np
 
 from accord.trust.fingerprint.peaks import FRAMES_PER_S
 
-SCALE_LIMIT = 1.3  # candidates implying a larger time or frequency scale are dropped
-G_GRID = np.exp(np.linspace(np.log(1 / SCALE_LIMIT), np.log(SCALE_LIMIT), 53))
+SCALE_LIMIT = 1.2  # candidates implying a larger frequency scale (+-3 semitones) are dropped
+TIME_LIMIT = 1.12  # lines with a larger time scale are not voted for (+-12%)
+G_GRID = np.exp(np.linspace(np.log(1 / TIME_LIMIT), np.log(TIME_LIMIT), 23))
+PITCH_AGREEMENT = 0.025  # a line's votes agree on the pitch ratio within 2.5% of their median
+TIME_AGREEMENT = 0.2  # and each vote's own width ratio is within 20% (log) of the line's
 OFFSET_CELL = 8  # frames
 INLIER_FRAMES = 6  # a vote is an inlier of the winning line within this many frames
-MAX_TRACKS_VERIFIED = 40  # tracks with most raw candidates that go on to the Hough vote
+MAX_TRACKS_VERIFIED = 15  # tracks with most raw candidates that go on to the Hough vote
 
 
 @dataclass(frozen=True)
@@ -64,17 +69,24 @@ class Candidates:
 
 
 def consistent(q_width, r_width, q_height, r_height, q_froot, r_froot) -> tuple[np.ndarray, ...]:
-    """Mask of candidates whose scale estimates are in range and agree; and the estimates."""
-    ts = q_width / np.maximum(r_width, 1e-6)
-    hs = q_height / np.where(r_height == 0, 1e-6, r_height)
-    fs = q_froot / np.maximum(r_froot, 1e-6)
-    lo, hi = 1 / SCALE_LIMIT, SCALE_LIMIT
+    """Mask of candidates whose scale estimates are in range and agree; and the estimates.
+    float32 throughout and the cheap root-frequency test first: this runs on every candidate."""
+    lo, hi = np.float32(1 / SCALE_LIMIT), np.float32(SCALE_LIMIT)
+    fs = q_froot / r_froot
+    first = np.nonzero((fs > lo) & (fs < hi))[0]
+    fs1 = fs[first]
+    hs = q_height[first] / r_height[first]
     # a height is the difference of two sub-bin frequencies (+-0.3 bin each): the tolerance on
     # the ratio widens for short heights
-    tol = 0.06 + 0.8 / np.maximum(np.abs(r_height), 1.0)
-    ok = ((ts > lo / 1.1) & (ts < hi * 1.1) & (fs > lo) & (fs < hi) & (hs > 0)
-          & (np.abs(np.log(np.maximum(hs, 1e-6)) - np.log(fs)) < tol))
-    return ok, ts, fs
+    tol = np.float32(0.06) + np.float32(0.8) / np.maximum(np.abs(r_height[first]), 1.0)
+    ts = q_width[first] / np.maximum(r_width[first], 1.0)
+    ok1 = ((ts > lo / 1.1) & (ts < hi * 1.1) & (hs > 0)
+           & (np.abs(hs / fs1 - 1) < tol))
+    ok = np.zeros(fs.shape[0], dtype=bool)
+    ok[first[ok1]] = True
+    ts_all = np.zeros(fs.shape[0], dtype=np.float32)
+    ts_all[first] = ts
+    return ok, ts_all, fs
 
 
 def best_line(c: Candidates) -> tuple[int, float, float, float, np.ndarray]:
@@ -96,12 +108,16 @@ def best_line(c: Candidates) -> tuple[int, float, float, float, np.ndarray]:
     centre = (ci + lo + 1) * OFFSET_CELL
     resid = r - g * q - centre
     inlier = ((np.abs(resid) <= OFFSET_CELL + INLIER_FRAMES)
-              & (np.abs(np.log(c.time_scale * g)) < 0.35))
+              & (np.abs(np.log(np.maximum(c.time_scale, 1e-3) * g)) < TIME_AGREEMENT))
+    if inlier.any():
+        # one transformation maps every true vote: the pitch ratios agree
+        pitch = float(np.median(c.freq_scale[inlier]))
+        inlier &= np.abs(c.freq_scale / pitch - 1) < PITCH_AGREEMENT
     if inlier.sum() >= 3 and np.ptp(q[inlier]) > 0:
         g_fit, off_fit = np.polyfit(q[inlier], r[inlier], 1)
-        if 1 / SCALE_LIMIT <= g_fit <= SCALE_LIMIT:
+        if 1 / TIME_LIMIT <= g_fit <= TIME_LIMIT:
             g, centre = float(g_fit), float(off_fit)
-            inlier = np.abs(r - g * q - centre) <= INLIER_FRAMES
+            inlier &= np.abs(r - g * q - centre) <= INLIER_FRAMES
     n = int(np.unique(c.owner[inlier]).shape[0])
     pitch = float(np.median(c.freq_scale[inlier])) if inlier.any() else 1.0
     return n, float(centre), g, pitch, inlier
