@@ -188,3 +188,17 @@ def test_her_opt_in_is_not_enough_without_a_licence_from_her_label(home, engine,
     d = screen(engine, home, write_tune(tmp_path / "v.wav", seed=51), metadata=meta)
     summary = reasons(d)["impersonation_name"]["summary"]
     assert d["outcome"] == "hold" and "opted in to voice but no recording" in summary
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_over_the_scan_limit_chromaprint_confirms_only_the_index_candidates(home, engine,
+                                                                            tmp_path,
+                                                                            monkeypatch):
+    monkeypatch.setattr(service, "CHROMAPRINT_SCAN_ALL", 0)
+    src = write_tune(tmp_path / "again.wav", seed=1)  # the catalogue recording's audio
+    d = screen(engine, home, sox(src, tmp_path / "again.flac", "trim", "2"), uploader="u9")
+    f = next(f for f in d["findings"] if f["rule"] == "reupload")
+    assert {m["layer"] for m in f["evidence"]["matches"]} == {"index", "chromaprint"}
+    assert d["outcome"] == "reject"
+    unrelated = screen(engine, home, write_tune(tmp_path / "new.wav", seed=77), uploader="u9")
+    assert unrelated["outcome"] == "accept"

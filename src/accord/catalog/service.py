@@ -288,12 +288,16 @@ def render_items(session: Session, settings: Settings, refs: list[str], audit: A
     return out
 
 
-def audio_files(session: Session) -> list[dict]:
-    """Every stored audio file: id, recording id (or None), path and Chromaprint fingerprint,
-    in id order (upload screening compares uploads with them)."""
+def audio_files(session: Session, recording_ids: Iterable[str] | None = None,
+                limit: int | None = None) -> list[dict]:
+    """Stored audio files (all, or those of the given recordings; at most `limit`): id,
+    recording id (or None), path and Chromaprint fingerprint, in id order (upload screening
+    compares uploads with them)."""
     from accord.catalog.tables import CatalogAudioRow
 
+    q = select(CatalogAudioRow).order_by(CatalogAudioRow.id)
+    if recording_ids is not None:
+        q = q.where(CatalogAudioRow.recording_id.in_(sorted(set(recording_ids))))
     return [{"id": r.id, "recording_id": r.recording_id, "path": r.path,
              "fingerprint": r.fingerprint, "duration_s": r.duration_s}
-            for r in session.execute(select(CatalogAudioRow).order_by(CatalogAudioRow.id))
-            .scalars()]
+            for r in session.execute(q.limit(limit)).scalars()]

@@ -52,12 +52,16 @@ def same_content(session: Session, uploader: str, content_hash: str) -> list[str
         .order_by(ScreeningRow.created_at)).scalars())
 
 
-def earlier_audio(session: Session) -> list[tuple[str, str, str]]:
-    """(screening id, uploader, Chromaprint) of every earlier audio upload."""
-    return [tuple(r) for r in session.execute(select(
-        ScreeningRow.id, ScreeningRow.uploader, ScreeningRow.fingerprint).where(
+def earlier_audio(session: Session, ids=None, limit: int | None = None
+                  ) -> list[tuple[str, str, str]]:
+    """(screening id, uploader, Chromaprint) of earlier audio uploads (all, or those ids; at
+    most `limit`)."""
+    q = select(ScreeningRow.id, ScreeningRow.uploader, ScreeningRow.fingerprint).where(
         ScreeningRow.kind == "audio", ScreeningRow.fingerprint != "")
-        .order_by(ScreeningRow.created_at))]
+    if ids is not None:
+        q = q.where(ScreeningRow.id.in_(sorted(set(ids))))
+    return [tuple(r) for r in session.execute(q.order_by(ScreeningRow.created_at)
+                                              .limit(limit))]
 
 
 def flag_events(session: Session, recording_ids=None) -> list[FlagEvent]:

@@ -148,14 +148,31 @@ def _names(session: Session, credit: Credit, kind: str, uploader_party: str | No
     return tuple(out)
 
 
+#: Below this many stored fingerprints (catalogue or uploads) Chromaprint compares the upload
+#: with all of them; above it, only with the candidates our index returned (the index is the
+#: layer that scales; Chromaprint confirms with a bit error rate and an offset).
+CHROMAPRINT_SCAN_ALL = 500
+
+
 def _copies(session: Session, settings: Settings, read, uploader: str,
             recording_id: str | None) -> tuple[CopyMatch, ...]:
     from accord.catalog import service as catalog
     from accord.trust.fingerprint import match_fingerprints
 
-    owners = {}
+    hits = []
+    if index_path(settings).exists():
+        hits = [m for m in open_index(settings).query(read.samples, read.sample_rate, top=5)
+                if not (recording_id and m.track_id == f"recording:{recording_id}")]
+    recs = {m.track_id.split(":", 1)[1] for m in hits if m.track_id.startswith("recording:")}
+    ups = {m.track_id.split(":", 1)[1] for m in hits if m.track_id.startswith("upload:")}
+    catalogue = catalog.audio_files(session, limit=CHROMAPRINT_SCAN_ALL + 1)
+    if len(catalogue) > CHROMAPRINT_SCAN_ALL:
+        catalogue = catalog.audio_files(session, recs)
+    uploads = repository.earlier_audio(session, limit=CHROMAPRINT_SCAN_ALL + 1)
+    if len(uploads) > CHROMAPRINT_SCAN_ALL:
+        uploads = repository.earlier_audio(session, ups)
     out: list[CopyMatch] = []
-    for f in catalog.audio_files(session):
+    for f in catalogue:
         if not f["fingerprint"] or (recording_id and f["recording_id"] == recording_id):
             continue
         m = match_fingerprints(read.fingerprint, f["fingerprint"])
@@ -163,25 +180,21 @@ def _copies(session: Session, settings: Settings, read, uploader: str,
             ref = f"recording:{f['recording_id']}" if f["recording_id"] else f"audio:{f['id']}"
             out.append(CopyMatch(ref, "chromaprint", 1 - m.bit_error_rate, m.offset_s,
                                  m.bit_error_rate))
-    for sid, who, fp in repository.earlier_audio(session):
-        owners[f"upload:{sid}"] = who
+    owners = {f"upload:{sid}": who for sid, who, _ in repository.earlier_audio(session, ups)}
+    for sid, who, fp in uploads:
         m = match_fingerprints(read.fingerprint, fp)
         if m is not None:
             out.append(CopyMatch(f"upload:{sid}", "chromaprint", 1 - m.bit_error_rate,
                                  m.offset_s, m.bit_error_rate, same_uploader=who == uploader))
-    if index_path(settings).exists():
-        for m in open_index(settings).query(read.samples, read.sample_rate, top=5):
-            if recording_id and m.track_id == f"recording:{recording_id}":
+    for m in hits:
+        who = None
+        if m.track_id.startswith("upload:"):
+            who = owners.get(m.track_id)
+            if who is None:  # an upload whose screening was rolled back
                 continue
-            if m.track_id.startswith("upload:"):
-                who = owners.get(m.track_id)
-                if who is None:  # an upload whose screening was rolled back
-                    continue
-            else:
-                who = None
-            out.append(CopyMatch(m.track_id, "index", m.score, m.offset_s, None,
-                                 m.matched_hashes, m.time_ratio, m.pitch_ratio,
-                                 same_uploader=who == uploader))
+        out.append(CopyMatch(m.track_id, "index", m.score, m.offset_s, None,
+                             m.matched_hashes, m.time_ratio, m.pitch_ratio,
+                             same_uploader=who == uploader))
     return tuple(out)
 
 
