@@ -183,3 +183,18 @@ def test_quad_coordinates_do_not_change_when_time_and_frequency_are_scaled():
     # every probe set of a quad contains the key it is stored under
     probe, owner = quads_mod.probe_keys(base)
     assert quads_mod.keys(base)[0] in probe and set(owner.tolist()) == {0}
+
+
+def test_bulk_adds_give_each_quad_its_track(tmp_path):
+    idx = FingerprintIndex.create(tmp_path / "i")
+    parts = [quads_mod.build(peaks_mod.extract(track(s, 12.0), SR)) for s in (1, 2)]
+    both = quads_mod.Quads(*(np.concatenate([getattr(p, f) for p in parts])
+                             for f in ("coords", "t", "width", "height", "f_root")))
+    owner = np.repeat([0, 1], [len(parts[0]), len(parts[1])])
+    assert idx.add_many(["one", "two"], both, owner) == len(both)
+    assert idx.query(excerpt(track(2, 12.0), 1.0, 10.0), SR)[0].track_id == "two"
+    with pytest.raises(InvalidInput, match="owner"):
+        idx.add_many(["x"], both, owner)
+    with pytest.raises(InvalidInput, match="already indexed"):
+        idx.add_many(["one"], parts[0], np.zeros(len(parts[0]), np.int64))
+    assert len(FingerprintIndex.open(tmp_path / "i")) == 2
