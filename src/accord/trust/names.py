@@ -63,11 +63,17 @@ def _foreign(s: str) -> bool:
         n.startswith(("CYRILLIC", "GREEK")) for n in letters)
 
 
-def key(name: str) -> str:
-    """The comparison key of a name (steps 1-4 above)."""
-    s = unicodedata.normalize("NFKC", name).casefold()
-    table = {**CONFUSABLES, **SOUNDS} if _foreign(s) else CONFUSABLES
-    s = "".join(table.get(ch, TRANSLIT.get(ch, ch)) for ch in s)
+def key(name: str, sounds: bool | None = None) -> str:
+    """The comparison key of a name (steps 1-4 above). sounds: read look-alike letters by
+    their sound (a transliteration); None: when the name is wholly Cyrillic or Greek."""
+    if sounds is None:
+        sounds = _foreign(unicodedata.normalize("NFKC", name))
+    table = {**CONFUSABLES, **SOUNDS} if sounds else CONFUSABLES
+    # look-alikes first: NFKC and case folding turn some into other letters (the Greek lunate
+    # sigma "ϲ", a look-alike of c, becomes a sigma that reads "s")
+    s = unicodedata.normalize("NFKC", "".join(table.get(ch, ch) for ch in name))
+    s = "".join(table[ch] if ch in table else "".join(
+        table.get(c, TRANSLIT.get(c, c)) for c in ch.casefold()) for ch in s)
     s = "".join(ch for ch in unicodedata.normalize("NFKD", s) if not unicodedata.combining(ch))
     s = "".join(CONFUSABLES.get(ch, TRANSLIT.get(ch, ch)) for ch in s)  # letters NFKD exposed
     return "".join(ch for ch in s if ch.isalnum())
@@ -110,12 +116,16 @@ def compare(given: str, registered: str) -> tuple[float, str]:
 def _compare(given: str, registered: str) -> tuple[float, str]:
     if given.strip().casefold() == registered.strip().casefold():
         return 1.0, "exact"
-    a, b = key(given), key(registered)
-    if not a or not b:
+    # a wholly Cyrillic name is read both ways: as a transliteration ("Бьорк") and as a
+    # disguise made only of look-alikes ("Веа" for "Bea")
+    a_keys = {key(given), key(given, sounds=False)}
+    b = key(registered)
+    if not b or not any(a_keys):
         return 0.0, "none"
-    if a == b:
+    if b in a_keys:
         return 1.0, "normalised"
-    return SequenceMatcher(None, a, b, autojunk=False).ratio(), "fuzzy"
+    return max(SequenceMatcher(None, a, b, autojunk=False).ratio() for a in a_keys if a), \
+        "fuzzy"
 
 
 def match_names(artists: list[str], title: str, registry: list[tuple[str, str]],
