@@ -25,7 +25,11 @@ class ScreenGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-app = typer.Typer(help="Upload screening: re-uploads, undisclosed AI, impersonation, spam.",
+app = typer.Typer(help="Upload screening: re-uploads, undisclosed AI, impersonation, spam.\n\n"
+                       "accord screen FILE [--metadata META.json | --ddex ERN.xml] [--uploader "
+                       "ID] [--recording ID] [--policy FILE] [--json] screens one upload "
+                       "(`accord screen file --help`); the commands below list, appeal and "
+                       "review screenings.",
                   no_args_is_help=True, cls=ScreenGroup)
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
@@ -51,7 +55,7 @@ def render_screening(d: dict) -> None:
         console.print(f"  note: {d['note']}", highlight=False)
 
 
-@app.command("file", hidden=True)
+@app.command("file")
 def screen_file(ctx: typer.Context,
                 file: Path = typer.Argument(..., help="audio (WAV, FLAC, OGG, MP3) or MIDI"),
                 metadata: Path | None = typer.Option(None, "--metadata",
@@ -142,7 +146,7 @@ def review(ctx: typer.Context, screening: str = typer.Argument(...),
            reviewer: str = typer.Option("admin", "--reviewer"),
            at: str | None = typer.Option(None, "--at", help="effective time (default now)"),
            as_json: bool = JSON) -> None:
-    """An admin's decision on a screening; a reversal clears the flag from then on."""
+    """An admin's decision on a screening; accepting a flagged one voids its flag."""
     from accord.trust import service
 
     with registry(ctx) as session:
