@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jwt
 from fastapi.testclient import TestClient
 
 from accord.accounts import service as accounts
@@ -15,6 +16,7 @@ from accord.config import Settings
 from accord.db.engine import make_engine, session_scope
 from accord.rights import service
 from accord.rights.audit import AuditLog
+from accord.web.session import bound_csrf
 from tests.rights_language import Scenario
 
 PASSWORD = "correct horse battery"
@@ -78,3 +80,16 @@ def make_world(home: Path, database_url: str | None = None, **api: object) -> Wo
             world.ids[name] = a.id
             world.tokens[name] = tokens.issue(a, world.secret, 15)
     return world
+
+
+def browser(world, who: str | None = None) -> TestClient:
+    """A fresh client (its own cookie jar), signed in as `who` through the session cookie."""
+    client = TestClient(world.client.app, follow_redirects=False)
+    client.get("/login")  # sets the CSRF cookie
+    if who:
+        client.cookies.set("accord_session", world.tokens[who])
+        # the CSRF token of a signed-in visitor is bound to the session (its token id)
+        jti = jwt.decode(world.tokens[who], world.secret, algorithms=["HS256"])["jti"]
+        client.cookies.delete("accord_csrf")
+        client.cookies.set("accord_csrf", bound_csrf(world.secret, jti))
+    return client

@@ -9,6 +9,7 @@ import pytest
 from accord.accounts import service as accounts
 from accord.db.engine import make_engine, session_scope
 from tests.api_support import ROLES, make_world
+from tests.trust.api_support import add_screening
 from tests.web_support import MODEL, PERIOD, SNAPSHOT, add_output_and_job, enrich
 
 OK, CREATED, NO_AUTH, DENIED, INVALID = 200, 201, 401, 403, 422
@@ -77,6 +78,17 @@ ENDPOINTS = [
     ("ddex-release", "GET", "/v1/ddex/releases/ddexrel-icpn-0000000000000", {},
      {r: 404 for r in ROLES} | {"anonymous": NO_AUTH}),
     ("ddex-disputes", "GET", "/v1/ddex/disputes", {}, READ),
+
+    # upload screening: a file every account may send (this one is not audio: 422)
+    ("screen", "POST", "/v1/screenings", {"files": {"file": ("x.txt", b"hi", "text/plain")}},
+     {r: INVALID for r in ROLES} | {"anonymous": NO_AUTH}),
+    ("screenings", "GET", "/v1/screenings", {}, READ),
+    ("screening", "GET", "/v1/screenings/{fan_screening}", {}, only({"fan": OK, "admin": OK})),
+    # the fan's appeal is open when the admin tries: 422 "already has an open appeal"
+    ("appeal", "POST", "/v1/screenings/{fan_screening}/appeal", {"json": {"statement": "x"}},
+     only({"fan": OK, "admin": INVALID})),
+    ("review", "POST", "/v1/screenings/{fan_screening}/review", {"json": {"outcome": "hold"}},
+     only({"admin": OK})),
 ]
 
 CASES = [pytest.param(method, path, kwargs, role, expected[role], id=f"{name}-{role}")
@@ -89,6 +101,7 @@ def world(tmp_path_factory):
     with session_scope(make_engine(world.settings.db_url)) as session:
         _, info = accounts.issue_api_key(session, world.ids["fan"])
     world.fan_key = info["id"]
+    world.fan_screening = add_screening(world, "fan")
     add_output_and_job(world, "fan")
     return world
 
@@ -108,7 +121,8 @@ def test_matrix_covers_every_route(world):
 @pytest.mark.parametrize(("method", "path", "kwargs", "role", "status"), CASES)
 def test_endpoint_by_role(world, method, path, kwargs, role, status):
     headers = {**kwargs.get("headers", {}), **world.headers(role)}
-    path = path.replace("{fan_key}", world.fan_key)
+    path = path.replace("{fan_key}", world.fan_key).replace("{fan_screening}",
+                                                          world.fan_screening)
     r = world.client.request(method, path, **{**kwargs, "headers": headers})
     assert r.status_code == status, r.text
     if status == NO_AUTH:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import jwt
 import pytest
 from fastapi.testclient import TestClient
 
@@ -17,27 +16,13 @@ from accord.rights import service
 from accord.rights.audit import AuditLog
 from accord.rights.document import parse_document
 from accord.rights.model import Use
-from accord.web.session import bound_csrf
-from tests.api_support import PASSWORD, make_world
+from tests.api_support import PASSWORD, browser, make_world
 from tests.web_support import MODEL, PERIOD, enrich
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     return enrich(make_world(tmp_path_factory.mktemp("web-pages")))
-
-
-def browser(world, who: str | None = None) -> TestClient:
-    """A fresh client (its own cookie jar), signed in as `who` through the session cookie."""
-    client = TestClient(world.client.app, follow_redirects=False)
-    client.get("/login")  # sets the CSRF cookie
-    if who:
-        client.cookies.set("accord_session", world.tokens[who])
-        # the CSRF token of a signed-in visitor is bound to the session (its token id)
-        jti = jwt.decode(world.tokens[who], world.secret, algorithms=["HS256"])["jti"]
-        client.cookies.delete("accord_csrf")
-        client.cookies.set("accord_csrf", bound_csrf(world.secret, jti))
-    return client
 
 
 def csrf(client: TestClient) -> str:

@@ -85,6 +85,11 @@ class Settings(BaseSettings):
         """Derived data that may be deleted at any time (e.g. the catalogue's parse cache)."""
         return self.home / "cache"
 
+    @property
+    def trust_dir(self) -> Path:
+        """Upload screening: stored uploads, the fingerprint index, the screening policy."""
+        return self.home / "trust"
+
     def ensure_home(self) -> None:
         for d in (self.home, self.media_dir, self.datasets_dir, self.models_dir,
                   self.events_dir, self.keys_dir, self.outputs_dir):

@@ -31,6 +31,10 @@ class Action(StrEnum):
     READ_CREATION = "creation.read"        # a creation job's status and files: its account
     VERIFY_AUDIT = "audit.verify"
     MANAGE_ACCOUNTS = "accounts.manage"
+    UPLOAD = "trust.upload"                # offer a track for screening
+    READ_SCREENING = "trust.read"          # a screening's decision and evidence: its uploader
+    APPEAL_SCREENING = "trust.appeal"      # contest a hold or a rejection: its uploader
+    REVIEW_SCREENING = "trust.review"      # the review queue and decisions (admins)
 
 
 @dataclass(frozen=True)
@@ -154,4 +158,11 @@ def can(actor: Actor, action: Action, resource: Resource | None = None) -> Decis
             return _deny(f"an account revokes only its own API keys; {resource.label} "
                          "belongs to another account")
         return _allow("the account's own API key")
+    if action is Action.UPLOAD:
+        return _allow("every signed-in account may upload for screening")
+    if action in (Action.READ_SCREENING, Action.APPEAL_SCREENING):
+        if actor.account_id is None or actor.account_id not in resource.owners:
+            return _deny(f"a screening is visible to and appealed by its uploader (and admins "
+                         f"only); {resource.label} is not yours")
+        return _allow("the uploader's own screening")
     return _deny(f"{action.value} is for admins only")

@@ -23,11 +23,13 @@ from accord.api.routes import (
     permissions,
     rights,
     royalties,
+    screenings,
     training,
 )
 from accord.api.settings import ApiSettings, token_secret
 from accord.config import Settings
 from accord.db.engine import create_schema, make_engine
+from accord.workflows import hooks as _hooks  # noqa: F401  (cross-context wiring)
 
 
 def create_app(settings: Settings, api: ApiSettings | None = None) -> FastAPI:
@@ -56,6 +58,7 @@ def create_app(settings: Settings, api: ApiSettings | None = None) -> FastAPI:
     for module in (auth, parties, catalogue, agreements, consents, permissions, rights, audit,
                    training, royalties, creations):
         app.include_router(module.router, prefix="/v1")
+    app.include_router(screenings.router, prefix="/v1")
     from accord import web  # the pages; after errors.install, whose handler it extends
 
     web.install(app)
@@ -64,6 +67,7 @@ def create_app(settings: Settings, api: ApiSettings | None = None) -> FastAPI:
     # limits before work: the body is counted while it streams, before parsing and auth; the
     # security headers wrap everything (added last: outermost), refusals included
     app.add_middleware(BodyLimit, limits={"upload": api.api_max_upload_bytes,
+                                          "screening": api.api_max_screening_bytes,
                                           "json": api.api_max_json_bytes,
                                           "form": api.api_max_form_bytes})
     app.add_middleware(SecurityHeaders)

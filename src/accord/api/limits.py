@@ -6,6 +6,7 @@ Each request falls in a route class with its own ceiling:
 | class | routes | ceiling |
 |---|---|---|
 | upload | `POST /v1/rights/import` | `ACCORD_API_MAX_UPLOAD_BYTES` (1 MB) |
+| screening | `POST /v1/screenings`, `POST /uploads` | `..._MAX_SCREENING_BYTES` (200 MiB) |
 | json | every other `/v1/...` route | `ACCORD_API_MAX_JSON_BYTES` (64 KiB) |
 | form | the pages' forms (`/login`, switches, studio) | `ACCORD_API_MAX_FORM_BYTES` (16 KiB) |
 
@@ -29,6 +30,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 UPLOAD_PATHS = frozenset({"/v1/rights/import"})
+SCREENING_PATHS = frozenset({"/v1/screenings", "/uploads"})  # the API and the page
 
 
 class BodyTooLarge(HTTPException):
@@ -43,6 +45,8 @@ class BodyTooLarge(HTTPException):
 def route_class(path: str) -> str:
     if path in UPLOAD_PATHS:
         return "upload"
+    if path in SCREENING_PATHS:
+        return "screening"
     if path.startswith("/v1/"):
         return "json"
     return "form"

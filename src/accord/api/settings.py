@@ -26,6 +26,7 @@ class ApiSettings(BaseSettings):
     api_rate_per_minute:    sustained rate of limited (mutating) requests per account.
     api_rate_burst:         how many limited requests an account may make at once.
     api_max_upload_bytes:   largest accepted rights document upload.
+    api_max_screening_bytes: largest accepted upload for screening (the whole multipart body).
     api_creation_per_minute: sustained rate of creation requests (generation) per account.
     api_creation_burst:     how many creation requests an account may make at once.
     api_signin_failures_per_minute: failed sign-ins forgiven per minute for one e-mail address.
@@ -54,6 +55,7 @@ class ApiSettings(BaseSettings):
     api_rate_per_minute: float = Field(default=30.0, gt=0)
     api_rate_burst: int = Field(default=10, ge=1)
     api_max_upload_bytes: int = Field(default=1_000_000, ge=1)
+    api_max_screening_bytes: int = Field(default=200 * 1024 * 1024, ge=1)  # upload screening
     api_creation_per_minute: float = Field(default=6.0, gt=0)
     api_creation_burst: int = Field(default=3, ge=1)
     api_signin_failures_per_minute: float = Field(default=5.0, gt=0)

@@ -303,3 +303,11 @@ def provenance_summary(result: dict) -> dict:
     return {"output_id": result["output_id"], "model_id": result["model_id"],
             "attribution_method": f"{result['method']['name']}/{result['method']['version']}",
             "credits": credits, "credits_sha256": digest}
+
+
+def style_vector(notes):
+    """A melody's style vector (accord.attribution.embedding), for other contexts that compare
+    melodies by style (upload screening): one embedding in the house, this one."""
+    from accord.attribution.embedding import embed
+
+    return embed(notes)

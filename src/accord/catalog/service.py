@@ -218,8 +218,9 @@ def _audio_row(info, path: Path, recording_id: str | None, item: str | None,
         created_at=now())
 
 
-def ingest_audio(session: Session, path: Path) -> dict:
-    """Probe one audio file and store it (idempotent on its content hash)."""
+def ingest_audio(session: Session, path: Path, recording_id: str | None = None) -> dict:
+    """Probe one audio file and store it (idempotent on its content hash), optionally as the
+    audio of a registry recording."""
     from accord.catalog import audio
     from accord.catalog.tables import CatalogAudioRow
 
@@ -228,7 +229,11 @@ def ingest_audio(session: Session, path: Path) -> dict:
         CatalogAudioRow.content_hash == info.content_hash)).scalar()
     if existing is not None:
         return {"id": existing.id, "duplicate": True, **info.to_json()}
-    row = _audio_row(info, Path(path).resolve(), None, None, False)
+    if recording_id is not None:
+        from accord.rights.repository import resolve_recording_id
+
+        recording_id = resolve_recording_id(session, recording_id)  # NotFound if unknown
+    row = _audio_row(info, Path(path).resolve(), recording_id, None, False)
     session.add(row)
     session.flush()
     return {"id": row.id, "duplicate": False, **info.to_json()}
@@ -283,3 +288,18 @@ def render_items(session: Session, settings: Settings, refs: list[str], audit: A
         session.add(a)
     session.flush()
     return out
+
+
+def audio_files(session: Session, recording_ids: Iterable[str] | None = None,
+                limit: int | None = None) -> list[dict]:
+    """Stored audio files (all, or those of the given recordings; at most `limit`): id,
+    recording id (or None), path and Chromaprint fingerprint, in id order (upload screening
+    compares uploads with them)."""
+    from accord.catalog.tables import CatalogAudioRow
+
+    q = select(CatalogAudioRow).order_by(CatalogAudioRow.id)
+    if recording_ids is not None:
+        q = q.where(CatalogAudioRow.recording_id.in_(sorted(set(recording_ids))))
+    return [{"id": r.id, "recording_id": r.recording_id, "path": r.path,
+             "fingerprint": r.fingerprint, "duration_s": r.duration_s}
+            for r in session.execute(q.limit(limit)).scalars()]

@@ -9,9 +9,11 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from accord.cli import attribution, catalog, creation, rights, royalties, training, users
+from accord.cli import trust as trust_cli
 from accord.cli.common import AppState, console, emit, err_console, initialise, settings
 from accord.config import Settings
 from accord.errors import AccordError
+from accord.workflows import hooks as _hooks  # noqa: F401  (cross-context wiring)
 
 
 class AccordGroup(TyperGroup):
@@ -40,6 +42,7 @@ app.command("credits")(attribution.credits)
 app.add_typer(creation.create_app, name="create")
 app.add_typer(creation.outputs_app, name="outputs")
 app.command("verify")(creation.verify)
+app.add_typer(trust_cli.app, name="screen")
 
 
 @app.callback()

@@ -9,5 +9,6 @@ from accord.jobs import tables as _jobs_tables  # noqa: F401
 from accord.rights import tables as _rights_tables  # noqa: F401
 from accord.royalties import tables as _royalties_tables  # noqa: F401
 from accord.training import tables as _training_tables  # noqa: F401
+from accord.trust import tables as _trust_tables  # noqa: F401
 
 metadata = Base.metadata

@@ -21,12 +21,14 @@ from accord.db.engine import dispose_engine, make_engine, session_scope
 from accord.demo import scenario
 from accord.demo.attribution_stage import attribution_stage
 from accord.demo.royalties_stage import royalties_stage
+from accord.demo.trust_stage import trust_stage
 from accord.errors import AccordError
 from accord.rights import audit, service
 from accord.rights.audit import AuditLog
 from accord.rights.document import parse_document
 from accord.rights.model import ConsentAction, Purpose, Use, WithdrawalAction
 from accord.training.demo import training_stage
+from accord.workflows import hooks as _hooks  # noqa: F401  (cross-context wiring)
 from accord.workflows.home import DEMO_MARKER, initialise
 
 MARKER = DEMO_MARKER
@@ -133,6 +135,7 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
     for stage in (rights_stage, catalog_stage, training_stage, creation_stage, attribution_stage,
                   royalties_stage):
         stage(s, report, out)
+    trust_stage(s, report, out)  # upload screening (accord.trust)
 
     out.rule("[bold]Summary[/]")
     rights = report.to_json()["rights"]

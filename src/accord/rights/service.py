@@ -348,3 +348,21 @@ def catalogue_of(session: Session, party_id: str) -> dict:
             "agreements": [show(session, a) for a in agreements],
             "people": sorted(people)}
 
+
+
+def performers(session: Session) -> list[dict]:
+    """Every performing artist: id, name, demo flag and credited recordings (id, title, work
+    id), in id order. For readers that match names and likenesses against the registry
+    (upload screening); the decision whether a use is permitted stays with `check`."""
+    from accord.rights.tables import PartyRoleRow, RecordingArtistRow
+
+    people = session.execute(select(PartyRow).join(PartyRoleRow).where(
+        PartyRoleRow.role == Role.PERFORMING_ARTIST.value).order_by(PartyRow.id)).scalars()
+    out = {p.id: {"id": p.id, "name": p.name, "demo": p.demo, "recordings": []}
+           for p in people}
+    for pid, rid, title, wid in session.execute(
+            select(RecordingArtistRow.party_id, RecordingRow.id, RecordingRow.title,
+                   RecordingRow.work_id).join(RecordingRow).order_by(RecordingRow.id)):
+        if pid in out:
+            out[pid]["recordings"].append({"id": rid, "title": title, "work_id": wid})
+    return list(out.values())

@@ -26,7 +26,7 @@ from accord.config import Settings
 from accord.errors import InvalidInput, NotFound, Refused
 from accord.rights import lookup as rights_lookup
 from accord.rights import repository as rights_repo
-from accord.royalties import eventlog
+from accord.royalties import eventlog, exclusions
 from accord.royalties.account import PAYABLE, Account, payee_of
 from accord.royalties.engine_sql import (
     holders_table,
@@ -90,6 +90,7 @@ class Registry:
 def read_registry(session: Session, policy: Policy) -> Registry:
     works, recs = rights_repo.all_rights(session)
     agreements, terminations, consents, withdrawals = rights_lookup.all_facts(session)
+    withdrawals += exclusions.read(session)  # e.g. trust's flags (royalties/exclusions.py)
     return Registry(works, recs, RightsFacts(agreements, terminations, consents, withdrawals),
                     policy)
 

@@ -1,0 +1,347 @@
+"""The persistent inverted index of quad hashes: a directory of immutable segments and a manifest.
+
+Layout of an index directory:
+    manifest.json        format, parameters, the segment names, the track ids in number order
+    seg-<hex>/           one immutable segment: numpy arrays, memory-mapped when read
+        keys.npy         uint32 distinct hash keys, sorted
+        starts.npy       int64, len(keys) + 1: entries of keys[i] are starts[i]:starts[i + 1]
+        track.npy        uint32 internal track number (position in the manifest's track list)
+        t.npy            int32 root time (frames)
+        width.npy        uint8 box width (frames)
+        height.npy       int16 box height (1/8 bins, signed)
+        froot.npy        uint16 root frequency (1/8 bins)
+    lock                 writers hold an exclusive flock on it
+
+Writes are atomic: a segment is written into a temporary directory and renamed into place, then
+the manifest is replaced atomically (accord.atomic); a crash leaves at most an unreferenced
+directory, which the next compaction removes. Each `add` writes one small segment (or one per
+`batch()`); past MAX_SEGMENTS segments they are merged into one. A query looks up every probe key
+in every segment with a vectorised binary search, so its cost grows with the number of postings
+it touches, not with the number of tracks (bench/trust.py measures 1k and 100k tracks).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from accord import atomic
+from accord.errors import InvalidInput, NotFound
+from accord.trust.fingerprint import match as matching
+from accord.trust.fingerprint import peaks as peaks_mod
+from accord.trust.fingerprint import quads as quads_mod
+from accord.trust.fingerprint.match import Candidates, Match
+
+FORMAT = 1
+MAX_SEGMENTS = 16
+MIN_HASHES = 20  # a match needs this many consistent quads (bench/trust.py: held-out tracks)
+MAX_TRACK_ID = 200
+HOT_KEY_FACTOR = 12  # a key with more postings than this times the segment's mean is skipped
+HOT_KEY_MIN = 64
+FIELDS = ("track", "t", "width", "height", "froot")
+DTYPES = {"track": np.uint32, "t": np.int32, "width": np.uint8, "height": np.int16,
+          "froot": np.uint16}
+
+
+def params() -> dict:
+    """The parameters a stored index was built with; an index with others is refused."""
+    q = quads_mod
+    p = peaks_mod
+    return {"rate": p.RATE, "n_fft": p.N_FFT, "hop": p.HOP, "peaks_per_s": p.PEAKS_PER_S,
+            "neighbourhood": list(p.NEIGHBOURHOOD), "k_ref": q.K_REF, "k_query": q.K_QUERY,
+            "dt": [q.DT_MIN, q.DT_MAX], "df": [q.DF_MIN, q.DF_MAX], "qbins": q.QBINS,
+            "coarse": [q.W_OCT, q.H_OCT, q.A_OCT, q.NW, q.NH, q.NA],
+            "tolerance": [q.TIME_TOL, q.FREQ_TOL, q.PROBE_MARGIN]}
+
+
+@dataclass(frozen=True)
+class Postings:
+    """Stored quads in key order, before they are written as a segment."""
+
+    keys: np.ndarray  # uint32 per entry
+    track: np.ndarray
+    t: np.ndarray
+    width: np.ndarray
+    height: np.ndarray
+    froot: np.ndarray
+
+    @staticmethod
+    def of(track: int, q: quads_mod.Quads) -> Postings:
+        return Postings(
+            keys=quads_mod.keys(q), track=np.full(len(q), track, dtype=np.uint32),
+            t=q.t.astype(np.int32), width=np.clip(q.width, 0, 255).astype(np.uint8),
+            height=np.round(q.height * quads_mod.FREQ_SCALE).astype(np.int16),
+            froot=np.round(q.f_root * quads_mod.FREQ_SCALE).astype(np.uint16))
+
+    @staticmethod
+    def concat(parts: list[Postings]) -> Postings:
+        return Postings(*(np.concatenate([getattr(p, f) for p in parts])
+                          for f in ("keys",) + FIELDS))
+
+
+class Segment:
+    """One immutable segment, memory-mapped."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.keys = np.load(path / "keys.npy", mmap_mode="r")
+        self.starts = np.load(path / "starts.npy", mmap_mode="r")
+        self.cols = {f: np.load(path / f"{f}.npy", mmap_mode="r") for f in FIELDS}
+
+    def __len__(self) -> int:
+        return int(self.starts[-1]) if self.starts.shape[0] else 0
+
+    @staticmethod
+    def write(directory: Path, post: Postings) -> str:
+        order = np.argsort(post.keys, kind="stable")
+        keys = post.keys[order]
+        uniq, first = np.unique(keys, return_index=True)
+        starts = np.append(first, keys.shape[0]).astype(np.int64)
+        name = f"seg-{uuid.uuid4().hex[:16]}"
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-seg-", dir=directory))
+        try:
+            arrays = {"keys": uniq.astype(np.uint32), "starts": starts}
+            arrays.update({f: getattr(post, f)[order].astype(DTYPES[f]) for f in FIELDS})
+            for field, arr in arrays.items():
+                with open(tmp / f"{field}.npy", "wb") as fh:
+                    np.save(fh, arr)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            os.rename(tmp, directory / name)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return name
+
+    def lookup(self, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(probe index, entry index) of every stored quad under each probe key."""
+        if self.keys.shape[0] == 0 or probe.shape[0] == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        pos = np.searchsorted(self.keys, probe)
+        pos_c = np.minimum(pos, self.keys.shape[0] - 1)
+        hit = np.nonzero(self.keys[pos_c] == probe)[0]
+        lo = self.starts[pos_c[hit]]
+        n = self.starts[pos_c[hit] + 1] - lo
+        # a key far more common than the segment's average says little and costs much (the
+        # stop words of an inverted index): its postings are skipped
+        cap = max(HOT_KEY_MIN, HOT_KEY_FACTOR * len(self) / max(self.keys.shape[0], 1))
+        cold = n <= cap
+        hit, lo, n = hit[cold], lo[cold], n[cold]
+        total = int(n.sum())
+        which = np.repeat(hit, n)
+        entry = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(total)
+        return which, entry
+
+
+class FingerprintIndex:
+    """Quad-hash index of recordings (catalogue tracks and earlier uploads), on disk at `path`."""
+
+    def __init__(self, path: Path, manifest: dict) -> None:
+        self.path = Path(path)
+        self._manifest = manifest
+        self._segments = [Segment(self.path / s) for s in manifest["segments"]]
+        self._number = {t: i for i, t in enumerate(manifest["tracks"])}
+        self._pending: list[tuple[str, Postings]] | None = None
+
+    # ---- opening -------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: Path | str) -> FingerprintIndex:
+        path = Path(path)
+        if (path / "manifest.json").exists():
+            raise InvalidInput(f"{path}: a fingerprint index already exists there")
+        path.mkdir(parents=True, exist_ok=True)
+        manifest = {"format": FORMAT, "params": params(), "segments": [], "tracks": []}
+        atomic.write_text(path / "manifest.json", json.dumps(manifest))
+        return cls(path, manifest)
+
+    @classmethod
+    def open(cls, path: Path | str) -> FingerprintIndex:
+        path = Path(path)
+        try:
+            manifest = json.loads((path / "manifest.json").read_text())
+        except FileNotFoundError:
+            raise NotFound(f"{path}: no fingerprint index (manifest.json missing)") from None
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"{path}/manifest.json: unreadable ({exc})") from None
+        if manifest.get("format") != FORMAT or manifest.get("params") != params():
+            raise InvalidInput(f"{path}: index built with other parameters or format; rebuild it")
+        return cls(path, manifest)
+
+    @classmethod
+    def open_or_create(cls, path: Path | str) -> FingerprintIndex:
+        path = Path(path)
+        return cls.open(path) if (path / "manifest.json").exists() else cls.create(path)
+
+    # ---- reading -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._manifest["tracks"])
+
+    def __contains__(self, track_id: object) -> bool:
+        return track_id in self._number
+
+    @property
+    def hash_count(self) -> int:
+        return sum(len(s) for s in self._segments)
+
+    def query(self, samples: np.ndarray, sr: int, *, top: int = 5,
+              min_hashes: int = MIN_HASHES) -> list[Match]:
+        """Recordings the clip was taken from (distorted or not), best first; [] when none."""
+        if top < 1:
+            raise InvalidInput(f"top: must be at least 1, got {top}")
+        p = peaks_mod.extract(samples, sr)
+        return self.query_quads(quads_mod.build(p, "query"),
+                                len(quads_mod.build(p, "reference")), top=top,
+                                min_hashes=min_hashes)
+
+    def query_quads(self, q: quads_mod.Quads, n_reference_style: int, *, top: int = 5,
+                    min_hashes: int = MIN_HASHES) -> list[Match]:
+        probe, owner = quads_mod.probe_keys(q)
+        parts = []
+        for seg in self._segments:
+            which, entry = seg.lookup(probe)
+            if entry.shape[0] == 0:
+                continue
+            own = owner[which]
+            cols = {f: np.asarray(seg.cols[f][entry]) for f in FIELDS}
+            inv = np.float32(1.0 / quads_mod.FREQ_SCALE)
+            ok, ts, fs = matching.consistent(
+                q.width[own].astype(np.float32), cols["width"].astype(np.float32),
+                q.height[own], cols["height"].astype(np.float32) * inv,
+                q.f_root[own], cols["froot"].astype(np.float32) * inv)
+            parts.append(Candidates(owner=own[ok], track=cols["track"][ok].astype(np.int64),
+                                    q_t=q.t[own][ok], r_t=cols["t"][ok], time_scale=ts[ok],
+                                    freq_scale=fs[ok]))
+        if not parts:
+            return []
+        cand = Candidates(*(np.concatenate([getattr(p, f) for p in parts])
+                            for f in Candidates.__dataclass_fields__))
+        return matching.rank(cand, self._manifest["tracks"], n_reference_style, top=top,
+                             min_hashes=min_hashes)
+
+    # ---- writing -------------------------------------------------------------------------
+    def add(self, track_id: str, samples: np.ndarray, sr: int) -> int:
+        """Index a recording under `track_id`; returns the number of hashes stored."""
+        _check_id(track_id)
+        if track_id in self._number or (
+                self._pending is not None and any(track_id in ids for ids, _ in self._pending)):
+            raise InvalidInput(f"track {track_id!r}: already in the fingerprint index at "
+                               f"{self.path}")
+        q = quads_mod.build(peaks_mod.extract(samples, sr), "reference")
+        return self.add_quads(track_id, q)
+
+    def add_quads(self, track_id: str, q: quads_mod.Quads) -> int:
+        """Index precomputed quads of one recording."""
+        return self.add_many([track_id], q, np.zeros(len(q), dtype=np.int64))
+
+    def add_many(self, track_ids: list[str], q: quads_mod.Quads, owner: np.ndarray) -> int:
+        """Index precomputed quads of many recordings at once: quad i belongs to
+        track_ids[owner[i]] (bulk loads; the bench fills a 100,000-track index with this)."""
+        for t in track_ids:
+            _check_id(t)
+        owner = np.asarray(owner, dtype=np.int64)
+        if owner.shape[0] != len(q) or (owner.size and (owner.min() < 0
+                                                        or owner.max() >= len(track_ids))):
+            raise InvalidInput("fingerprint index: owner must give each quad a listed track")
+        post = Postings.of(0, q)
+        post = Postings(post.keys, owner.astype(np.uint32), post.t, post.width, post.height,
+                        post.froot)
+        if self._pending is not None:
+            self._pending.append((list(track_ids), post))
+        else:
+            self._commit([(list(track_ids), post)])
+        return len(q)
+
+    @contextmanager
+    def batch(self) -> Iterator[FingerprintIndex]:
+        """Collect adds and write them as one segment at the end (nothing if it raises)."""
+        if self._pending is not None:
+            raise InvalidInput("fingerprint index: batches do not nest")
+        self._pending = []
+        try:
+            yield self
+            pending, self._pending = self._pending, None
+            if pending:
+                self._commit(pending)
+        finally:
+            self._pending = None
+
+    def _commit(self, items: list[tuple[list[str], Postings]]) -> None:
+        with self._lock():
+            self._reload()  # another writer may have added since we opened
+            tracks = list(self._manifest["tracks"])
+            new = [t for ids, _ in items for t in ids]
+            clash = [t for t in new if t in self._number]
+            if clash or len(set(new)) != len(new):
+                raise InvalidInput(f"fingerprint index {self.path}: already indexed: "
+                                   f"{', '.join(sorted(set(clash))[:5]) or 'duplicate ids'}")
+            parts = []
+            for ids, post in items:
+                base = len(tracks)
+                tracks.extend(ids)
+                parts.append(Postings(post.keys, post.track + np.uint32(base), post.t,
+                                      post.width, post.height, post.froot))
+            name = Segment.write(self.path, Postings.concat(parts))
+            segments = list(self._manifest["segments"]) + [name]
+            manifest = dict(self._manifest, segments=segments, tracks=tracks)
+            if len(segments) > MAX_SEGMENTS:
+                manifest = self._compacted(manifest)
+            atomic.write_text(self.path / "manifest.json", json.dumps(manifest))
+            self._reload()
+            self._collect_garbage()
+
+    def compact(self) -> None:
+        """Merge every segment into one (queries then do one binary search per probe)."""
+        with self._lock():
+            self._reload()
+            if len(self._manifest["segments"]) > 1:
+                atomic.write_text(self.path / "manifest.json",
+                                  json.dumps(self._compacted(self._manifest)))
+                self._reload()
+            self._collect_garbage()
+
+    def _compacted(self, manifest: dict) -> dict:
+        segs = [Segment(self.path / s) for s in manifest["segments"]]
+        parts = []
+        for s in segs:
+            counts = np.diff(np.asarray(s.starts))
+            keys = np.repeat(np.asarray(s.keys), counts)
+            parts.append(Postings(keys, *(np.asarray(s.cols[f]) for f in FIELDS)))
+        name = Segment.write(self.path, Postings.concat(parts))
+        return dict(manifest, segments=[name])
+
+    def _collect_garbage(self) -> None:
+        live = set(self._manifest["segments"])
+        for child in self.path.iterdir():
+            if child.is_dir() and child.name.startswith(("seg-", ".tmp-seg-")) \
+                    and child.name not in live:
+                shutil.rmtree(child, ignore_errors=True)
+
+    def _reload(self) -> None:
+        fresh = FingerprintIndex.open(self.path)
+        self._manifest, self._segments, self._number = (fresh._manifest, fresh._segments,
+                                                        fresh._number)
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        with open(self.path / "lock", "a+b") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _check_id(track_id: str) -> None:
+    if not isinstance(track_id, str) or not track_id.strip() or len(track_id) > MAX_TRACK_ID:
+        raise InvalidInput(f"track id {track_id!r}: must be a non-empty string of at most "
+                           f"{MAX_TRACK_ID} characters")

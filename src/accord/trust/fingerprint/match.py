@@ -1,0 +1,149 @@
+"""From raw hash hits to matches: the consistency checks and the scale-aware offset vote.
+
+A query quad that hits a stored quad under the same key is a *candidate*. It carries its own
+estimates of the distortion: the width ratio (time scale), the height ratio and the root-frequency
+ratio (frequency scale). A candidate whose estimates are out of range (beyond +-SCALE_LIMIT) or
+disagree with each other (a height ratio that is not the root-frequency ratio) is dropped.
+
+The survivors vote per track for the line that maps query time to reference time,
+    t_ref = offset + g * t_query      (g = 1 / time_ratio),
+over a grid of g from 1/1.12 to 1.12 in ~1% steps and offsets in 8-frame (0.128 s) cells (a
+Hough transform; Shazam's offset histogram is the special case g = 1). The cell with most votes
+gives the line; its votes must also agree on the pitch ratio (within 2.5% of their median) and
+each vote's own width ratio must agree with the line; a least-squares line through them refines
+the time ratio, and the distinct query quads left are the matched hashes. Pure functions over
+arrays: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from accord.trust.fingerprint.peaks import FRAMES_PER_S
+
+SCALE_LIMIT = 1.2  # candidates implying a larger frequency scale (+-3 semitones) are dropped
+TIME_LIMIT = 1.12  # lines with a larger time scale are not voted for (+-12%)
+G_GRID = np.exp(np.linspace(np.log(1 / TIME_LIMIT), np.log(TIME_LIMIT), 23))
+PITCH_AGREEMENT = 0.025  # a line's votes agree on the pitch ratio within 2.5% of their median
+TIME_AGREEMENT = 0.2  # and each vote's own width ratio is within 20% (log) of the line's
+OFFSET_CELL = 8  # frames
+INLIER_FRAMES = 6  # a vote is an inlier of the winning line within this many frames
+MAX_TRACKS_VERIFIED = 15  # tracks with most raw candidates that go on to the Hough vote
+
+
+@dataclass(frozen=True)
+class Match:
+    """A catalogue or earlier-upload recording the query was found in.
+
+    score: the share of the query's own reference-style quads found on one consistent line
+    (1.0 for an unaltered copy, lower under distortion; 0 for unrelated audio). offset_s: the
+    reference time at the query's start. time_ratio: query duration / reference duration (0.95
+    for a 5% speed-up). pitch_ratio: query frequency / reference frequency (1.122 for +2
+    semitones)."""
+
+    track_id: str
+    score: float
+    matched_hashes: int
+    offset_s: float
+    time_ratio: float
+    pitch_ratio: float
+
+    def to_json(self) -> dict:
+        return {"track_id": self.track_id, "score": round(self.score, 4),
+                "matched_hashes": self.matched_hashes, "offset_s": round(self.offset_s, 3),
+                "time_ratio": round(self.time_ratio, 4), "pitch_ratio": round(self.pitch_ratio, 4)}
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Hash hits: one row per (query quad, stored quad) pair under a shared key."""
+
+    owner: np.ndarray  # query quad index
+    track: np.ndarray  # internal track number
+    q_t: np.ndarray  # query root time (frames)
+    r_t: np.ndarray  # reference root time (frames)
+    time_scale: np.ndarray  # query width / reference width
+    freq_scale: np.ndarray  # query root frequency / reference root frequency
+
+
+def consistent(q_width, r_width, q_height, r_height, q_froot, r_froot) -> tuple[np.ndarray, ...]:
+    """Mask of candidates whose scale estimates are in range and agree; and the estimates.
+    float32 throughout and the cheap root-frequency test first: this runs on every candidate."""
+    lo, hi = np.float32(1 / SCALE_LIMIT), np.float32(SCALE_LIMIT)
+    fs = q_froot / r_froot
+    first = np.nonzero((fs > lo) & (fs < hi))[0]
+    fs1 = fs[first]
+    hs = q_height[first] / r_height[first]
+    # a height is the difference of two sub-bin frequencies (+-0.3 bin each): the tolerance on
+    # the ratio widens for short heights
+    tol = np.float32(0.06) + np.float32(0.8) / np.maximum(np.abs(r_height[first]), 1.0)
+    ts = q_width[first] / np.maximum(r_width[first], 1.0)
+    ok1 = ((ts > lo / 1.1) & (ts < hi * 1.1) & (hs > 0)
+           & (np.abs(hs / fs1 - 1) < tol))
+    ok = np.zeros(fs.shape[0], dtype=bool)
+    ok[first[ok1]] = True
+    ts_all = np.zeros(fs.shape[0], dtype=np.float32)
+    ts_all[first] = ts
+    return ok, ts_all, fs
+
+
+def best_line(c: Candidates) -> tuple[int, float, float, float, np.ndarray]:
+    """Hough vote for one track's candidates: (votes, offset frames, g, pitch, inlier mask)."""
+    q = c.q_t.astype(np.float64)
+    r = c.r_t.astype(np.float64)
+    off = r[None, :] - G_GRID[:, None] * q[None, :]  # (grid, n)
+    cell = np.floor(off / OFFSET_CELL).astype(np.int64)
+    lo = int(cell.min())
+    width = int(cell.max()) - lo + 2
+    flat = (np.arange(G_GRID.shape[0])[:, None] * width + (cell - lo)).ravel()
+    # one vote per query quad per cell (a quad hitting a repeated passage twice counts once)
+    owner = np.broadcast_to(c.owner[None, :], cell.shape).ravel().astype(np.int64)
+    uniq = np.unique(flat * (int(c.owner.max()) + 1) + owner) // (int(c.owner.max()) + 1)
+    votes = np.bincount(uniq, minlength=G_GRID.shape[0] * width).reshape(G_GRID.shape[0], width)
+    pair = votes[:, :-1] + votes[:, 1:]  # a line near a cell border splits its votes
+    gi, ci = np.unravel_index(int(np.argmax(pair)), pair.shape)
+    g = float(G_GRID[gi])
+    centre = (ci + lo + 1) * OFFSET_CELL
+    resid = r - g * q - centre
+    inlier = ((np.abs(resid) <= OFFSET_CELL + INLIER_FRAMES)
+              & (np.abs(np.log(np.maximum(c.time_scale, 1e-3) * g)) < TIME_AGREEMENT))
+    if inlier.any():
+        # one transformation maps every true vote: the pitch ratios agree
+        pitch = float(np.median(c.freq_scale[inlier]))
+        inlier &= np.abs(c.freq_scale / pitch - 1) < PITCH_AGREEMENT
+    if inlier.sum() >= 3 and np.ptp(q[inlier]) > 0:
+        g_fit, off_fit = np.polyfit(q[inlier], r[inlier], 1)
+        if 1 / TIME_LIMIT <= g_fit <= TIME_LIMIT:
+            g, centre = float(g_fit), float(off_fit)
+            inlier &= np.abs(r - g * q - centre) <= INLIER_FRAMES
+    n = int(np.unique(c.owner[inlier]).shape[0])
+    pitch = float(np.median(c.freq_scale[inlier])) if inlier.any() else 1.0
+    return n, float(centre), g, pitch, inlier
+
+
+def rank(c: Candidates, names: list[str], n_query: int, *, top: int,
+         min_hashes: int) -> list[Match]:
+    """The best `top` tracks with at least `min_hashes` consistent quads, best first."""
+    if c.track.shape[0] == 0:
+        return []
+    counts = np.bincount(c.track)
+    order = np.argsort(-counts, kind="stable")[:MAX_TRACKS_VERIFIED]
+    order = order[counts[order] >= min_hashes]
+    by_track = np.argsort(c.track, kind="stable")
+    sorted_track = c.track[by_track]
+    found: list[Match] = []
+    for tr in order:
+        a, b = np.searchsorted(sorted_track, [tr, tr + 1])
+        sel = by_track[a:b]
+        sub = Candidates(owner=c.owner[sel], track=c.track[sel], q_t=c.q_t[sel], r_t=c.r_t[sel],
+                         time_scale=c.time_scale[sel], freq_scale=c.freq_scale[sel])
+        n, offset, g, pitch, _ = best_line(sub)
+        if n < min_hashes:
+            continue
+        found.append(Match(track_id=names[int(tr)], score=min(1.0, n / max(n_query, 1)),
+                           matched_hashes=n, offset_s=offset / FRAMES_PER_S,
+                           time_ratio=1.0 / g, pitch_ratio=pitch))
+    found.sort(key=lambda m: (-m.matched_hashes, m.track_id))
+    return found[:top]

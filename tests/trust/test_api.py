@@ -1,0 +1,86 @@
+"""POST /v1/screenings and its companions: the same service as the CLI, multipart with a byte
+cap enforced before the body is read into memory, roles through accord.accounts.policy."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.api_support import make_world
+from tests.trust.api_support import add_screening, wav_bytes
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return make_world(tmp_path_factory.mktemp("api-trust"), api_max_screening_bytes=300_000)
+
+
+def test_an_upload_is_screened_and_its_uploader_can_appeal(world):
+    sid = add_screening(world, "fan")
+    r = world.client.get(f"/v1/screenings/{sid}", headers=world.headers("fan"))
+    body = r.json()
+    assert r.status_code == 200 and body["outcome"] == "hold"
+    assert body["uploader"] == world.ids["fan"]
+    assert any(f["rule"] == "impersonation_name" and f["verdict"] == "unlicensed_credit"
+               for f in body["findings"])
+    r = world.client.get(f"/v1/screenings/{sid}", headers=world.headers("holder"))
+    assert r.status_code == 403 and "not yours" in r.json()["detail"]
+    r = world.client.post(f"/v1/screenings/{sid}/appeal", headers=world.headers("rival"),
+                          json={"statement": "mine"})
+    assert r.status_code == 403
+    r = world.client.post(f"/v1/screenings/{sid}/appeal", headers=world.headers("fan"),
+                          json={"statement": "it is a tribute, credited honestly"})
+    assert r.status_code == 200 and r.json()["status"] == "appealed"
+    r = world.client.get("/v1/screenings?queue=true", headers=world.headers("fan"))
+    assert r.status_code == 403
+    r = world.client.get("/v1/screenings?queue=true", headers=world.headers("admin"))
+    assert sid in [x["id"] for x in r.json()]
+    r = world.client.post(f"/v1/screenings/{sid}/review", headers=world.headers("fan"),
+                          json={"outcome": "accept"})
+    assert r.status_code == 403
+    r = world.client.post(f"/v1/screenings/{sid}/review", headers=world.headers("admin"),
+                          json={"outcome": "accept", "note": "tribute, labelled"})
+    assert r.status_code == 200 and r.json()["outcome"] == "accept"
+    mine = world.client.get("/v1/screenings", headers=world.headers("fan")).json()
+    assert [x["id"] for x in mine] == [sid]
+
+
+def test_the_size_cap_is_enforced_before_the_body_is_read(world):
+    big = b"\0" * 400_000
+    r = world.client.post("/v1/screenings", headers=world.headers("fan"),
+                          files={"file": ("big.wav", big, "audio/wav")})
+    assert r.status_code == 413 and "larger than 300000 bytes" in r.json()["detail"]
+
+    def chunks():  # no Content-Length: the stream is cut off when it passes the cap
+        yield b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\n"
+        for _ in range(100):
+            yield b"\0" * 10_000
+    r = world.client.post("/v1/screenings", headers={
+        **world.headers("fan"), "Content-Type": "multipart/form-data; boundary=b"},
+        content=chunks())
+    assert r.status_code == 413
+
+
+@pytest.mark.parametrize("files,status,message", [
+    ({"file": ("x.txt", b"hello", "text/plain")}, 422, "unsupported upload format"),
+    ({"file": ("x.wav", b"RIFF....WAVE", "audio/wav")}, 422, "x.wav: cannot decode audio"),
+    ({"metadata": ("m.json", b"{}", "application/json")}, 422, "no `file` part"),
+    ({"file": ("a.wav", wav_bytes(3, 4), "audio/wav"),
+      "metadata": ("m.json", b"[1]", "application/json")}, 422, "must be a JSON object"),
+])
+def test_bad_uploads_are_refused_with_the_reason(world, files, status, message):
+    before = len(world.client.get("/v1/screenings", headers=world.headers("songwriter")).json())
+    r = world.client.post("/v1/screenings", headers=world.headers("songwriter"), files=files)
+    assert r.status_code == status and message in r.json()["detail"], r.text
+    after = world.client.get("/v1/screenings", headers=world.headers("songwriter")).json()
+    assert len(after) == before
+
+
+def test_not_multipart_and_anonymous_are_refused(world):
+    r = world.client.post("/v1/screenings", headers=world.headers("fan"),
+                          content=json.dumps({"x": 1}),
+                          )
+    assert r.status_code == 415
+    r = world.client.post("/v1/screenings", files={"file": ("a.wav", b"x", "audio/wav")})
+    assert r.status_code == 401

@@ -1,0 +1,84 @@
+"""The AI-artefact signal: synthetic music, and the same music through untrained
+transposed-convolution decoders (the artefact comes from the architecture, not the weights)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from accord.errors import InvalidInput
+from accord.trust.artefact import ArtefactFinding, artefact_score
+
+SR = 22050
+
+
+def music(seed: int, seconds: float = 6.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int(seconds * SR))
+    for on in np.arange(0, seconds - 0.6, 0.2):
+        f0 = 110 * 2 ** (rng.integers(0, 30) / 12)
+        tt = np.arange(int(0.6 * SR)) / SR
+        note = np.exp(-tt * 5) * sum(np.sin(2 * np.pi * f0 * h * tt) / h ** 1.5
+                                     for h in range(1, 6))
+        out[int(on * SR):int(on * SR) + tt.shape[0]] += note
+    out += rng.normal(0, 0.01, out.shape)  # a noise floor, as a recording has
+    return (out / np.abs(out).max() * 0.5).astype(np.float32)
+
+
+def decoded(x: np.ndarray, strides: tuple[int, ...], seed: int = 0) -> np.ndarray:
+    """An untrained strided-conv encoder and transposed-conv decoder of the given strides."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(seed)
+    layers, ch = [], 1
+    for s in strides:
+        layers += [torch.nn.Conv1d(ch, 16, 2 * s, stride=s, padding=s // 2), torch.nn.ELU()]
+        ch = 16
+    for i, s in enumerate(reversed(strides)):
+        last = i == len(strides) - 1
+        layers.append(torch.nn.ConvTranspose1d(16, 1 if last else 16, 2 * s, stride=s,
+                                               padding=s // 2))
+        if not last:
+            layers.append(torch.nn.ELU())
+    total = int(np.prod(strides))
+    n = x.shape[0] // total * total
+    with torch.no_grad():
+        y = torch.nn.Sequential(*layers)(torch.tensor(x[:n])[None, None])[0, 0].numpy()
+    return (y / np.abs(y).max() * 0.5).astype(np.float32)
+
+
+@pytest.mark.parametrize("strides", [(4, 4), (8,), (2, 2, 2), (5, 4)], ids=str)
+def test_music_through_a_transposed_convolution_decoder_scores_higher(strides):
+    clean = artefact_score(music(1), SR)
+    fake = artefact_score(decoded(music(1), strides), SR)
+    assert isinstance(fake, ArtefactFinding)
+    assert fake.score > 0.5 > clean.score
+    assert fake.statistic > clean.statistic + 2
+    assert fake.peak_frequencies_hz and all(
+        abs(f / fake.spacing_hz - round(f / fake.spacing_hz)) < 1e-6
+        for f in fake.peak_frequencies_hz)
+    assert "not proof" in fake.to_json()["note"]
+
+
+def test_the_comb_of_a_stride_16_decoder_is_at_the_rate_over_16():
+    fake = artefact_score(decoded(music(1), (4, 4)), SR)
+    assert fake.spacing_hz == pytest.approx(SR / 16) and fake.upsampling == 16
+    assert fake.base_rate == SR and fake.teeth == 7
+    assert fake.peak_frequencies_hz[:3] == pytest.approx([SR / 16, 2 * SR / 16, 3 * SR / 16])
+
+
+def test_plain_recordings_score_low():
+    for seed in (2, 3):
+        assert artefact_score(music(seed), SR).score < 0.5
+    stereo = np.stack([music(4), music(4)], axis=1)
+    assert artefact_score(stereo, SR).score < 0.5
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(InvalidInput, match="shorter"):
+        artefact_score(np.zeros(SR), SR)
+    with pytest.raises(InvalidInput, match="sample rate"):
+        artefact_score(np.zeros(SR * 3), 1000)
+    with pytest.raises(InvalidInput, match="NaN"):
+        artefact_score(np.full(SR * 3, np.nan), SR)
+    with pytest.raises(InvalidInput, match="shape"):
+        artefact_score(np.zeros((2, 2, SR * 3)), SR)

@@ -1,0 +1,200 @@
+"""The quad-hash fingerprint index: persistence, refusals, and robustness on synthetic music.
+
+Synthetic "tracks" are note sequences (harmonic tones with envelopes, random onsets and pitches)
+rendered from a seed, so a pitch shift or a tempo change is rendered exactly by scaling the
+frequencies or the times; a speed change is a plain resampling of the rendered audio."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from accord.errors import InvalidInput, NotFound
+from accord.trust.fingerprint import FingerprintIndex, Match
+from accord.trust.fingerprint import index as index_mod
+from accord.trust.fingerprint import peaks as peaks_mod
+from accord.trust.fingerprint import quads as quads_mod
+
+SR = 16000
+
+
+def track(seed: int, seconds: float = 30.0, *, time_scale: float = 1.0,
+          pitch_scale: float = 1.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n_notes = int(seconds * 9)
+    onsets = np.sort(rng.uniform(0, seconds - 0.7, n_notes))
+    lengths = rng.uniform(0.15, 0.6, n_notes)
+    f0s = np.exp(rng.uniform(np.log(160), np.log(1100), n_notes))
+    out = np.zeros(int(seconds * time_scale * SR) + SR)
+    for on, ln, f0 in zip(onsets, lengths, f0s, strict=True):
+        n = int(ln * time_scale * SR)
+        tt = np.arange(n) / SR
+        env = np.minimum(1, tt / 0.01) * np.exp(-tt / (ln * time_scale * 0.6))
+        tone = sum((0.6 ** h) * np.sin(2 * np.pi * f0 * pitch_scale * (h + 1) * tt)
+                   for h in range(2))
+        start = int(on * time_scale * SR)
+        out[start:start + n] += env * tone
+    out += rng.normal(0, 0.002, out.shape)
+    return (out / np.abs(out).max() * 0.6).astype(np.float32)
+
+
+def excerpt(x: np.ndarray, start_s: float, seconds: float) -> np.ndarray:
+    return x[int(start_s * SR):int((start_s + seconds) * SR)]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    path = tmp_path_factory.mktemp("fp") / "index"
+    idx = FingerprintIndex.create(path)
+    with idx.batch():
+        for seed in range(4):
+            assert idx.add(f"track-{seed}", track(seed), SR) > 100
+    return path
+
+
+def test_an_exact_excerpt_is_found_at_its_offset(built):
+    idx = FingerprintIndex.open(built)
+    assert len(idx) == 4 and "track-2" in idx
+    found = idx.query(excerpt(track(2), 6.0, 10.0), SR)
+    assert found and isinstance(found[0], Match)
+    best = found[0]
+    assert best.track_id == "track-2"
+    assert best.offset_s == pytest.approx(6.0, abs=0.1)
+    assert best.time_ratio == pytest.approx(1.0, abs=0.02)
+    assert best.pitch_ratio == pytest.approx(1.0, abs=0.01)
+    assert 0.5 < best.score <= 1.0
+    assert [m.track_id for m in found] == ["track-2"]
+
+
+@pytest.mark.parametrize(("time_scale", "pitch_scale"), [
+    (1.0, 2 ** (2 / 12)), (1.0, 2 ** (-2 / 12)), (1.05, 1.0), (0.95, 1.0)],
+    ids=["pitch+2st", "pitch-2st", "tempo-5%", "tempo+5%"])
+def test_pitch_and_tempo_changes_are_found_with_their_ratios(built, time_scale, pitch_scale):
+    idx = FingerprintIndex.open(built)
+    query = excerpt(track(1, time_scale=time_scale, pitch_scale=pitch_scale),
+                    5.0 * time_scale, 12.0)
+    best = idx.query(query, SR)[0]
+    assert best.track_id == "track-1"
+    assert best.pitch_ratio == pytest.approx(pitch_scale, rel=0.01)
+    assert best.time_ratio == pytest.approx(time_scale, rel=0.02)
+    assert best.offset_s == pytest.approx(5.0, abs=0.3)
+
+
+def test_a_speed_change_scales_time_and_pitch_together(built):
+    idx = FingerprintIndex.open(built)
+    # resampling 16000 -> 15238 and playing at 16000 is 5% faster and 5% higher
+    fast = signal.resample_poly(excerpt(track(3), 4.0, 12.0), 20, 21).astype(np.float32)
+    best = idx.query(fast, SR)[0]
+    assert best.track_id == "track-3"
+    assert best.pitch_ratio == pytest.approx(1.05, rel=0.01)
+    assert best.time_ratio == pytest.approx(1 / 1.05, rel=0.02)
+
+
+def test_noise_at_10_db_snr_and_stereo_input_are_found(built):
+    idx = FingerprintIndex.open(built)
+    clip = excerpt(track(0), 10.0, 12.0)
+    noise = np.random.default_rng(9).normal(0, np.sqrt(np.mean(clip ** 2) / 10), clip.shape)
+    stereo = np.stack([clip + noise, clip + noise], axis=1)
+    assert idx.query(stereo, SR)[0].track_id == "track-0"
+
+
+def test_audio_that_was_never_indexed_matches_nothing(built):
+    idx = FingerprintIndex.open(built)
+    assert idx.query(excerpt(track(77), 3.0, 10.0), SR) == []
+    assert idx.query(np.random.default_rng(1).normal(0, 0.1, SR * 8), SR) == []
+
+
+def test_adding_persists_and_reopening_sees_it(built, tmp_path):
+    path = tmp_path / "copy"
+    idx = FingerprintIndex.create(path)
+    added = idx.add("solo", track(5, 12.0), SR)
+    assert added > 0 and len(idx) == 1
+    again = FingerprintIndex.open(path)
+    assert len(again) == 1 and again.hash_count == added
+    assert again.query(excerpt(track(5, 12.0), 1.0, 10.0), SR)[0].track_id == "solo"
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert manifest["tracks"] == ["solo"] and len(manifest["segments"]) == 1
+
+
+def test_many_small_adds_are_compacted_and_still_match(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_mod, "MAX_SEGMENTS", 2)
+    idx = FingerprintIndex.create(tmp_path / "i")
+    total = sum(idx.add(f"t{s}", track(s, 12.0), SR) for s in range(3))
+    manifest = json.loads((tmp_path / "i" / "manifest.json").read_text())
+    assert len(manifest["segments"]) == 1
+    assert idx.hash_count == total
+    assert sorted(p.name for p in (tmp_path / "i").iterdir() if p.is_dir()) == manifest["segments"]
+    assert idx.query(excerpt(track(1, 12.0), 1.0, 10.0), SR)[0].track_id == "t1"
+
+
+def test_a_failed_batch_writes_nothing(tmp_path):
+    idx = FingerprintIndex.create(tmp_path / "i")
+    with pytest.raises(RuntimeError), idx.batch():
+        idx.add("a", track(1, 6.0), SR)
+        raise RuntimeError("crash inside the batch")
+    assert len(FingerprintIndex.open(tmp_path / "i")) == 0
+    assert not [p for p in (tmp_path / "i").iterdir() if p.is_dir()]
+
+
+def test_refusals_name_the_problem(tmp_path):
+    with pytest.raises(NotFound, match="no fingerprint index"):
+        FingerprintIndex.open(tmp_path / "missing")
+    idx = FingerprintIndex.create(tmp_path / "i")
+    with pytest.raises(InvalidInput, match="already exists"):
+        FingerprintIndex.create(tmp_path / "i")
+    idx.add("a", track(1, 6.0), SR)
+    with pytest.raises(InvalidInput, match="already in the fingerprint index"):
+        idx.add("a", track(2, 6.0), SR)
+    with pytest.raises(InvalidInput, match="track id"):
+        idx.add("", track(2, 6.0), SR)
+    with pytest.raises(InvalidInput, match="shorter than"):
+        idx.add("b", np.zeros(100, np.float32), SR)
+    with pytest.raises(InvalidInput, match="NaN"):
+        idx.query(np.full(SR * 2, np.nan), SR)
+    with pytest.raises(InvalidInput, match="sample rate"):
+        idx.query(track(1, 6.0), 100)
+    with pytest.raises(InvalidInput, match="shape"):
+        idx.query(np.zeros((2, 2, SR)), SR)
+    with pytest.raises(InvalidInput, match="top"):
+        idx.query(track(1, 6.0), SR, top=0)
+    with pytest.raises(InvalidInput, match="longer than"):
+        idx.query(np.zeros(8000 * (peaks_mod.MAX_DURATION_S + 1), np.float32), 8000)
+    manifest = json.loads((tmp_path / "i" / "manifest.json").read_text())
+    manifest["params"]["qbins"] = 99
+    (tmp_path / "i" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InvalidInput, match="other parameters"):
+        FingerprintIndex.open(tmp_path / "i")
+
+
+def test_quad_coordinates_do_not_change_when_time_and_frequency_are_scaled():
+    t = np.array([0, 10, 18, 30], np.int32)  # A, C, D, B
+    f = np.array([100.0, 130.0, 115.0, 160.0], np.float32)
+    s = np.array([10, 9, 8, 7], np.float32)
+    base = quads_mod.build(peaks_mod.Peaks(t, f, s))
+    scaled = quads_mod.build(peaks_mod.Peaks(t * 1, f * 1.12, s))
+    stretched = quads_mod.build(peaks_mod.Peaks(t * 3 // 2, f, s))  # exact: t is even
+    assert len(base) == 1
+    np.testing.assert_allclose(base.coords, scaled.coords, atol=1e-6)
+    np.testing.assert_allclose(base.coords, stretched.coords, atol=1e-6)
+    assert base.coords[0].tolist() == pytest.approx([1 / 3, 0.5, 0.6, 0.25])
+    # every probe set of a quad contains the key it is stored under
+    probe, owner = quads_mod.probe_keys(base)
+    assert quads_mod.keys(base)[0] in probe and set(owner.tolist()) == {0}
+
+
+def test_bulk_adds_give_each_quad_its_track(tmp_path):
+    idx = FingerprintIndex.create(tmp_path / "i")
+    parts = [quads_mod.build(peaks_mod.extract(track(s, 12.0), SR)) for s in (1, 2)]
+    both = quads_mod.Quads(*(np.concatenate([getattr(p, f) for p in parts])
+                             for f in ("coords", "t", "width", "height", "f_root")))
+    owner = np.repeat([0, 1], [len(parts[0]), len(parts[1])])
+    assert idx.add_many(["one", "two"], both, owner) == len(both)
+    assert idx.query(excerpt(track(2, 12.0), 1.0, 10.0), SR)[0].track_id == "two"
+    with pytest.raises(InvalidInput, match="owner"):
+        idx.add_many(["x"], both, owner)
+    with pytest.raises(InvalidInput, match="already indexed"):
+        idx.add_many(["one"], parts[0], np.zeros(len(parts[0]), np.int64))
+    assert len(FingerprintIndex.open(tmp_path / "i")) == 2
