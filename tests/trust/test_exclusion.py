@@ -69,3 +69,11 @@ def test_combined_events_are_down_exactly_when_the_registry_or_a_flag_is():
     _property()
     for branch in ("both", "registry only", "flag only", "neither"):
         assert SEEN[branch] >= 20, f"branch {branch!r} starved: {dict(SEEN)}"
+
+
+def test_a_flag_after_a_void_stands_again():
+    events = [FlagEvent("f1", "R", "flag", day(1), "", "s1"),
+              FlagEvent("f2", "R", "void", day(5), "", "s1"),
+              FlagEvent("f3", "R", "flag", day(8), "", "s1")]
+    assert [w.effective_at for w in as_withdrawals(events, [])] == [day(8)]
+    assert flagged_at(events, day(9)) and not flagged_at(events, day(6))

@@ -10,9 +10,10 @@ registry does not hold the recording down at b. Then at every instant the record
 exactly when the registry or a flag holds it down.
 
 A decision reversed on review ("void") means the flag should never have stood: its screening's
-flags are dropped from the royalty events altogether, so the closed periods it touched are
-recomputed and the next run releases the withheld money as an adjustment. For the DJ's view
-(`flagged_at`) a voided flag stands until the void.
+flag events up to the void are dropped from the royalty events altogether, so the closed
+periods they touched are recomputed and the next run releases the withheld money as an
+adjustment (a later flag of the same screening stands). For the DJ's view (`flagged_at`) a
+voided flag stands until the void.
 """
 
 from __future__ import annotations
@@ -51,15 +52,16 @@ def intervals(events: Iterable[FlagEvent]) -> list[tuple[FlagEvent, datetime | N
     return out
 
 
-def _voided(events: list[FlagEvent], at: datetime | None = None) -> set[str]:
-    return {e.screening_id for e in events
-            if e.action == "void" and (at is None or e.effective_at <= at)}
-
-
 def _standing(events: list[FlagEvent], at: datetime | None = None) -> list[FlagEvent]:
-    """flag and clear events of screenings not voided (by `at`; None: ever)."""
-    gone = _voided(events, at)
-    return [e for e in events if e.action != "void" and e.screening_id not in gone]
+    """flag and clear events not voided: a void (in force by `at`; None: ever) cancels the
+    events of its screening effective at or before it; a later flag of that screening (a
+    review that flags it again) stands."""
+    voids: dict[str, list[datetime]] = {}
+    for e in events:
+        if e.action == "void" and (at is None or e.effective_at <= at):
+            voids.setdefault(e.screening_id, []).append(e.effective_at)
+    return [e for e in events if e.action != "void" and not any(
+        e.effective_at <= v for v in voids.get(e.screening_id, ()))]
 
 
 def flagged_at(events: Iterable[FlagEvent], at: datetime) -> bool:
