@@ -9,6 +9,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from accord.cli import attribution, catalog, creation, rights, royalties, training, users
+from accord.cli import dj
 from accord.cli.common import AppState, console, emit, err_console, initialise, settings
 from accord.config import Settings
 from accord.errors import AccordError
@@ -40,6 +41,7 @@ app.command("credits")(attribution.credits)
 app.add_typer(creation.create_app, name="create")
 app.add_typer(creation.outputs_app, name="outputs")
 app.command("verify")(creation.verify)
+app.add_typer(dj.app, name="dj")
 
 
 @app.callback()
