@@ -8,8 +8,7 @@ import typer
 from rich.text import Text
 from typer.core import TyperGroup
 
-from accord.cli import attribution, catalog, creation, rights, royalties, training, users
-from accord.cli import dj
+from accord.cli import attribution, catalog, creation, dj, rights, royalties, training, users
 from accord.cli.common import AppState, console, emit, err_console, initialise, settings
 from accord.config import Settings
 from accord.errors import AccordError
