@@ -131,10 +131,12 @@ RULES: dict[str, Rule] = {"key": rule_key, "tempo": rule_tempo, "energy": rule_e
 
 
 def normalise(scores: Mapping[str, float]) -> dict[str, float]:
-    """Rank-normalised scores in [0, 1] (1 = the best); robust to the model's scale."""
-    ranked = sorted(scores, key=lambda r: (-scores[r], r))
-    n = max(1, len(ranked) - 1)
-    return {r: 1.0 - i / n for i, r in enumerate(ranked)}
+    """Rank-normalised scores in [0, 1] (1 = the best, equal scores equal); robust to the
+    model's scale."""
+    levels = sorted(set(scores.values()), reverse=True)
+    n = max(1, len(levels) - 1)
+    rank = {v: 1.0 - i / n for i, v in enumerate(levels)}
+    return {r: rank[v] for r, v in scores.items()}
 
 
 def order(pool: list[Track], scores: Mapping[str, float], target_s: float,

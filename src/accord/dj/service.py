@@ -13,6 +13,7 @@ import hashlib
 import json
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -39,7 +40,7 @@ from accord.dj import (
     voice,
 )
 from accord.dj.exclusions import excluded_recordings
-from accord.dj.model import Constraints, Person, Placed, Track
+from accord.dj.model import Constraints, Features, Person, Placed, Track
 from accord.dj.requests import parse_request
 from accord.errors import InvalidInput, NotFound, Refused
 from accord.rights import service as rights
@@ -155,8 +156,10 @@ def _apply_constraints(pool: list[Track], scores: dict, c: Constraints,
 
 
 def plan_set(session: Session, s: Settings, listener_id: str, minutes: int, at: datetime,
-             request: str = "", freshness: float = 0.3) -> dict:
-    """Everything but the audio: candidates, order, commentary, why-lines (no files)."""
+             request: str = "", freshness: float = 0.3, audio: bool = True) -> dict:
+    """Everything but the audio: candidates, order, commentary, why-lines (no files).
+    audio=False plans without requiring audio files (a preview, or a catalogue of metadata
+    only): unknown features are neutral and durations come from the score or 180 s."""
     if not 1 <= minutes <= MAX_MINUTES:
         raise InvalidInput(f"minutes must be between 1 and {MAX_MINUTES}, not {minutes}")
     if not 0.0 <= freshness <= 1.0:
@@ -170,11 +173,17 @@ def plan_set(session: Session, s: Settings, listener_id: str, minutes: int, at: 
     hist = [h for h in listens.history(s, listener_id) if h[3] <= fmt(at)]
     last = hist[-1][1] if hist else None
     constraints, not_understood = parse_request(request, last)
-    playable = [m for rid, m in media.items() if rid in permitted and m.audio_path]
+    playable = [m for rid, m in media.items() if rid in permitted and (m.audio_path or not audio)]
     feats = features.ensure(session, playable)
+    if not audio:
+        playable = [m if m.duration_s else replace(m, duration_s=m.symbolic_duration_s or 180.0)
+                    for m in playable]
+        for m in playable:
+            feats.setdefault(m.recording_id, Features(m.recording_id, None, 0.0, 0.5, "unknown"))
     tracks = {m.recording_id: to_track(m, feats[m.recording_id]) for m in playable
               if m.recording_id in feats}
-    pool, dropped = candidates.select(tracks, permitted, excluded, no_ai, constraints)
+    pool, dropped = candidates.select(tracks, permitted, excluded, no_ai, constraints,
+                                      need_audio=audio)
     dropped["not permitted for dj"] += sum(1 for r in media if r not in permitted)
     if not pool:
         raise Refused(f"no recording may be played for {listener_id!r} at {fmt(at)}: "

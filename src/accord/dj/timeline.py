@@ -7,7 +7,8 @@ track, and no track is ever cut short: the outgoing track plays to its last samp
 next one fades in.
 
 Voice: the line before track i starts when track i is alone (after the incoming crossfade),
-over its ducked intro; the last line (the outro) follows the last track. Line 0 starts the set.
+over its ducked intro (or when the previous line ends, if that is later: lines never overlap);
+the last line (the outro) follows the last track. Line 0 starts the set.
 
 Charging (the royalty trail): during a crossfade of d ms the outgoing track owns the first
 d // 2 ms and the incoming one the rest, so each overlap is split between the two exactly;
@@ -87,9 +88,10 @@ def plan(durations_ms: list[int], tempi: list[float], fits: list[bool], ids: lis
                           matched[i]))
         t = end
         if i in voice_ms:
-            v0 = start + fades[i]
+            # lines never overlap: a long one pushes the next one later
+            v0 = max(start + fades[i], voices[-1].end_ms if voices else 0)
             voices.append(VoiceAt(i, v0, v0 + voice_ms[i]))
-    total = t
+    total = max(t, voices[-1].end_ms if voices else 0)
     if n in voice_ms:
         voices.append(VoiceAt(n, total, total + voice_ms[n]))
         total += voice_ms[n]
