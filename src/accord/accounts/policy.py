@@ -31,6 +31,7 @@ class Action(StrEnum):
     READ_CREATION = "creation.read"        # a creation job's status and files: its account
     VERIFY_AUDIT = "audit.verify"
     MANAGE_ACCOUNTS = "accounts.manage"
+    LISTEN = "dj.listen"                   # build and play one's own DJ sets
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,11 @@ def can(actor: Actor, action: Action, resource: Resource | None = None) -> Decis
             return _deny(f"a creation's status and files are visible to the account that "
                          f"asked for it and admins only; {resource.label} is not yours")
         return _allow("the account's own creation")
+    if action is Action.LISTEN:
+        if actor.account_id is None or actor.account_id not in resource.owners:
+            return _deny(f"a DJ set is built for and played by its own listener (and admins); "
+                         f"{resource.label} is not yours")
+        return _allow("the listener's own DJ sets")
     if action is Action.REVOKE_API_KEY:
         if actor.account_id is None or actor.account_id not in resource.owners:
             return _deny(f"an account revokes only its own API keys; {resource.label} "

@@ -21,6 +21,7 @@ from accord.api.routes import (
     royalties,
     training,
 )
+from accord.api.routes import dj as dj_routes
 from accord.api.settings import ApiSettings, token_secret
 from accord.config import Settings
 from accord.db.engine import create_schema, make_engine
@@ -49,6 +50,7 @@ def create_app(settings: Settings, api: ApiSettings | None = None) -> FastAPI:
     for module in (auth, parties, catalogue, agreements, consents, permissions, rights, audit,
                    training, royalties, creations):
         app.include_router(module.router, prefix="/v1")
+    app.include_router(dj_routes.router, prefix="/v1")
     from accord import web  # the pages; after errors.install, whose handler it extends
 
     web.install(app)

@@ -20,6 +20,7 @@ from accord.config import Settings
 from accord.creation.demo import creation_stage
 from accord.db.engine import dispose_engine, make_engine, session_scope
 from accord.demo import scenario
+from accord.dj.demo import dj_stage
 from accord.errors import AccordError
 from accord.rights import audit, service
 from accord.rights.audit import AuditLog
@@ -134,6 +135,7 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
     for stage in (rights_stage, catalog_stage, training_stage, creation_stage, attribution_stage,
                   royalties_stage):
         stage(s, report, out)
+    dj_stage(s, report, out)  # the AI DJ: a listener's set, its plays and their royalties
 
     out.rule("[bold]Summary[/]")
     rights = report.to_json()["rights"]
