@@ -76,7 +76,8 @@ ENDPOINTS = [
     # the DJ: every account is its own listener; no set exists yet (404), a bad body is 422
     ("dj-create", "POST", "/v1/dj/sets", {"json": {"minutes": 0}},
      {r: INVALID for r in ROLES} | {"anonymous": NO_AUTH}),
-    ("dj-latest", "GET", "/v1/dj/sets/latest", {}, {r: 404 for r in ROLES} | {"anonymous": NO_AUTH}),
+    ("dj-latest", "GET", "/v1/dj/sets/latest", {},
+     {r: 404 for r in ROLES} | {"anonymous": NO_AUTH}),
     ("dj-set", "GET", "/v1/dj/sets/abc123", {}, {r: 404 for r in ROLES} | {"anonymous": NO_AUTH}),
     ("dj-audio", "GET", "/v1/dj/sets/abc123/audio.mp3", {},
      {r: 404 for r in ROLES} | {"anonymous": NO_AUTH}),
