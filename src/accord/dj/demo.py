@@ -36,14 +36,14 @@ RENDER = (("bach", 8), ("airdsAirs", 4), ("oneills1850", 3), ("ryansMammoth", 1)
 DJ_WRITERS = ("bach", "airdsAirs", "oneills1850")  # ryansMammoth's writer never opts in
 
 
-def _rendered(s: Settings) -> list[str]:
+def _rendered(s: Settings, render=RENDER) -> list[str]:
     from accord.catalog.tables import CatalogItemRow
 
     engine = make_engine(s.db_url)
     with session_scope(engine) as session:
         have = {m.recording_id for m in recording_media(session) if m.audio_path}
         chosen = []
-        for collection, n in RENDER:
+        for collection, n in render:
             rows = session.execute(select(CatalogItemRow).where(
                 CatalogItemRow.collection == collection).order_by(CatalogItemRow.duration_s)
             ).scalars().all()
@@ -90,8 +90,9 @@ def _history(s: Settings, recordings: list[str]) -> int:
     return listens.append(s, events, "demo").accepted
 
 
-def prepare(s: Settings, quiet: bool = False) -> dict:
-    """Everything the stage needs, idempotent: recordings rendered, dj rights, history, model."""
+def prepare(s: Settings, quiet: bool = False, render=RENDER) -> dict:
+    """Everything the stage needs, idempotent: recordings rendered, dj rights, history, model.
+    render: (collection, pieces) to render (the tests render fewer)."""
     from accord.cli.common import initialise
 
     initialise(s)
@@ -100,15 +101,15 @@ def prepare(s: Settings, quiet: bool = False) -> dict:
         from accord.catalog.tables import CatalogItemRow
 
         have = set(session.execute(select(CatalogItemRow.collection)).scalars())
-    missing = [c for c, _ in RENDER if c not in have]
+    missing = [(c, n) for c, n in render if c not in have]
     if missing:
-        for c in missing:
-            import_corpus(s, [c], limit=20)
+        for c, n in missing:
+            import_corpus(s, [c], limit=max(n, 20) if render == RENDER else n)
         from accord.catalog.service import setup_corpus_rights
 
         with session_scope(engine) as session:
             setup_corpus_rights(session, AuditLog(session, "demo"), DEMO_START)
-    recordings = _rendered(s)
+    recordings = _rendered(s, render)
     _dj_rights(s, recordings)
     added = _history(s, recordings)
     model = service.train_model(s) if added or not service.model_path(s).exists() else None
