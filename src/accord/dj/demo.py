@@ -55,7 +55,7 @@ def _rendered(s: Settings, render=RENDER) -> list[str]:
                       | have)
 
 
-def _dj_rights(s: Settings, recordings: list[str]) -> None:
+def _dj_rights(s: Settings, recordings: list[str], render=RENDER) -> None:
     """Demo licences for `dj` from every publisher of the rendered works, and the writers'
     opt-ins (fictional; labelled demo)."""
     engine = make_engine(s.db_url)
@@ -74,7 +74,7 @@ def _dj_rights(s: Settings, recordings: list[str]) -> None:
                "consents": [{"id": f"{corpus.writer_id(c)}-dj-optin",
                              "party": corpus.writer_id(c), "use": "dj", "action": "opt_in",
                              "effective_at": t0, "reason": "demo consent fixture: opts in to dj"}
-                            for c in DJ_WRITERS]}
+                            for c in DJ_WRITERS if c in {r[0] for r in render}]}
         rights.import_document(session, parse_document(doc, "dj demo"), "dj demo",
                                AuditLog(session, "demo"))
 
@@ -110,7 +110,7 @@ def prepare(s: Settings, quiet: bool = False, render=RENDER) -> dict:
         with session_scope(engine) as session:
             setup_corpus_rights(session, AuditLog(session, "demo"), DEMO_START)
     recordings = _rendered(s, render)
-    _dj_rights(s, recordings)
+    _dj_rights(s, recordings, render)
     added = _history(s, recordings)
     model = service.train_model(s) if added or not service.model_path(s).exists() else None
     return {"recordings": recordings, "history_events": added, "model": model}

@@ -280,8 +280,8 @@ def render_set(s: Settings, plan: dict, out_base: Path) -> dict:
     t2 = time.time()
     out_base.parent.mkdir(parents=True, exist_ok=True)
     flac, mp3 = out_base.with_suffix(".flac"), out_base.with_suffix(".mp3")
+    job = mix.write_mp3(y, mp3)  # encodes on the other core while the FLAC is written
     mix.write_flac(y, flac)
-    proc = mix.write_mp3(flac, mp3)  # encodes while the FLAC is signed
     del y
     tracks = []
     for i, (p, sl, ch) in enumerate(zip(placed, slots, charges, strict=True)):
@@ -301,10 +301,10 @@ def render_set(s: Settings, plan: dict, out_base: Path) -> dict:
     credential.sign(flac, facts, s)
     credential_ok = True
     try:
-        mix.finish_mp3(proc, mp3)
+        mix.finish_mp3(job, mp3)
         credential.sign(mp3, facts, s)
     except Exception:
-        proc.kill()
+        job[0].kill()
         raise
     timings["encode_sign_s"] = time.time() - t2
     c = plan["constraints"]
