@@ -86,7 +86,8 @@ def loudness(y: np.ndarray, rate: int = SR) -> float:
     import pyloudnorm as pyln
     from scipy.signal import sosfilt, tf2sos
 
-    sos = np.vstack([tf2sos(st.b, st.a) for st in pyln.Meter(rate)._filters.values()])
+    sos = np.vstack([tf2sos(st.b, st.a) for st in pyln.Meter(rate)._filters.values()]
+                    ).astype(np.float32)  # float32 all through: half the work, same LUFS
     hop = int(round(0.1 * rate))
     n_chunks = y.shape[0] // hop
     n_blocks = n_chunks - 3
@@ -94,9 +95,9 @@ def loudness(y: np.ndarray, rate: int = SR) -> float:
         return float("-inf")
     chunk = np.zeros((n_chunks, y.shape[1]))
     for ch in range(y.shape[1]):
-        x = sosfilt(sos, y[:, ch].astype(np.float32))
-        x = x[:n_chunks * hop].astype(np.float64)
-        chunk[:, ch] = np.einsum("ij,ij->i", x.reshape(n_chunks, hop), x.reshape(n_chunks, hop))
+        x = sosfilt(sos, np.ascontiguousarray(y[:, ch], dtype=np.float32))
+        xr = x[:n_chunks * hop].reshape(n_chunks, hop)
+        chunk[:, ch] = np.einsum("ij,ij->i", xr, xr, dtype=np.float64)
     z = (chunk[:-3] + chunk[1:-2] + chunk[2:-1] + chunk[3:]) / (4 * hop)  # (blocks, channels)
     power = z.sum(axis=1)
     with np.errstate(divide="ignore"):
