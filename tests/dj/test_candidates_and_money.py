@@ -160,3 +160,25 @@ def test_cli_ingest_refuses_a_bad_file_whole_and_counts_duplicates(home, tmp_pat
     r = runner.invoke(app, base + ["dj", "set", "--listener", "L-1", "--minutes", "0",
                                    "--out", str(tmp_path / "x.flac")])
     assert r.exit_code == 2 and "minutes must be between 1 and 120" in r.output
+
+
+def test_plays_after_a_lapsed_dj_consent_are_withheld_not_paid(home, engine):
+    """The royalty run's safety net: a play recorded while the writer's dj consent was revoked
+    pays nothing to that writer (withheld, with the reason); the others are paid as before."""
+    with session_scope(engine) as session:
+        rights.record_consent(session, "W", Use.DJ, ConsentAction.REVOKE, T_REVOKE,
+                              AuditLog(session, "test"), "no more radio")
+    slots, voices, _ = timeline.plan([60000], [120.0], [True], ["r1"], {})
+    usage = plays.usage_records("s2", datetime(2026, 11, 21, tzinfo=UTC),
+                                timeline.charges(slots, voices))
+    eventlog.ingest_records(home.events_dir, list(enumerate(usage, 1)), "dj")
+    eventlog.ingest_records(home.events_dir, [(1, {
+        "type": "revenue", "id": "rev-dj", "feature": "dj", "period": "2026-11",
+        "territory": "WW", "currency": "EUR", "amount": "30.00"})], "test")
+    with session_scope(engine) as session:
+        summary = royalties.run_period(session, home, "2026-11", load_policy())
+    assert "W" not in summary["payees"]
+    held = summary["withheld"]["W"]["EUR"]
+    assert Decimal(held["amount"]) == Decimal("3.75")
+    assert any("dj revoked" in why for why in held["reasons"])
+    assert Decimal(summary["payees"]["L"]["EUR"]["paid"]) == Decimal("7.50")
