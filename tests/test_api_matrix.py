@@ -89,6 +89,15 @@ ENDPOINTS = [
      only({"fan": OK, "admin": INVALID})),
     ("review", "POST", "/v1/screenings/{fan_screening}/review", {"json": {"outcome": "hold"}},
      only({"admin": OK})),
+
+    # the DJ: every account is its own listener; no set exists yet (404), a bad body is 422
+    ("dj-create", "POST", "/v1/dj/sets", {"json": {"minutes": 0}},
+     {r: INVALID for r in ROLES} | {"anonymous": NO_AUTH}),
+    ("dj-latest", "GET", "/v1/dj/sets/latest", {},
+     {r: 404 for r in ROLES} | {"anonymous": NO_AUTH}),
+    ("dj-set", "GET", "/v1/dj/sets/abc123", {}, {r: 404 for r in ROLES} | {"anonymous": NO_AUTH}),
+    ("dj-audio", "GET", "/v1/dj/sets/abc123/audio.mp3", {},
+     {r: 404 for r in ROLES} | {"anonymous": NO_AUTH}),
 ]
 
 CASES = [pytest.param(method, path, kwargs, role, expected[role], id=f"{name}-{role}")

@@ -35,6 +35,7 @@ class Action(StrEnum):
     READ_SCREENING = "trust.read"          # a screening's decision and evidence: its uploader
     APPEAL_SCREENING = "trust.appeal"      # contest a hold or a rejection: its uploader
     REVIEW_SCREENING = "trust.review"      # the review queue and decisions (admins)
+    LISTEN = "dj.listen"                   # build and play one's own DJ sets
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,11 @@ def can(actor: Actor, action: Action, resource: Resource | None = None) -> Decis
             return _deny(f"a creation's status and files are visible to the account that "
                          f"asked for it and admins only; {resource.label} is not yours")
         return _allow("the account's own creation")
+    if action is Action.LISTEN:
+        if actor.account_id is None or actor.account_id not in resource.owners:
+            return _deny(f"a DJ set is built for and played by its own listener (and admins); "
+                         f"{resource.label} is not yours")
+        return _allow("the listener's own DJ sets")
     if action is Action.REVOKE_API_KEY:
         if actor.account_id is None or actor.account_id not in resource.owners:
             return _deny(f"an account revokes only its own API keys; {resource.label} "

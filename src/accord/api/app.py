@@ -26,6 +26,7 @@ from accord.api.routes import (
     screenings,
     training,
 )
+from accord.api.routes import dj as dj_routes
 from accord.api.settings import ApiSettings, token_secret
 from accord.config import Settings
 from accord.db.engine import create_schema, make_engine
@@ -59,6 +60,8 @@ def create_app(settings: Settings, api: ApiSettings | None = None) -> FastAPI:
                    training, royalties, creations):
         app.include_router(module.router, prefix="/v1")
     app.include_router(screenings.router, prefix="/v1")
+
+    app.include_router(dj_routes.router, prefix="/v1")
     from accord import web  # the pages; after errors.install, whose handler it extends
 
     web.install(app)

@@ -8,7 +8,7 @@ import typer
 from rich.text import Text
 from typer.core import TyperGroup
 
-from accord.cli import attribution, catalog, creation, rights, royalties, training, users
+from accord.cli import attribution, catalog, creation, dj, rights, royalties, training, users
 from accord.cli import trust as trust_cli
 from accord.cli.common import AppState, console, emit, err_console, initialise, settings
 from accord.config import Settings
@@ -43,6 +43,7 @@ app.add_typer(creation.create_app, name="create")
 app.add_typer(creation.outputs_app, name="outputs")
 app.command("verify")(creation.verify)
 app.add_typer(trust_cli.app, name="screen")
+app.add_typer(dj.app, name="dj")
 
 
 @app.callback()

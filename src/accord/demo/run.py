@@ -20,6 +20,7 @@ from accord.creation.demo import creation_stage
 from accord.db.engine import dispose_engine, make_engine, session_scope
 from accord.demo import scenario
 from accord.demo.attribution_stage import attribution_stage
+from accord.demo.dj_stage import dj_stage
 from accord.demo.royalties_stage import royalties_stage
 from accord.demo.trust_stage import trust_stage
 from accord.errors import AccordError
@@ -136,6 +137,7 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
                   royalties_stage):
         stage(s, report, out)
     trust_stage(s, report, out)  # upload screening (accord.trust)
+    dj_stage(s, report, out)  # the AI DJ: a listener's set, its plays and their royalties
 
     out.rule("[bold]Summary[/]")
     rights = report.to_json()["rights"]

@@ -126,6 +126,33 @@ def recording_record(session: Session, recording_id: str) -> dict | None:
     return {"id": row.id, "title": row.title, "work": row.work_id, "isrc": row.isrc}
 
 
+def recording_facts(session: Session, recording_ids: Iterable[str] | None = None) -> list[dict]:
+    """Every registered recording (or the given ones), in id order, as {id, title, isrc, work,
+    work_title, artists: [(id, name)], writers: [(id, name)]} (people in id order)."""
+    q = select(t.RecordingRow, t.WorkRow.title).join(t.WorkRow,
+                                                      t.WorkRow.id == t.RecordingRow.work_id)
+    if recording_ids is None:
+        rows = list(session.execute(q))
+    else:
+        rows = []
+        for chunk in _chunks(sorted(set(recording_ids))):
+            rows += session.execute(q.where(t.RecordingRow.id.in_(chunk))).all()
+    artists: dict[str, list[str]] = defaultdict(list)
+    for chunk in _chunks([r.id for r, _ in rows]):
+        for rid, pid in session.execute(select(t.RecordingArtistRow.recording_id,
+                                               t.RecordingArtistRow.party_id)
+                                        .where(t.RecordingArtistRow.recording_id.in_(chunk))):
+            artists[rid].append(pid)
+    writers = writers_of(session, {r.work_id for r, _ in rows})
+    names = party_names(session, {p for v in artists.values() for p in v}
+                        | {p for v in writers.values() for p in v})
+    return [{"id": r.id, "title": r.title, "isrc": r.isrc or "", "work": r.work_id,
+             "work_title": work_title,
+             "artists": [(p, names.get(p, p)) for p in sorted(artists.get(r.id, []))],
+             "writers": [(p, names.get(p, p)) for p in sorted(writers.get(r.work_id, ()))]}
+            for r, work_title in sorted(rows, key=lambda x: x[0].id)]
+
+
 def recording_work(session: Session, recording_id: str) -> str | None:
     """The work a recording records, or None when the recording is not registered."""
     return session.scalar(select(t.RecordingRow.work_id).where(t.RecordingRow.id == recording_id))

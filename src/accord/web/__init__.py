@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from accord.api import errors
 from accord.errors import AccordError
+from accord.web import dj as dj_pages
 from accord.web import studio
 from accord.web import trust as trust_pages
 from accord.web.routes import HERE, render, router
@@ -20,6 +21,8 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(studio.router)
     app.include_router(trust_pages.router)
+
+    app.include_router(dj_pages.router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
