@@ -30,11 +30,11 @@ from sqlalchemy.orm import Session
 
 from accord.atomic import write_bytes, write_text
 from accord.config import Settings
-from accord.creation import compose, guard, keys, permissions, provenance, render
-from accord.creation.music import midi_bytes
+from accord.creation import arrange, compose, guard, keys, permissions, provenance, render
+from accord.creation.music import midi_bytes, parse_key
 from accord.creation.output import Output
 from accord.creation.request import CreationRequest, output_id, validate
-from accord.creation.sampling import Sampling, sample
+from accord.creation.styles import STYLES, style_for
 from accord.creation.tables import GuardEventRow, OutputRow
 from accord.errors import InvalidInput, NotFound, Refused
 from accord.music.ngrams import NgramIndex, melody, melody_from_midi
@@ -45,6 +45,8 @@ from accord.training.service import model_dir, require_active_model
 from accord.training.tables import ModelVersionRow
 
 Progress = Callable[[str, int, int], None]
+#: The sidecar role of each MIDI role (each MIDI file has its own signed sidecar).
+SIDECARS = {"midi": "sidecar", "arrangement": "arrangement_sidecar"}
 _LOADED: dict[tuple[str, str], tuple] = {}
 
 
@@ -169,25 +171,22 @@ def create(session: Session, settings: Settings, request: CreationRequest,
                                        "reason": "the input MIDI reproduces a training work "
                                                  f"of model {row.id}: {verdict.reason}"})
             return result
-    sampling = Sampling(temperature=p.temperature, top_p=p.top_p,
-                        max_new_tokens=pl.max_new_tokens, banned=compose.banned(tok))
-    done = compose.done_rule(tok, pl)
     tell("sampling", 0, len(todo))
-    first = sample(model, [pl.prefix] * len(todo), [s for _, s in todo], sampling, pl.pinned,
-                   done)
+    first = compose.generate(model, tok, pl, p, [s for _, s in todo])
     tell("sampling", len(todo), len(todo))
+    style = _style(settings, row, request, source)
     common = {"row": row, "tok": tok, "plan": pl, "request": request, "req_json": req_json,
               "input_sha": input_sha, "party_name": party_name, "source": source,
-              "permission": permission, "material": material, "created": at}
+              "permission": permission, "material": material, "created": at, "style": style}
     made: list[Path] = []
     try:
-        for n, ((oid, seed), new) in enumerate(zip(todo, first, strict=True)):
-            tell("guard, render, sign", n, len(todo))
+        for n, ((oid, seed), (new, made)) in enumerate(zip(todo, first, strict=True)):
+            tell("guard, arrange, render, sign", n, len(todo))
             for attempt in range(guard.MAX_ATTEMPTS):
                 s = guard.derived_seed(seed, attempt)
                 if attempt:
-                    new = sample(model, [pl.prefix], [s], sampling, pl.pinned, done)[0]
-                shaped = compose.shape(tok, pl, new, p)
+                    new, made = compose.generate(model, tok, pl, p, [s])[0]
+                shaped = compose.shape(tok, pl, new, p, made)
                 verdict = guard.check(index, melody(shaped.score), threshold, exclude)
                 if verdict.passed:
                     out = _release(session, settings, oid, seed, s, attempt + 1, new, shaped,
@@ -207,8 +206,38 @@ def create(session: Session, settings: Settings, request: CreationRequest,
         for d in made:  # nothing half-written: this call's outputs go with its transaction
             shutil.rmtree(d, ignore_errors=True)
         raise
-    tell("guard, render, sign", len(todo), len(todo))
+    tell("guard, arrange, render, sign", len(todo), len(todo))
     return result
+
+
+def _style(settings: Settings, row: ModelVersionRow, request: CreationRequest,
+           source: dict | None) -> str:
+    """The arrangement style: as requested, else from the collections behind the output (the
+    style artist's works, a derivative's source, or the model's whole snapshot)."""
+    wanted = request.params.arrangement
+    if wanted != "auto":
+        return wanted
+    items = _snapshot_collections(settings, row.snapshot_id)
+    if request.kind == "style":
+        mine = [c for c, artists in items if request.artist in artists]
+        return style_for(mine or [c for c, _ in items])
+    if source is not None:
+        mine = [c for c, _ in _snapshot_collections(settings, row.snapshot_id, source["work"])]
+        if mine:
+            return style_for(mine)
+    return style_for(c for c, _ in items)
+
+
+_COLLECTIONS: dict[str, list] = {}
+
+
+def _snapshot_collections(settings: Settings, snapshot_id: str, item_id: str | None = None
+                          ) -> list[tuple[str, tuple[str, ...]]]:
+    """(collection, artists) of each item of a snapshot (read once per snapshot)."""
+    if snapshot_id not in _COLLECTIONS:
+        _COLLECTIONS[snapshot_id] = [(i.collection, tuple(i.artists), i.item_id)
+                                     for i in dataset_service.items(settings, snapshot_id)]
+    return [(c, a) for c, a, i in _COLLECTIONS[snapshot_id] if item_id in (None, i)]
 
 
 def _encode(tok, path: Path, tempo: float) -> tuple[list[int], float]:
@@ -235,6 +264,20 @@ def _log(session, oid, model_id, attempt, seed, verdict, action, detail) -> None
     session.flush()
 
 
+def _arrangement(shaped, plan, style: str, model_id: str) -> arrange.Arrangement:
+    info = shaped.info
+    meter = tuple(int(x) for x in (info.get("meter") or _meter_of(shaped.score)).split("/"))
+    arr = arrange.arrange(shaped.score, parse_key(info["key"]), meter, STYLES[style],
+                          cadence=plan.spec is not None and plan.spec.cadence)
+    arr.summary["parts"][0]["model"] = model_id
+    return arr
+
+
+def _meter_of(score) -> str:
+    ts = score.time_signatures
+    return f"{ts[0].numerator}/{ts[0].denominator}" if len(ts) else "4/4"
+
+
 def _write_sidecar(path: Path, midi: Path, facts: dict, material) -> None:
     write_text(path, provenance.canonical(provenance.sidecar(midi, facts, material)).decode()
                + "\n")
@@ -247,21 +290,34 @@ def _file(path: Path, final_dir: Path, **extra) -> dict:
 
 def _release(session, settings, oid, requested_seed, seed, attempts, new, shaped, verdict, *,
              row, tok, plan, request, req_json, input_sha, party_name, source, permission,
-             material, created) -> Output:
-    """Write the output's files (MIDI, signed sidecar, signed audio) and its row."""
+             material, created, style) -> Output:
+    """Write the output's files (the model's melody as MIDI, the arrangement as MIDI, each with
+    a signed sidecar, and the signed audio of the arrangement) and its row."""
     final = settings.outputs_dir / oid
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{oid}.", dir=settings.outputs_dir))
     try:
         midi = tmp / "output.mid"
         write_bytes(midi, midi_bytes(shaped.score))
+        files = {"midi": _file(midi, final)}
+        parameters = {**request.params.to_json(), "shaped": shaped.info,
+                      "formats": list(request.formats)}
+        heard = midi
+        if style != "none":
+            arr = _arrangement(shaped, plan, style, row.id)
+            heard = tmp / "arrangement.mid"
+            write_bytes(heard, arr.score.dumps_midi())
+            files["arrangement"] = _file(heard, final)
+            parameters["arranged"] = arr.summary
+        else:
+            parameters["arranged"] = {"style": "none", "parts": [
+                {"part": "melody", "made_by": "model"}]}
         kept = compose.finish(tok, plan, new)
         out = Output(
             id=oid, kind=request.kind, created_at=created, model=model_info(row),
             snapshot_id=row.snapshot_id, merkle_root=row.merkle_root,
             purpose=request.purpose.value,
-            parameters={**request.params.to_json(), "shaped": shaped.info,
-                        "formats": list(request.formats)},
+            parameters=parameters,
             seed=seed, requested_seed=requested_seed,
             token_ids=tuple(plan.prefix) + tuple(kept), generated_from=len(plan.prefix),
             midi_path=final / midi.name, conditioning_party=request.artist,
@@ -269,12 +325,15 @@ def _release(session, settings, oid, requested_seed, seed, attempts, new, shaped
             source_title=source["title"] if source else None,
             source_recording=source["recording"] if source else None, input_sha256=input_sha,
             permission=permission, guard=verdict.to_json(), attempts=attempts,
-            files={"midi": _file(midi, final)}, request=req_json)
+            files=files, request=req_json)
         facts = provenance.provenance_facts(out)
-        side = provenance.sidecar_path(midi)
-        _write_sidecar(side, midi, facts, material)
-        files = {"midi": out.files["midi"], "sidecar": _file(side, final)}
-        audio = render.render(midi, tmp / "unsigned", "output", request.formats)
+        files = dict(out.files)
+        for role, path in (("midi", midi), ("arrangement", heard)):
+            if role in files:
+                side = provenance.sidecar_path(path)
+                _write_sidecar(side, path, facts, material)
+                files[SIDECARS[role]] = _file(side, final)
+        audio = render.render(heard, tmp / "unsigned", "output", request.formats)
         for fmt_, info in audio.items():
             signed = tmp / f"output.{fmt_}"
             provenance.sign_audio(info["path"], signed, facts, material)
@@ -351,12 +410,13 @@ def attach_credits(session: Session, settings: Settings, output_id: str, credits
     facts = provenance.provenance_facts(Output.from_row(row), credits)
     material = keys.signing_material(settings)
     files = {role: dict(info) for role, info in row.files.items()}
+    midi_of = {side: role for role, side in SIDECARS.items()}
     for role, info in files.items():
-        if role == "midi":  # the MIDI itself carries no credential; its sidecar does
+        if role in SIDECARS:  # a MIDI file carries no credential; its sidecar does
             continue
         path = Path(info["path"])
-        if role == "sidecar":  # written atomically in place
-            _write_sidecar(path, Path(files["midi"]["path"]), facts, material)
+        if role in midi_of:  # written atomically in place
+            _write_sidecar(path, Path(files[midi_of[role]]["path"]), facts, material)
         else:
             tmp = path.with_name(f".{path.name}.credits.tmp")
             try:
