@@ -81,7 +81,8 @@ def test_a_repeat_is_copied_and_a_variation_copies_its_first_half(model, tok):
     for kept, _, report in out:
         _, _, bar_at = constraints.read(g, kept)
 
-        def bar(i, durations=True):  # durations=False: a copied note may be cut at the end
+        def bar(i, durations=True, bar_at=bar_at, kept=kept):
+            # durations=False: a copied note may be cut short at the end of the piece
             return constraints._bar_tokens(bar_at, kept, i, None if durations else g)
         assert bar(2) == bar(0)                     # A' copies the first half of A
         assert bar(3) != bar(1)                     # ... and samples its second half anew

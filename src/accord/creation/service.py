@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +48,8 @@ from accord.training.tables import ModelVersionRow
 Progress = Callable[[str, int, int], None]
 #: The sidecar role of each MIDI role (each MIDI file has its own signed sidecar).
 SIDECARS = {"midi": "sidecar", "arrangement": "arrangement_sidecar"}
+#: Outputs of a batch written side by side (one per core of the 2-core machine).
+RENDER_WORKERS = max(1, min(2, os.cpu_count() or 1))
 _LOADED: dict[tuple[str, str], tuple] = {}
 
 
@@ -178,35 +181,50 @@ def create(session: Session, settings: Settings, request: CreationRequest,
     common = {"row": row, "tok": tok, "plan": pl, "request": request, "req_json": req_json,
               "input_sha": input_sha, "party_name": party_name, "source": source,
               "permission": permission, "material": material, "created": at, "style": style}
+    released = []  # (output id, requested seed, seed, attempts, tokens, shaped, verdict)
+    tell("guard", 0, len(todo))
+    for (oid, seed), (new, built) in zip(todo, first, strict=True):
+        for attempt in range(guard.MAX_ATTEMPTS):
+            s = guard.derived_seed(seed, attempt)
+            if attempt:
+                new, built = compose.generate(model, tok, pl, p, [s])[0]
+            shaped = compose.shape(tok, pl, new, p, built)
+            verdict = guard.check(index, melody(shaped.score), threshold, exclude)
+            if verdict.passed:
+                released.append((oid, seed, s, attempt + 1, new, shaped, verdict))
+                break
+            action = "refused" if attempt == guard.MAX_ATTEMPTS - 1 else "regenerated"
+            _log(session, oid, row.id, attempt, s, verdict, action, verdict.reason)
+        else:
+            result.refused.append({"output_id": oid, "seed": seed,
+                                   "attempts": guard.MAX_ATTEMPTS,
+                                   "reason": "refused by the memorization guard after "
+                                             f"{guard.MAX_ATTEMPTS} attempts: "
+                                             f"{verdict.reason}"})
+    # arranging, rendering and signing: files only, so the outputs of a batch run side by side
+    # (FluidSynth, LAME and C2PA work outside the GIL); the rows are added here, in order
+    stage = "arrange, render, sign"
+    tell(stage, 0, len(released))
+    render.prepare()
     made: list[Path] = []
-    try:
-        for n, ((oid, seed), (new, made)) in enumerate(zip(todo, first, strict=True)):
-            tell("guard, arrange, render, sign", n, len(todo))
-            for attempt in range(guard.MAX_ATTEMPTS):
-                s = guard.derived_seed(seed, attempt)
-                if attempt:
-                    new, made = compose.generate(model, tok, pl, p, [s])[0]
-                shaped = compose.shape(tok, pl, new, p, made)
-                verdict = guard.check(index, melody(shaped.score), threshold, exclude)
-                if verdict.passed:
-                    out = _release(session, settings, oid, seed, s, attempt + 1, new, shaped,
-                                   verdict, **common)
-                    result.outputs.append(out)
-                    made.append(out.midi_path.parent)
-                    break
-                action = "refused" if attempt == guard.MAX_ATTEMPTS - 1 else "regenerated"
-                _log(session, oid, row.id, attempt, s, verdict, action, verdict.reason)
-            else:
-                result.refused.append({"output_id": oid, "seed": seed,
-                                       "attempts": guard.MAX_ATTEMPTS,
-                                       "reason": "refused by the memorization guard after "
-                                                 f"{guard.MAX_ATTEMPTS} attempts: "
-                                                 f"{verdict.reason}"})
-    except BaseException:
-        for d in made:  # nothing half-written: this call's outputs go with its transaction
-            shutil.rmtree(d, ignore_errors=True)
-        raise
-    tell("guard, arrange, render, sign", len(todo), len(todo))
+    with ThreadPoolExecutor(max_workers=RENDER_WORKERS) as pool:
+        futures = [pool.submit(_write_output, settings, *job, **common) for job in released]
+        try:
+            for n, fut in enumerate(futures):
+                out, facts = fut.result()
+                made.append(out.midi_path.parent)
+                _record(session, out, facts, row, permission, input_sha, at)
+                result.outputs.append(out)
+                tell(stage, n + 1, len(released))
+        except BaseException:
+            for fut in futures:  # nothing half-written: the outputs go with the transaction
+                fut.cancel()
+            for fut in futures:
+                if not fut.cancelled() and fut.exception() is None:
+                    made.append(fut.result()[0].midi_path.parent)
+            for d in set(made):
+                shutil.rmtree(d, ignore_errors=True)
+            raise
     return result
 
 
@@ -288,11 +306,12 @@ def _file(path: Path, final_dir: Path, **extra) -> dict:
             "bytes": path.stat().st_size, **extra}
 
 
-def _release(session, settings, oid, requested_seed, seed, attempts, new, shaped, verdict, *,
-             row, tok, plan, request, req_json, input_sha, party_name, source, permission,
-             material, created, style) -> Output:
+def _write_output(settings, oid, requested_seed, seed, attempts, new, shaped, verdict, *,
+                  row, tok, plan, request, req_json, input_sha, party_name, source, permission,
+                  material, created, style) -> tuple[Output, dict]:
     """Write the output's files (the model's melody as MIDI, the arrangement as MIDI, each with
-    a signed sidecar, and the signed audio of the arrangement) and its row."""
+    a signed sidecar, and the signed audio of the arrangement); no database work (it runs in
+    a worker thread). Returns the output and its signed facts."""
     final = settings.outputs_dir / oid
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{oid}.", dir=settings.outputs_dir))
@@ -349,18 +368,21 @@ def _release(session, settings, oid, requested_seed, seed, attempts, new, shaped
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    out = replace(out, files=files)
+    return replace(out, files=files), facts
+
+
+def _record(session, out: Output, facts: dict, row, permission, input_sha, created) -> None:
     session.add(OutputRow(
-        id=oid, kind=out.kind, request=req_json, parameters=out.parameters, seed=seed,
-        requested_seed=requested_seed, model_id=row.id, snapshot_id=row.snapshot_id,
-        merkle_root=row.merkle_root, conditioning_party=out.conditioning_party,
-        source_work=out.source_work, source_recording=out.source_recording,
-        permission=permission, input_sha256=input_sha, token_ids=list(out.token_ids),
-        generated_from=out.generated_from, midi_path=str(out.midi_path), files=files,
-        guard=out.guard, provenance=facts, guard_passed=True, attempts=attempts,
+        id=out.id, kind=out.kind, request=out.request, parameters=out.parameters,
+        seed=out.seed, requested_seed=out.requested_seed, model_id=row.id,
+        snapshot_id=row.snapshot_id, merkle_root=row.merkle_root,
+        conditioning_party=out.conditioning_party, source_work=out.source_work,
+        source_recording=out.source_recording, permission=permission,
+        input_sha256=input_sha, token_ids=list(out.token_ids),
+        generated_from=out.generated_from, midi_path=str(out.midi_path), files=out.files,
+        guard=out.guard, provenance=facts, guard_passed=True, attempts=out.attempts,
         purpose=out.purpose, created_at=created))
     session.flush()
-    return out
 
 
 # --- reading ----------------------------------------------------------------------------------
