@@ -146,3 +146,19 @@ def test_the_bar_before_the_last_ends_on_the_dominant_side(tok):
     d.advance(pitch[67])                       # G, the dominant: now it may
     d.advance(dur)
     assert d.allowed(torch.zeros(g.size))[g.bar]
+
+
+def test_a_section_opens_with_a_note_so_its_repeat_is_never_silent(tok):
+    g = constraints.Grammar.of(tok)
+    d = constraints.Decoder(g, constraints.Spec(bars=4, meter=(3, 4), key=parse_key("C"),
+                                                sections=form.parse("AB", 4)))
+    pitch = {p: i for i, p in g.pitch_of.items()}
+    held = next(i for i, n in g.duration_of.items() if n == 48)  # two bars of 3/4
+    for t in (g.bar, g.timesig[(3, 4)], g.position[0], pitch[60], held, g.bar,
+              g.timesig[(3, 4)]):
+        d.advance(t)
+    assert d._covered() and d.allowed(torch.zeros(g.size))[g.bar]  # bar 2: held over, fine
+    d.advance(g.bar)
+    d.advance(g.timesig[(3, 4)])
+    d.sounding_until = 10 ** 6  # even with sound held over, B's first bar needs its own note
+    assert not d.allowed(torch.zeros(g.size))[g.bar]

@@ -10,7 +10,8 @@ the sampler asks the row's `Decoder` which tokens may come next, sets every othe
    positions rise strictly inside a bar and stay inside it; at most MAX_NOTES_PER_BAR notes.
 2. Length and metre: exactly `bars` bars of new material (one more Bar ends the row); every
    TimeSig is the requested one (or, when none was requested, the first one the model chose);
-   a bar may end only when something sounds in it (an onset, or a note held over the barline);
+   a bar may end only when something sounds in it (an onset, or a note held over the barline;
+   the first bar of a section needs an onset, so that a repeat of it is never silent);
    no note rings past the last bar.
 3. Key: a Pitch whose pitch class is outside the key's scale (major; minor = natural minor plus
    the leading tone) is allowed only when the model itself gives it at least ACCIDENTAL_P of
@@ -226,6 +227,8 @@ class Decoder:
     def _may_end_bar(self) -> bool:
         if not self._covered():
             return False
+        if self.onsets == 0 and any(s.start == self.bar - 1 for s in self.spec.sections):
+            return False  # a section opens with a note: its copy cannot lean on what preceded
         if self._final():
             return self.onsets > 0
         if self._penultimate() and self.key is not None and self.onsets > 0:
