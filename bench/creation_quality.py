@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from accord.config import Settings
-from accord.creation import compose, constraints, guard, service
+from accord.creation import compose, constraints, guard, service, wellformed
 from accord.creation.music import parse_key
 from accord.creation.request import CreationRequest, Params
 from accord.creation.sampling import Sampling, draw
@@ -178,7 +178,7 @@ def _wellformed(g, tok, plan, new, made, params) -> dict:
     kept = compose.finish(tok, plan, new)
     meter = constraints.parse_meter(params.meter)
     key = parse_key(params.key)
-    return constraints.check(g, kept, plan.spec.bars, meter, key, plan.spec.sections)
+    return wellformed.check(g, kept, plan.spec.bars, meter, key, plan.spec.sections)
 
 
 def real_pieces(tok, index, count: int, tmp: Path) -> list:

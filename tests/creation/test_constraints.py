@@ -5,7 +5,7 @@ stays in the key, ends on a cadence to the tonic and follows its form, whatever 
 import pytest
 import torch
 
-from accord.creation import compose, constraints, form
+from accord.creation import compose, constraints, form, wellformed
 from accord.creation.music import Key, parse_key
 from accord.creation.request import CreationRequest, Params, problems
 from accord.training.model import ModelConfig, Transformer
@@ -31,7 +31,7 @@ def _make(model, tok, params, seeds=(1, 2)):
     for new, made in compose.generate(model, tok, plan, params, list(seeds)):
         kept = compose.finish(tok, plan, new)
         meter = constraints.parse_meter(made["meter"])
-        report = constraints.check(g, kept, made["bars"], meter, parse_key(made["key"]),
+        report = wellformed.check(g, kept, made["bars"], meter, parse_key(made["key"]),
                                    plan.spec.sections)
         out.append((kept, made, report))
     return plan, g, out
@@ -52,7 +52,7 @@ def test_every_output_is_well_formed(model, tok, bars, meter, key, shape):
             meter)]}
         if key:
             assert made["key"] == str(parse_key(key)) and report["in_key_share"] == 1.0
-        notes, _, _ = constraints.read(g, kept)
+        notes, _, _ = wellformed.read(g, kept)
         k = parse_key(made["key"])
         last_bar = [n for n in notes if n.bar == bars]
         bar_len = g.bar_len(constraints.parse_meter(meter))
@@ -71,7 +71,7 @@ def test_an_unconstrained_sample_of_the_same_model_is_not_well_formed(model, tok
     rows = sample(model, [plan.prefix] * 2, [1, 2], sampling, plan.pinned,
                   compose.done_rule(tok, plan))
     for new in rows:
-        report = constraints.check(g, compose.finish(tok, plan, new), 8, (6, 8),
+        report = wellformed.check(g, compose.finish(tok, plan, new), 8, (6, 8),
                                    Key(2, "minor"))
         assert not report["ok"]
 
@@ -79,11 +79,11 @@ def test_an_unconstrained_sample_of_the_same_model_is_not_well_formed(model, tok
 def test_a_repeat_is_copied_and_a_variation_copies_its_first_half(model, tok):
     plan, g, out = _make(model, tok, Params(bars=8, meter="4/4", key="C", form="AA'BB"))
     for kept, _, report in out:
-        _, _, bar_at = constraints.read(g, kept)
+        _, _, bar_at = wellformed.read(g, kept)
 
         def bar(i, durations=True, bar_at=bar_at, kept=kept):
             # durations=False: a copied note may be cut short at the end of the piece
-            return constraints._bar_tokens(bar_at, kept, i, None if durations else g)
+            return wellformed._bar_tokens(bar_at, kept, i, None if durations else g)
         assert bar(2) == bar(0)                     # A' copies the first half of A
         assert bar(3) != bar(1)                     # ... and samples its second half anew
         assert bar(6, False) == bar(4, False)       # B repeats B, its last bar the cadence

@@ -31,11 +31,10 @@ from sqlalchemy.orm import Session
 
 from accord.atomic import write_bytes, write_text
 from accord.config import Settings
-from accord.creation import arrange, compose, guard, keys, permissions, provenance, render
-from accord.creation.music import midi_bytes, parse_key
+from accord.creation import arranging, compose, guard, keys, permissions, provenance, render
+from accord.creation.music import midi_bytes
 from accord.creation.output import Output
 from accord.creation.request import CreationRequest, output_id, validate
-from accord.creation.styles import STYLES, style_for
 from accord.creation.tables import GuardEventRow, OutputRow
 from accord.errors import InvalidInput, NotFound, Refused
 from accord.music.ngrams import NgramIndex, melody, melody_from_midi
@@ -177,7 +176,7 @@ def create(session: Session, settings: Settings, request: CreationRequest,
     tell("sampling", 0, len(todo))
     first = compose.generate(model, tok, pl, p, [s for _, s in todo])
     tell("sampling", len(todo), len(todo))
-    style = _style(settings, row, request, source)
+    style = arranging.style(settings, row, request, source)
     common = {"row": row, "tok": tok, "plan": pl, "request": request, "req_json": req_json,
               "input_sha": input_sha, "party_name": party_name, "source": source,
               "permission": permission, "material": material, "created": at, "style": style}
@@ -228,36 +227,6 @@ def create(session: Session, settings: Settings, request: CreationRequest,
     return result
 
 
-def _style(settings: Settings, row: ModelVersionRow, request: CreationRequest,
-           source: dict | None) -> str:
-    """The arrangement style: as requested, else from the collections behind the output (the
-    style artist's works, a derivative's source, or the model's whole snapshot)."""
-    wanted = request.params.arrangement
-    if wanted != "auto":
-        return wanted
-    items = _snapshot_collections(settings, row.snapshot_id)
-    if request.kind == "style":
-        mine = [c for c, artists in items if request.artist in artists]
-        return style_for(mine or [c for c, _ in items])
-    if source is not None:
-        mine = [c for c, _ in _snapshot_collections(settings, row.snapshot_id, source["work"])]
-        if mine:
-            return style_for(mine)
-    return style_for(c for c, _ in items)
-
-
-_COLLECTIONS: dict[str, list] = {}
-
-
-def _snapshot_collections(settings: Settings, snapshot_id: str, item_id: str | None = None
-                          ) -> list[tuple[str, tuple[str, ...]]]:
-    """(collection, artists) of each item of a snapshot (read once per snapshot)."""
-    if snapshot_id not in _COLLECTIONS:
-        _COLLECTIONS[snapshot_id] = [(i.collection, tuple(i.artists), i.item_id)
-                                     for i in dataset_service.items(settings, snapshot_id)]
-    return [(c, a) for c, a, i in _COLLECTIONS[snapshot_id] if item_id in (None, i)]
-
-
 def _encode(tok, path: Path, tempo: float) -> tuple[list[int], float]:
     import symusic
 
@@ -280,20 +249,6 @@ def _log(session, oid, model_id, attempt, seed, verdict, action, detail) -> None
                               threshold=verdict.threshold, action=action, detail=detail,
                               created_at=now()))
     session.flush()
-
-
-def _arrangement(shaped, plan, style: str, model_id: str) -> arrange.Arrangement:
-    info = shaped.info
-    meter = tuple(int(x) for x in (info.get("meter") or _meter_of(shaped.score)).split("/"))
-    arr = arrange.arrange(shaped.score, parse_key(info["key"]), meter, STYLES[style],
-                          cadence=plan.spec is not None and plan.spec.cadence)
-    arr.summary["parts"][0]["model"] = model_id
-    return arr
-
-
-def _meter_of(score) -> str:
-    ts = score.time_signatures
-    return f"{ts[0].numerator}/{ts[0].denominator}" if len(ts) else "4/4"
 
 
 def _write_sidecar(path: Path, midi: Path, facts: dict, material) -> None:
@@ -323,7 +278,7 @@ def _write_output(settings, oid, requested_seed, seed, attempts, new, shaped, ve
                       "formats": list(request.formats)}
         heard = midi
         if style != "none":
-            arr = _arrangement(shaped, plan, style, row.id)
+            arr = arranging.arrangement(shaped, plan, style, row.id)
             heard = tmp / "arrangement.mid"
             write_bytes(heard, arr.score.dumps_midi())
             files["arrangement"] = _file(heard, final)
