@@ -69,6 +69,7 @@ class Grammar:
     timesig: dict            # (num, den) -> id
     timesig_of: dict         # id -> (num, den)
     position: tuple          # position -> id
+    position_ids: torch.Tensor  # the same, as a tensor (sliced by the mask)
     position_of: dict        # id -> position
     pitch_of: dict           # id -> MIDI pitch
     duration_of: dict        # id -> length in positions
@@ -96,6 +97,7 @@ class Grammar:
         return cls(size=tok.vocab_size, bar=vocab["Bar_None"], timesig=ts,
                    timesig_of={v: k for k, v in ts.items()},
                    position=tuple(pos[k] for k in sorted(pos)),
+                   position_ids=torch.tensor([pos[k] for k in sorted(pos)], dtype=torch.long),
                    position_of={v: k for k, v in pos.items()}, pitch_of=pitch,
                    duration_of=dur,
                    pitch_ids=torch.tensor(sorted(pitch, key=pitch.get), dtype=torch.long),
@@ -152,6 +154,7 @@ class Decoder:
     accidentals: int = 0
     prompt_notes: list = field(default_factory=list)
     bars: int = 0                                # bars to make (spec.bars, or from seconds)
+    _in_key: tuple | None = None                 # (key, mask over pitch_ids), cached
 
     def __post_init__(self) -> None:
         self.copies = repeats(self.spec.sections)  # a sampled accidental may be copied
@@ -266,7 +269,7 @@ class Decoder:
             if self.onsets < MAX_NOTES_PER_BAR:
                 first = self.pos + 1 if k == "dur" else 0
                 if first < self.bar_len:
-                    mask[list(g.position[first:self.bar_len])] = True
+                    mask[g.position_ids[first:self.bar_len]] = True
                 if k == "dur":
                     self._pitch_mask(mask, logits)  # another note at the same position
             if self._may_end_bar():
@@ -298,8 +301,10 @@ class Decoder:
         if self.key is None:
             mask[ids] = True
             return
-        scale = torch.tensor(SCALES[self.key.mode])
-        ok = torch.isin((pitches - self.key.tonic) % 12, scale)
+        if self._in_key is None or self._in_key[0] != self.key:
+            scale = torch.tensor(SCALES[self.key.mode])
+            self._in_key = (self.key, torch.isin((pitches - self.key.tonic) % 12, scale))
+        ok = self._in_key[1]
         if self.accidentals < self.bars // self.copies:
             probs = torch.softmax(logits[ids].double(), dim=-1)
             ok = ok | (probs >= self.spec.accidental_p)
