@@ -1,7 +1,27 @@
-"""Creation benchmark: generation speed of the standard preset with and without the KV cache
-(same run, same seeds), batch generation, and the memorization guard's time per output.
+"""Creation benchmark.
 
-    PYTHONPATH=src .venv/bin/python bench/creation.py [--home DEMO_HOME] [--train-seconds 120]
+Issue 16's figures, for ANY registered model (`--model`, repeatable) of a home, beside an
+n-gram (Kneser-Ney over the same model's training tokens) sampled under the same rules:
+
+    PYTHONPATH=src .venv/bin/python bench/creation.py quality --home H --model M [--model M2]
+        [--samples 200] [--bars 8]
+    PYTHONPATH=src .venv/bin/python bench/creation.py e2e --home H --model M
+
+`quality`: the well-formedness share of constrained outputs (every one of a cycle of requests:
+bars, metre, key, form) and of unconstrained samples, and MusPy statistics of the samples
+against held-out real pieces (Essen songs whose melodies the model's memorization guard does
+not find in its training snapshot): pitch range, pitch-class entropy, scale consistency, groove
+consistency, the share of melodic intervals within a fourth, and the distance between the
+interval histograms (total variation, -12..12 semitones). `e2e`: the whole creation (sampling
+under constraints, guard, arrangement, rendering, signing, crediting) of one 16-bar piece and
+of a batch of 8, with the time of each stage, as music seconds per wall second.
+
+The original sampling-speed benchmark is `sampling` (below): generation speed of the standard
+preset with and without the KV cache (same run, same seeds), batch generation, and the
+memorization guard's time per output.
+
+    PYTHONPATH=src .venv/bin/python bench/creation.py sampling [--home DEMO_HOME] \
+        [--train-seconds 120]
 
 The standard preset (about 1M parameters) is trained here for --train-seconds on Essen folk
 songs (music21 corpus, non-commercial licence; a benchmark is non-commercial research) so that
@@ -97,7 +117,7 @@ def _guard_times(home: Path) -> dict:
             "check_ms_max": round(1000 * max(times), 3) if times else None}
 
 
-def main() -> None:
+def sampling_main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--home", default=None, help="a home made by `accord demo`")
     ap.add_argument("--pieces", type=int, default=300)
@@ -105,7 +125,7 @@ def main() -> None:
     ap.add_argument("--bars", type=int, default=16)
     ap.add_argument("--samples", type=int, default=16)
     ap.add_argument("--batches", default="8,16", help="batch sizes to time (cached)")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     load0 = os.getloadavg()
     tok = Tokenizer.create()
     with tempfile.TemporaryDirectory() as tmp:
@@ -142,6 +162,17 @@ def main() -> None:
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(stats, indent=2) + "\n")
     print(json.dumps(stats, indent=2))
+
+
+def main() -> None:
+    import sys
+
+    from creation_quality import e2e_main, quality_main
+
+    modes = {"sampling": sampling_main, "quality": quality_main, "e2e": e2e_main}
+    if len(sys.argv) < 2 or sys.argv[1] not in modes:
+        raise SystemExit(f"usage: bench/creation.py {{{','.join(modes)}}} ...")
+    modes[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

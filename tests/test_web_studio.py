@@ -44,9 +44,10 @@ def test_a_fan_creates_a_piece_and_downloads_its_files(studio, piece):
     out = piece["output"]
     assert out["kind"] == "new" and out["model"] == studio.home.model_id
     assert out["guard_passed"] and out["credits_page"] == f"/outputs/{out['id']}"
-    assert set(out["files"]) == {"midi", "sidecar", "wav"}
+    assert set(out["files"]) == {"midi", "sidecar", "arrangement", "arrangement_sidecar", "wav"}
     assert not any("/" in f["name"] for f in out["files"].values())  # no server paths
-    magic = {"wav": b"RIFF", "midi": b"MThd", "sidecar": b"{"}
+    magic = {"wav": b"RIFF", "midi": b"MThd", "sidecar": b"{", "arrangement": b"MThd",
+             "arrangement_sidecar": b"{"}
     for role, f in out["files"].items():
         r = studio.client.get(f["url"], headers=studio.headers("fan"))
         assert r.status_code == 200 and r.content.startswith(magic[role]), role

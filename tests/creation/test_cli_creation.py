@@ -112,3 +112,20 @@ def test_a_released_output_pays_its_credited_holders_through_the_event_log(home,
     total += sum(Decimal(v["EUR"]["amount"]) for v in summary["withheld"].values())
     total += Decimal(summary["platform"]["EUR"]) + Decimal(summary["unallocated"]["EUR"])
     assert total == Decimal("100.00")
+
+
+def test_create_a_tune_in_a_form_with_its_arrangement(home):
+    r = _cli(home, "create", "new", "--model", home.model_id, "--bars", "8", "--meter", "6/8",
+             "--form", "AABB", "--key", "D minor", "--arrangement", "irish", "--seed", "5",
+             "--format", "wav", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)["outputs"][0]
+    assert {"arrangement", "arrangement_sidecar"} <= set(out["files"])
+    v = json.loads(_cli(home, "verify", out["files"]["wav"], "--json").stdout)
+    shaped = v["facts"]["parameters"]["shaped"]
+    assert shaped["bars"] == 8 and shaped["meter"] == "6/8" and shaped["key"] == "D minor"
+    assert shaped["constraints"]["form"] == "AABB" and shaped["constraints"]["ok"]
+    assert v["facts"]["arrangement"]["style"] == "irish"
+
+    bad = _cli(home, "create", "new", "--model", home.model_id, "--bars", "8", "--form", "ABC")
+    assert bad.exit_code == 2 and "--form" in bad.output and "do not divide" in bad.output

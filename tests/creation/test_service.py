@@ -13,7 +13,6 @@ from creation.conftest import ESSEN, ONEILL
 from accord.creation import compose, guard, service
 from accord.creation.music import midi_bytes
 from accord.creation.request import CreationRequest, Params
-from accord.creation.sampling import Sampling, sample
 from accord.creation.tables import GuardEventRow
 from accord.errors import InvalidInput, NotFound, Refused
 from accord.rights import service as rights
@@ -57,11 +56,11 @@ def test_a_new_piece_is_recorded_with_verified_files_and_is_deterministic(home):
     assert stored.id in listed and stored.kind == "new" and stored.purpose == "non_commercial"
     assert stored.model_id == home.model_id and stored.guard["passed"] and stored.seed == 7
     assert stored.parameters["shaped"]["key"] == "G major" and stored.parameters["tempo"] == 100
-    assert set(stored.files) == {"midi", "sidecar", "wav"}
+    assert set(stored.files) == {"midi", "sidecar", "arrangement", "arrangement_sidecar", "wav"}
     for f in stored.files.values():
         assert _sha(f["path"]) == f["sha256"]
     assert stored.token_ids[stored.generated_from - 1] is not None
-    for role in ("midi", "wav"):
+    for role in ("midi", "arrangement", "wav"):
         assert service.verify(home.settings, Path(stored.files[role]["path"])).ok
 
     again = _create(home, seed=7, params=Params(bars=4, seed=7, key="G major", tempo=100))
@@ -73,9 +72,8 @@ def test_a_new_piece_is_recorded_with_verified_files_and_is_deterministic(home):
         model, tok = service.load_model(home.settings, row)
     p = Params(bars=4, seed=7, key="G major", tempo=100)
     plan = compose.plan(tok, "new", p)
-    sampling = Sampling(p.temperature, p.top_p, plan.max_new_tokens, banned=compose.banned(tok))
-    new = sample(model, [plan.prefix], [7], sampling, plan.pinned, compose.done_rule(tok, plan))
-    assert hashlib.sha256(midi_bytes(compose.shape(tok, plan, new[0], p).score)).hexdigest() \
+    ((new, built),) = compose.generate(model, tok, plan, p, [7])
+    assert hashlib.sha256(midi_bytes(compose.shape(tok, plan, new, p, built).score)).hexdigest() \
         == stored.files["midi"]["sha256"]
     other = _create(home, seed=8).outputs[0]
     assert other.files["midi"]["sha256"] != stored.files["midi"]["sha256"]

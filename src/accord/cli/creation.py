@@ -32,10 +32,15 @@ COUNT = typer.Option(1, "--count", help="outputs in one batch (seeds seed, seed+
 FORMATS = typer.Option("wav,flac,mp3", "--format", help="audio formats, comma-separated")
 PURPOSE = typer.Option("non_commercial", "--purpose", help="commercial or non_commercial")
 PRIME = typer.Option(2, "--prime-bars", help="bars of the source that prime the output")
+METER = typer.Option(None, "--meter", help="time signature, e.g. 6/8 (default: the model's)")
+FORM = typer.Option(None, "--form", help="e.g. AABB, ABAC, AA'BB' (bars split evenly)")
+ARRANGEMENT = typer.Option("auto", "--arrangement",
+                           help="auto, none, irish, folk, chorale or piano")
 
 
 def _request(kind: str, model: str, bars, seconds, tempo, key, temperature, top_p, seed,
-             count, formats, purpose, prime_bars=2, **extra):
+             count, formats, purpose, prime_bars=2, meter=None, form=None, arrangement="auto",
+             **extra):
     from accord.creation.request import CreationRequest, Params
 
     if bars is None and seconds is None:
@@ -43,7 +48,8 @@ def _request(kind: str, model: str, bars, seconds, tempo, key, temperature, top_
     return CreationRequest(
         model_id=model, kind=kind,
         params=Params(bars=bars, seconds=seconds, tempo=tempo, key=key,
-                      temperature=temperature, top_p=top_p, seed=seed, prime_bars=prime_bars),
+                      temperature=temperature, top_p=top_p, seed=seed, prime_bars=prime_bars,
+                      meter=meter, form=form, arrangement=arrangement),
         purpose=parse_purpose(purpose), count=count,
         formats=tuple(f.strip().lower() for f in formats.split(",") if f.strip()), **extra)
 
@@ -110,10 +116,12 @@ def create_new(ctx: typer.Context, model: str = MODEL, bars: int | None = BARS,
                seconds: float | None = SECONDS, tempo: float = TEMPO, key: str | None = KEY,
                temperature: float = TEMPERATURE, top_p: float = TOP_P, seed: int = SEED,
                count: int = COUNT, fmt: str = FORMATS, purpose: str = PURPOSE,
-               as_json: bool = JSON) -> None:
+               meter: str | None = METER, form: str | None = FORM,
+               arrangement: str = ARRANGEMENT, as_json: bool = JSON) -> None:
     """A new piece."""
     _create(ctx, _request("new", model, bars, seconds, tempo, key, temperature, top_p, seed,
-                          count, fmt, purpose), as_json)
+                          count, fmt, purpose, meter=meter, form=form,
+                          arrangement=arrangement), as_json)
 
 
 @create_app.command("style")
@@ -123,10 +131,13 @@ def create_style(ctx: typer.Context, artist: str = typer.Option(..., "--artist",
                  model: str = MODEL, bars: int | None = BARS, seconds: float | None = SECONDS,
                  tempo: float = TEMPO, key: str | None = KEY, temperature: float = TEMPERATURE,
                  top_p: float = TOP_P, seed: int = SEED, count: int = COUNT,
-                 fmt: str = FORMATS, purpose: str = PURPOSE, as_json: bool = JSON) -> None:
+                 fmt: str = FORMATS, purpose: str = PURPOSE, meter: str | None = METER,
+                 form: str | None = FORM, arrangement: str = ARRANGEMENT,
+                 as_json: bool = JSON) -> None:
     """A piece in the style of an artist or writer who opted in to `style` (checked now)."""
     _create(ctx, _request("style", model, bars, seconds, tempo, key, temperature, top_p, seed,
-                          count, fmt, purpose, artist=artist), as_json)
+                          count, fmt, purpose, artist=artist, meter=meter, form=form,
+                          arrangement=arrangement), as_json)
 
 
 @create_app.command("continue")

@@ -78,11 +78,16 @@ def transpose_to(score: symusic.Score, key: Key) -> tuple[symusic.Score, int]:
     shift = (key.tonic - have) % 12
     if shift > 5:
         shift -= 12
+    return transpose(score, shift), shift
+
+
+def transpose(score: symusic.Score, shift: int) -> symusic.Score:
+    """A copy shifted by `shift` semitones (pitches kept in MIDI range)."""
     out = score.copy()
     for t in out.tracks:
         for n in t.notes:
             n.pitch = min(127, max(0, n.pitch + shift))
-    return out, shift
+    return out
 
 
 def with_tempo(score: symusic.Score, bpm: float) -> symusic.Score:

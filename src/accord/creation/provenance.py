@@ -3,8 +3,9 @@ audio file (c2pa-python, offline), and a signed JSON sidecar for MIDI (which C2P
 
 `provenance_facts` is pure; signing and verifying are at the edge. Both credentials say the same
 things: the output is trainedAlgorithmicMedia, made by model M (weights hash) trained on the
-snapshot with Merkle root R, conditioned on artist A or derived from work W, credits (pending
-until attribution lands), and that the output itself may not be used for AI training or data
+snapshot with Merkle root R, conditioned on artist A or derived from work W, which parts the
+model generated and which a rule arranged, credits (pending until attribution lands), and that
+the output itself may not be used for AI training or data
 mining without a licence (C2PA's c2pa.training-mining assertion, notAllowed).
 """
 
@@ -63,6 +64,9 @@ def provenance_facts(output: Output, credits: dict | None = None) -> dict:
         "credits": credits if credits is not None else {"status": "pending"},
         "training_mining": {"use": "notAllowed", "constraint": NO_TRAINING},
         "midi_sha256": midi.get("sha256"),
+        # what the model made and what a rule arranged (arrange.py); absent on older outputs
+        "arrangement": output.parameters.get("arranged"),
+        "arrangement_midi_sha256": output.files.get("arrangement", {}).get("sha256"),
     }
 
 

@@ -7,7 +7,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from accord.creation import form
 from accord.creation.music import parse_key
+from accord.creation.styles import STYLES
 from accord.errors import InvalidInput, Problem
 from accord.rights.model import Purpose
 
@@ -18,6 +20,8 @@ FORMATS = ("wav", "flac", "mp3")
 MAX_BARS = 128
 MAX_SECONDS = 300.0
 MAX_COUNT = 16
+#: Time signatures the tokenizer knows (accord.training.tokenizer's time_signature_range).
+METERS = ("1/4", "2/4", "3/4", "4/4", "5/4", "6/4", "3/8", "6/8", "12/8")
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,9 @@ class Params:
     top_p: float = 0.95           # nucleus sampling mass
     seed: int = 0                 # same seed and inputs -> byte-identical MIDI and audio
     prime_bars: int = 2           # bars of the source that prime a variation / derivative
+    meter: str | None = None      # e.g. "6/8"; None: the model's first choice, kept throughout
+    form: str | None = None       # e.g. "AABB", "ABAC", "AA'BB'" (new and style pieces)
+    arrangement: str = "auto"     # accompaniment style (arrange.STYLES), "auto" or "none"
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -84,6 +91,15 @@ def problems(r: CreationRequest) -> list[Problem]:
             parse_key(p.key)
         except InvalidInput as exc:
             out.append(Problem("--key", str(exc)))
+    if p.meter is not None and p.meter not in METERS:
+        out.append(Problem("--meter", f"unknown time signature {p.meter!r}; known: "
+                           f"{', '.join(METERS)}"))
+    out += form.problems(p.form, p.bars)
+    if p.form is not None and r.kind not in ("new", "style"):
+        out.append(Problem("--form", "only new and style pieces take a form"))
+    if p.arrangement not in ("auto", "none", *STYLES):
+        out.append(Problem("--arrangement", f"unknown arrangement {p.arrangement!r}; known: "
+                           f"auto, none, {', '.join(STYLES)}"))
     if not 1 <= r.count <= MAX_COUNT:
         out.append(Problem("--count", f"must be 1..{MAX_COUNT}, got {r.count}"))
     bad = [f for f in r.formats if f not in FORMATS]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 
@@ -34,6 +35,16 @@ class Sampling:
     use_cache: bool = True     # KV cache (O(T) per token) or recompute the context (O(T^2))
     threads: int = 1           # torch intra-op threads while sampling (see the module note)
     banned: tuple[int, ...] = ()  # ids never drawn (padding, BOS, conditioning, end token)
+
+
+class Rule(Protocol):
+    """A row's constraint (`constraints.Decoder`): the tokens allowed next, then the one drawn."""
+
+    finished: bool
+
+    def allowed(self, logits: torch.Tensor) -> torch.Tensor: ...
+
+    def advance(self, token: int) -> None: ...
 
 
 def window_start(length: int, pinned: int, start: int, block: int) -> int:
@@ -67,14 +78,20 @@ def draw(logits: torch.Tensor, sampling: Sampling, uniforms: torch.Tensor) -> li
 @torch.no_grad()
 def sample(model: Transformer, prefixes: Sequence[Sequence[int]], seeds: Sequence[int],
            sampling: Sampling, pinned: int = 0,
-           done: Callable[[list[int]], bool] | None = None) -> list[list[int]]:
+           done: Callable[[list[int]], bool] | None = None,
+           rules: Sequence[Rule] | None = None) -> list[list[int]]:
     """Continue each prefix (all of one length) with its own seed; return the new tokens per row.
 
     `done(new_tokens)` says when a row is finished (e.g. an end token or enough bars); finished
-    rows stop growing while the others go on. The batch is one forward pass per step.
+    rows stop growing while the others go on. The batch is one forward pass per step. `rules`
+    (one per row) constrain decoding: before each draw every token a row's rule does not allow
+    gets probability 0 (temperature and nucleus then act on the allowed tokens), and the drawn
+    token advances the rule; a row whose rule is finished is finished.
     """
     if len(prefixes) != len(seeds) or not prefixes:
         raise ValueError("one seed per prefix, at least one prefix")
+    if rules is not None and len(rules) != len(prefixes):
+        raise ValueError("one rule per prefix")
     if len({len(p) for p in prefixes}) != 1:
         raise ValueError("every prefix of a batch must have the same length")
     block = model.cfg.block_size
@@ -107,13 +124,23 @@ def sample(model: Transformer, prefixes: Sequence[Sequence[int]], seeds: Sequenc
             uniforms = torch.stack([torch.rand((), generator=g, dtype=torch.float64)
                                     if not f else torch.zeros((), dtype=torch.float64)
                                     for g, f in zip(gens, finished, strict=True)])
-            drawn = draw(logits[:, -1, :], sampling, uniforms)
+            last = logits[:, -1, :]
+            if rules is not None:
+                allowed = torch.ones_like(last, dtype=torch.bool)
+                for i, rule in enumerate(rules):
+                    if not finished[i]:
+                        allowed[i] = rule.allowed(last[i])
+                last = last.masked_fill(~allowed, -float("inf"))
+            drawn = draw(last, sampling, uniforms)
             for i, row in enumerate(rows):
                 tok = drawn[i] if not finished[i] else row[-1]
                 row.append(tok)
                 if not finished[i]:
                     new[i].append(tok)
-                    finished[i] = done is not None and done(new[i])
+                    if rules is not None:
+                        rules[i].advance(tok)
+                    finished[i] = (done is not None and done(new[i])) or \
+                        (rules is not None and rules[i].finished)
             if all(finished):
                 break
     finally:

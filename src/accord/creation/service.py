@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -29,11 +30,10 @@ from sqlalchemy.orm import Session
 
 from accord.atomic import write_bytes, write_text
 from accord.config import Settings
-from accord.creation import compose, guard, keys, permissions, provenance, render
+from accord.creation import arranging, compose, guard, keys, permissions, provenance, render
 from accord.creation.music import midi_bytes
 from accord.creation.output import Output
 from accord.creation.request import CreationRequest, output_id, validate
-from accord.creation.sampling import Sampling, sample
 from accord.creation.tables import GuardEventRow, OutputRow
 from accord.errors import InvalidInput, NotFound, Refused
 from accord.music.ngrams import NgramIndex, melody, melody_from_midi
@@ -44,6 +44,11 @@ from accord.training.loader import load_model  # noqa: F401 - creation.service.l
 from accord.training.service import ModelVersion, require_active_model
 
 Progress = Callable[[str, int, int], None]
+
+#: The sidecar role of each MIDI role (each MIDI file has its own signed sidecar).
+SIDECARS = {"midi": "sidecar", "arrangement": "arrangement_sidecar"}
+#: Outputs of a batch written side by side (one per core of the 2-core machine).
+RENDER_WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
 @dataclass
@@ -143,45 +148,57 @@ def create(session: Session, settings: Settings, request: CreationRequest,
                                        "reason": "the input MIDI reproduces a training work "
                                                  f"of model {row.id}: {verdict.reason}"})
             return result
-    sampling = Sampling(temperature=p.temperature, top_p=p.top_p,
-                        max_new_tokens=pl.max_new_tokens, banned=compose.banned(tok))
-    done = compose.done_rule(tok, pl)
     tell("sampling", 0, len(todo))
-    first = sample(model, [pl.prefix] * len(todo), [s for _, s in todo], sampling, pl.pinned,
-                   done)
+    first = compose.generate(model, tok, pl, p, [s for _, s in todo])
     tell("sampling", len(todo), len(todo))
+    style = arranging.style(settings, row, request, source)
     common = {"row": row, "tok": tok, "plan": pl, "request": request, "req_json": req_json,
               "input_sha": input_sha, "party_name": party_name, "source": source,
-              "permission": permission, "material": material, "created": at}
+              "permission": permission, "material": material, "created": at, "style": style}
+    released = []  # (output id, requested seed, seed, attempts, tokens, shaped, verdict)
+    tell("guard", 0, len(todo))
+    for (oid, seed), (new, built) in zip(todo, first, strict=True):
+        for attempt in range(guard.MAX_ATTEMPTS):
+            s = guard.derived_seed(seed, attempt)
+            if attempt:
+                new, built = compose.generate(model, tok, pl, p, [s])[0]
+            shaped = compose.shape(tok, pl, new, p, built)
+            verdict = guard.check(index, melody(shaped.score), threshold, exclude)
+            if verdict.passed:
+                released.append((oid, seed, s, attempt + 1, new, shaped, verdict))
+                break
+            action = "refused" if attempt == guard.MAX_ATTEMPTS - 1 else "regenerated"
+            _log(session, oid, row.id, attempt, s, verdict, action, verdict.reason)
+        else:
+            result.refused.append({"output_id": oid, "seed": seed,
+                                   "attempts": guard.MAX_ATTEMPTS,
+                                   "reason": "refused by the memorization guard after "
+                                             f"{guard.MAX_ATTEMPTS} attempts: "
+                                             f"{verdict.reason}"})
+    # arranging, rendering and signing: files only, so the outputs of a batch run side by side
+    # (FluidSynth, LAME and C2PA work outside the GIL); the rows are added here, in order
+    stage = "arrange, render, sign"
+    tell(stage, 0, len(released))
+    render.prepare()
     made: list[Path] = []
-    try:
-        for n, ((oid, seed), new) in enumerate(zip(todo, first, strict=True)):
-            tell("guard, render, sign", n, len(todo))
-            for attempt in range(guard.MAX_ATTEMPTS):
-                s = guard.derived_seed(seed, attempt)
-                if attempt:
-                    new = sample(model, [pl.prefix], [s], sampling, pl.pinned, done)[0]
-                shaped = compose.shape(tok, pl, new, p)
-                verdict = guard.check(index, melody(shaped.score), threshold, exclude)
-                if verdict.passed:
-                    out = _release(session, settings, oid, seed, s, attempt + 1, new, shaped,
-                                   verdict, **common)
-                    result.outputs.append(out)
-                    made.append(out.midi_path.parent)
-                    break
-                action = "refused" if attempt == guard.MAX_ATTEMPTS - 1 else "regenerated"
-                _log(session, oid, row.id, attempt, s, verdict, action, verdict.reason)
-            else:
-                result.refused.append({"output_id": oid, "seed": seed,
-                                       "attempts": guard.MAX_ATTEMPTS,
-                                       "reason": "refused by the memorization guard after "
-                                                 f"{guard.MAX_ATTEMPTS} attempts: "
-                                                 f"{verdict.reason}"})
-    except BaseException:
-        for d in made:  # nothing half-written: this call's outputs go with its transaction
-            shutil.rmtree(d, ignore_errors=True)
-        raise
-    tell("guard, render, sign", len(todo), len(todo))
+    with ThreadPoolExecutor(max_workers=RENDER_WORKERS) as pool:
+        futures = [pool.submit(_write_output, settings, *job, **common) for job in released]
+        try:
+            for n, fut in enumerate(futures):
+                out, facts = fut.result()
+                made.append(out.midi_path.parent)
+                _record(session, out, facts, row, permission, input_sha, at)
+                result.outputs.append(out)
+                tell(stage, n + 1, len(released))
+        except BaseException:
+            for fut in futures:  # nothing half-written: the outputs go with the transaction
+                fut.cancel()
+            for fut in futures:
+                if not fut.cancelled() and fut.exception() is None:
+                    made.append(fut.result()[0].midi_path.parent)
+            for d in set(made):
+                shutil.rmtree(d, ignore_errors=True)
+            raise
     return result
 
 
@@ -219,23 +236,37 @@ def _file(path: Path, final_dir: Path, **extra) -> dict:
             "bytes": path.stat().st_size, **extra}
 
 
-def _release(session, settings, oid, requested_seed, seed, attempts, new, shaped, verdict, *,
-             row, tok, plan, request, req_json, input_sha, party_name, source, permission,
-             material, created) -> Output:
-    """Write the output's files (MIDI, signed sidecar, signed audio) and its row."""
+def _write_output(settings, oid, requested_seed, seed, attempts, new, shaped, verdict, *,
+                  row, tok, plan, request, req_json, input_sha, party_name, source, permission,
+                  material, created, style) -> tuple[Output, dict]:
+    """Write the output's files (the model's melody as MIDI, the arrangement as MIDI, each with
+    a signed sidecar, and the signed audio of the arrangement); no database work (it runs in
+    a worker thread). Returns the output and its signed facts."""
     final = settings.outputs_dir / oid
     settings.outputs_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{oid}.", dir=settings.outputs_dir))
     try:
         midi = tmp / "output.mid"
         write_bytes(midi, midi_bytes(shaped.score))
+        files = {"midi": _file(midi, final)}
+        parameters = {**request.params.to_json(), "shaped": shaped.info,
+                      "formats": list(request.formats)}
+        heard = midi
+        if style != "none":
+            arr = arranging.arrangement(shaped, plan, style, row.id)
+            heard = tmp / "arrangement.mid"
+            write_bytes(heard, arr.score.dumps_midi())
+            files["arrangement"] = _file(heard, final)
+            parameters["arranged"] = arr.summary
+        else:
+            parameters["arranged"] = {"style": "none", "parts": [
+                {"part": "melody", "made_by": "model"}]}
         kept = compose.finish(tok, plan, new)
         out = Output(
             id=oid, kind=request.kind, created_at=created, model=model_info(row),
             snapshot_id=row.snapshot_id, merkle_root=row.merkle_root,
             purpose=request.purpose.value,
-            parameters={**request.params.to_json(), "shaped": shaped.info,
-                        "formats": list(request.formats)},
+            parameters=parameters,
             seed=seed, requested_seed=requested_seed,
             token_ids=tuple(plan.prefix) + tuple(kept), generated_from=len(plan.prefix),
             midi_path=final / midi.name, conditioning_party=request.artist,
@@ -243,12 +274,15 @@ def _release(session, settings, oid, requested_seed, seed, attempts, new, shaped
             source_title=source["title"] if source else None,
             source_recording=source["recording"] if source else None, input_sha256=input_sha,
             permission=permission, guard=verdict.to_json(), attempts=attempts,
-            files={"midi": _file(midi, final)}, request=req_json)
+            files=files, request=req_json)
         facts = provenance.provenance_facts(out)
-        side = provenance.sidecar_path(midi)
-        _write_sidecar(side, midi, facts, material)
-        files = {"midi": out.files["midi"], "sidecar": _file(side, final)}
-        audio = render.render(midi, tmp / "unsigned", "output", request.formats)
+        files = dict(out.files)
+        for role, path in (("midi", midi), ("arrangement", heard)):
+            if role in files:
+                side = provenance.sidecar_path(path)
+                _write_sidecar(side, path, facts, material)
+                files[SIDECARS[role]] = _file(side, final)
+        audio = render.render(heard, tmp / "unsigned", "output", request.formats)
         for fmt_, info in audio.items():
             signed = tmp / f"output.{fmt_}"
             provenance.sign_audio(info["path"], signed, facts, material)
@@ -264,18 +298,21 @@ def _release(session, settings, oid, requested_seed, seed, attempts, new, shaped
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    out = replace(out, files=files)
+    return replace(out, files=files), facts
+
+
+def _record(session, out: Output, facts: dict, row, permission, input_sha, created) -> None:
     session.add(OutputRow(
-        id=oid, kind=out.kind, request=req_json, parameters=out.parameters, seed=seed,
-        requested_seed=requested_seed, model_id=row.id, snapshot_id=row.snapshot_id,
-        merkle_root=row.merkle_root, conditioning_party=out.conditioning_party,
-        source_work=out.source_work, source_recording=out.source_recording,
-        permission=permission, input_sha256=input_sha, token_ids=list(out.token_ids),
-        generated_from=out.generated_from, midi_path=str(out.midi_path), files=files,
-        guard=out.guard, provenance=facts, guard_passed=True, attempts=attempts,
+        id=out.id, kind=out.kind, request=out.request, parameters=out.parameters,
+        seed=out.seed, requested_seed=out.requested_seed, model_id=row.id,
+        snapshot_id=row.snapshot_id, merkle_root=row.merkle_root,
+        conditioning_party=out.conditioning_party, source_work=out.source_work,
+        source_recording=out.source_recording, permission=permission,
+        input_sha256=input_sha, token_ids=list(out.token_ids),
+        generated_from=out.generated_from, midi_path=str(out.midi_path), files=out.files,
+        guard=out.guard, provenance=facts, guard_passed=True, attempts=out.attempts,
         purpose=out.purpose, created_at=created))
     session.flush()
-    return out
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -325,12 +362,13 @@ def attach_credits(session: Session, settings: Settings, output_id: str, credits
     facts = provenance.provenance_facts(Output.from_row(row), credits)
     material = keys.signing_material(settings)
     files = {role: dict(info) for role, info in row.files.items()}
+    midi_of = {side: role for role, side in SIDECARS.items()}
     for role, info in files.items():
-        if role == "midi":  # the MIDI itself carries no credential; its sidecar does
+        if role in SIDECARS:  # a MIDI file carries no credential; its sidecar does
             continue
         path = Path(info["path"])
-        if role == "sidecar":  # written atomically in place
-            _write_sidecar(path, Path(files["midi"]["path"]), facts, material)
+        if role in midi_of:  # written atomically in place
+            _write_sidecar(path, Path(files[midi_of[role]]["path"]), facts, material)
         else:
             tmp = path.with_name(f".{path.name}.credits.tmp")
             try:
