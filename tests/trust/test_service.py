@@ -13,7 +13,7 @@ from accord.errors import InvalidInput, NotFound, Refused
 from accord.rights import audit as audit_chain
 from accord.rights.audit import AuditLog
 from accord.timeutil import parse_instant
-from accord.trust import service
+from accord.trust import gather, service
 from accord.trust.tables import FindingRow, ScreeningRow
 from tests.trust.conftest import metadata, sign_as_ai, sox, write_tune
 
@@ -194,7 +194,7 @@ def test_her_opt_in_is_not_enough_without_a_licence_from_her_label(home, engine,
 def test_over_the_scan_limit_chromaprint_confirms_only_the_index_candidates(home, engine,
                                                                             tmp_path,
                                                                             monkeypatch):
-    monkeypatch.setattr(service, "CHROMAPRINT_SCAN_ALL", 0)
+    monkeypatch.setattr(gather, "CHROMAPRINT_SCAN_ALL", 0)
     src = write_tune(tmp_path / "again.wav", seed=1)  # the catalogue recording's audio
     d = screen(engine, home, sox(src, tmp_path / "again.flac", "trim", "2"), uploader="u9")
     f = next(f for f in d["findings"] if f["rule"] == "reupload")

@@ -1,0 +1,193 @@
+"""Gathering a screening's signals at the edge (I/O: the fingerprint index, Chromaprint, the
+registry through rights' service, the catalogue, Resemblyzer, attribution's style vector).
+The rules (accord.trust.rules) are pure functions of what this returns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from accord.config import Settings
+from accord.rights import service as rights
+from accord.rights.model import Use
+from accord.trust import inputs, repository
+from accord.trust.model import Credit
+from accord.trust.names import match_names
+from accord.trust.signals import CopyMatch, Likeness, NameMatch, Permission
+
+# --- the fingerprint index -------------------------------------------------------------------
+
+def index_path(settings: Settings) -> Path:
+    return settings.trust_dir / "fingerprints"
+
+
+def open_index(settings: Settings):
+    from accord.trust.fingerprint import FingerprintIndex
+
+    settings.trust_dir.mkdir(parents=True, exist_ok=True)
+    return FingerprintIndex.open_or_create(index_path(settings))
+
+
+def index_catalogue(session: Session, settings: Settings, progress=None) -> dict:
+    """Add every catalogue audio file of a registry recording to the fingerprint index (those
+    already in it are skipped)."""
+    from accord.catalog import service as catalog
+
+    index = open_index(settings)
+    added = skipped = 0
+    files = [f for f in catalog.audio_files(session) if f["recording_id"]]
+    for n, f in enumerate(files, 1):
+        track = f"recording:{f['recording_id']}"
+        if track in index or not Path(f["path"]).exists():
+            skipped += 1
+        else:
+            samples, sr = inputs.mono(Path(f["path"]))
+            index.add(track, samples, sr)
+            added += 1
+        if progress:
+            progress(n, len(files))
+    return {"added": added, "skipped": skipped, "indexed": len(index)}
+
+
+# --- gathering the signals -------------------------------------------------------------------
+
+def permission(session: Session, party_id: str, use: Use, uploader_party: str | None,
+               at: datetime) -> Permission:
+    """May the uploader make `use` of this artist? The artist themself may; anyone else only
+    when the permission rule permits `use` of one of the artist's recordings at T (so the
+    artist opted in and every rights holder licenses it: accord.rights.service.check)."""
+    if uploader_party == party_id:
+        return Permission(use.value, True, "the uploader is the artist")
+    consent = rights.current_consents(session, party_id, at).get(use.value, "never")
+    if consent != "opted_in":
+        said = "revoked" if consent == "revoked" else "not opted in to"
+        return Permission(use.value, False, f"the artist has {said} {use.value}")
+    denied = []
+    for rec in _performer(session, party_id)["recordings"]:
+        d = rights.check(session, use, recording=rec["id"], at=at)
+        if d.allowed:
+            return Permission(use.value, True, f"permitted for recording {rec['id']}")
+        denied += d.reasons()[:1]
+    return Permission(use.value, False, f"the artist opted in to {use.value} but no recording "
+                                        "of theirs is licensed for it"
+                      + (f" ({denied[0]})" if denied else ""))
+
+
+_PERFORMERS_KEY = "accord.trust.performers"
+
+
+def _performers(session: Session) -> list[dict]:
+    cache = session.info.setdefault(_PERFORMERS_KEY, None)
+    if cache is None:
+        cache = rights.performers(session)
+        session.info[_PERFORMERS_KEY] = cache
+    return cache
+
+
+def _performer(session: Session, party_id: str) -> dict:
+    for p in _performers(session):
+        if p["id"] == party_id:
+            return p
+    return {"id": party_id, "name": party_id, "recordings": []}
+
+
+def names_of(session: Session, credit: Credit, kind: str, uploader_party: str | None,
+           at: datetime, min_similarity: float) -> tuple[NameMatch, ...]:
+    use = Use.VOICE if kind == "audio" else Use.STYLE
+    registry = [(p["id"], p["name"]) for p in _performers(session)]
+    out = []
+    for c in match_names(list(credit.artists), credit.title, registry, min_similarity):
+        out.append(NameMatch(c.party_id, c.party_name, c.field, c.given, c.similarity, c.how,
+                             permission(session, c.party_id, use, uploader_party, at)))
+    return tuple(out)
+
+
+#: Below this many stored fingerprints (catalogue or uploads) Chromaprint compares the upload
+#: with all of them; above it, only with the candidates our index returned (the index is the
+#: layer that scales; Chromaprint confirms with a bit error rate and an offset).
+CHROMAPRINT_SCAN_ALL = 500
+
+
+def copies_of(session: Session, settings: Settings, read, uploader: str,
+            recording_id: str | None) -> tuple[CopyMatch, ...]:
+    from accord.catalog import service as catalog
+    from accord.trust.fingerprint import match_fingerprints
+
+    hits = []
+    if index_path(settings).exists():
+        hits = [m for m in open_index(settings).query(read.samples, read.sample_rate, top=5)
+                if not (recording_id and m.track_id == f"recording:{recording_id}")]
+    recs = {m.track_id.split(":", 1)[1] for m in hits if m.track_id.startswith("recording:")}
+    ups = {m.track_id.split(":", 1)[1] for m in hits if m.track_id.startswith("upload:")}
+    catalogue = catalog.audio_files(session, limit=CHROMAPRINT_SCAN_ALL + 1)
+    if len(catalogue) > CHROMAPRINT_SCAN_ALL:
+        catalogue = catalog.audio_files(session, recs)
+    uploads = repository.earlier_audio(session, limit=CHROMAPRINT_SCAN_ALL + 1)
+    if len(uploads) > CHROMAPRINT_SCAN_ALL:
+        uploads = repository.earlier_audio(session, ups)
+    out: list[CopyMatch] = []
+    for f in catalogue:
+        if not f["fingerprint"] or (recording_id and f["recording_id"] == recording_id):
+            continue
+        m = match_fingerprints(read.fingerprint, f["fingerprint"])
+        if m is not None:
+            ref = f"recording:{f['recording_id']}" if f["recording_id"] else f"audio:{f['id']}"
+            out.append(CopyMatch(ref, "chromaprint", 1 - m.bit_error_rate, m.offset_s,
+                                 m.bit_error_rate))
+    owners = {f"upload:{sid}": who for sid, who, _ in repository.earlier_audio(session, ups)}
+    for sid, who, fp in uploads:
+        m = match_fingerprints(read.fingerprint, fp)
+        if m is not None:
+            out.append(CopyMatch(f"upload:{sid}", "chromaprint", 1 - m.bit_error_rate,
+                                 m.offset_s, m.bit_error_rate, same_uploader=who == uploader))
+    for m in hits:
+        who = None
+        if m.track_id.startswith("upload:"):
+            who = owners.get(m.track_id)
+            if who is None:  # an upload whose screening was rolled back
+                continue
+        out.append(CopyMatch(m.track_id, "index", m.score, m.offset_s, None,
+                             m.matched_hashes, m.time_ratio, m.pitch_ratio,
+                             same_uploader=who == uploader))
+    return tuple(out)
+
+
+def voices_of(session: Session, read, uploader_party: str | None, at: datetime
+            ) -> tuple[Likeness, ...]:
+    refs = repository.voice_references(session)
+    if not refs:
+        return ()
+    from accord.trust.likeness import cosine, voice_embedding
+
+    emb = voice_embedding(read.samples, read.sample_rate)
+    best: dict[str, tuple[float, bool]] = {}
+    for r in refs:
+        sim = cosine(emb, r.embedding)
+        if r.party_id not in best or best[r.party_id][0] < sim:
+            best[r.party_id] = (sim, r.demo)
+    return tuple(Likeness(pid, _performer(session, pid)["name"], sim,
+                          permission(session, pid, Use.VOICE, uploader_party, at), demo)
+                 for pid, (sim, demo) in sorted(best.items()))
+
+
+def styles_of(session: Session, notes, uploader_party: str | None, at: datetime
+            ) -> tuple[Likeness, ...]:
+    from accord.catalog import service as catalog
+    from accord.music.ngrams import melody_from_midi
+    from accord.trust.likeness import cosine, style_vector
+
+    query = style_vector(notes)
+    out = []
+    for p in _performers(session):
+        works = {r["work_id"] for r in p["recordings"]}
+        if not works:
+            continue
+        sims = [cosine(query, style_vector(melody_from_midi(item.midi_path)))
+                for item in catalog.symbolic_items(session, works) if item.midi_path.exists()]
+        if sims:
+            out.append(Likeness(p["id"], p["name"], max(sims),
+                                permission(session, p["id"], Use.STYLE, uploader_party, at),
+                                p.get("demo", False)))
+    return tuple(out)
