@@ -36,12 +36,12 @@ from accord.config import Settings
 from accord.db.engine import session_scope
 from accord.errors import AccordError, NotFound
 from accord.jobs import queue
-from accord.jobs.tables import JobRow
 from accord.jobs.worker import Outcome
 from accord.timeutil import fmt, now
 
 if TYPE_CHECKING:
     from accord.creation.request import CreationRequest
+    from accord.jobs.tables import JobRow  # a type only: rows come from accord.jobs.queue
 
 log = logging.getLogger(__name__)
 KIND = "creation"
@@ -188,7 +188,10 @@ class CreationJobs:
 
     def get(self, job_id: str) -> Job:
         with session_scope(self.engine) as session:
-            row = session.get(JobRow, job_id)
+            try:
+                row = queue.get(session, job_id)
+            except NotFound:
+                row = None
             if row is None or row.kind != KIND:
                 raise NotFound(f"no creation with id {job_id!r}")
             return Job.from_row(row)
@@ -196,13 +199,10 @@ class CreationJobs:
     def add(self, job: Job) -> Job:
         """Store a job as it is (a finished one made elsewhere)."""
         with session_scope(self.engine) as session:
-            session.add(JobRow(id=job.id, kind=KIND, account_id=job.account_id,
-                               payload={"request": job.request}, status=job.status,
-                               stage=job.stage, attempts=0, max_attempts=2, bytes_out=0,
-                               result={"output_ids": job.output_ids, "existing": job.existing,
-                                       "refused": job.refused},
-                               error=job.error, created_at=job.created_at,
-                               finished_at=job.finished_at or (now() if job.finished else None)))
+            queue.record(session, job.id, KIND, job.account_id, {"request": job.request},
+                         job.status, {"output_ids": job.output_ids, "existing": job.existing,
+                                      "refused": job.refused}, job.error, job.created_at,
+                         job.finished_at or (now() if job.finished else None))
         return job
 
     def check(self, request: CreationRequest):
