@@ -81,3 +81,25 @@ def test_an_agreement_termination_queues_an_audit(tmp_path):
         assert job.payload["trigger"] == "agreement terminated: agr-label"
         assert job.status == queue.QUEUED
     assert job_worker(w.settings, ApiSettings(), engine).run(once=True) == 1
+
+
+def test_a_cli_takedown_queues_an_audit_that_accord_worker_runs(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from accord.cli.main import app as cli
+    from accord.jobs import queue
+
+    w = enrich(make_world(tmp_path / "home"))
+    home = ["--home", str(w.settings.home)]
+    r = CliRunner().invoke(cli, [*home, "rights", "withdraw", "r1", "--reason", "dispute"])
+    assert r.exit_code == 0, r.output
+    with session_scope(make_engine(w.settings.db_url)) as s:
+        (job,) = queue.jobs_of(s, "audit")
+        assert job.payload["trigger"] == "recording taken down: r1"
+    r = CliRunner().invoke(cli, [*home, "worker", "--once", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output) == {"jobs_run": 1}
+    with session_scope(make_engine(w.settings.db_url)) as s:
+        assert queue.jobs_of(s, "audit")[0].status == queue.DONE

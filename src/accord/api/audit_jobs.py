@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from accord.db.engine import session_scope
 from accord.jobs import queue
-from accord.jobs.queue import JobRow
 from accord.jobs.worker import Outcome
 
 KIND = "audit"
@@ -27,7 +26,7 @@ def enqueue_audit(session: Session, trigger: str, parties: list[str], use: str |
 
 
 def audit_handler(engine: Engine):
-    def run(job: JobRow, report) -> Outcome:
+    def run(job, report) -> Outcome:  # job: a row from accord.jobs.queue.claim
         from accord.training import service as training
 
         report("auditing models")

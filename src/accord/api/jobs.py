@@ -36,12 +36,12 @@ from accord.config import Settings
 from accord.db.engine import session_scope
 from accord.errors import AccordError, NotFound
 from accord.jobs import queue
-from accord.jobs.queue import JobRow  # the job record type (rows stay in accord.jobs)
 from accord.jobs.worker import Outcome
 from accord.timeutil import fmt, now
 
 if TYPE_CHECKING:
     from accord.creation.request import CreationRequest
+    from accord.jobs.queue import JobRow  # a type only: rows come from accord.jobs.queue
 
 log = logging.getLogger(__name__)
 KIND = "creation"
@@ -176,7 +176,10 @@ class CreationJobs:
 
     def get(self, job_id: str) -> Job:
         with session_scope(self.engine) as session:
-            row = queue.find(session, job_id)
+            try:
+                row = queue.get(session, job_id)
+            except NotFound:
+                row = None
             if row is None or row.kind != KIND:
                 raise NotFound(f"no creation with id {job_id!r}")
             return Job.from_row(row)
@@ -184,10 +187,10 @@ class CreationJobs:
     def add(self, job: Job) -> Job:
         """Store a job as it is (a finished one made elsewhere)."""
         with session_scope(self.engine) as session:
-            queue.record_finished(
-                session, job.id, KIND, {"request": job.request}, job.account_id, job.status,
-                {"output_ids": job.output_ids, "existing": job.existing, "refused": job.refused},
-                job.error, job.created_at, job.finished_at or now())
+            queue.record(session, job.id, KIND, job.account_id, {"request": job.request},
+                         job.status, {"output_ids": job.output_ids, "existing": job.existing,
+                                      "refused": job.refused}, job.error, job.created_at,
+                         job.finished_at or (now() if job.finished else None))
         return job
 
     def check(self, request: CreationRequest):

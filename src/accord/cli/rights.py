@@ -69,6 +69,8 @@ def _consent(ctx, party, use, action, effective, reason, as_json) -> None:
     u, at = parse_use(use), parse_at(effective, "--effective")
     with registry(ctx) as session:
         doc = service.record_consent(session, party, u, action, at, _audit(ctx, session), reason)
+        if action is ConsentAction.REVOKE:  # the models trained on its works: audited (a job)
+            _queue_audit(session, f"consent revoked: {party}, {u.value}", [party], u.value)
     data = json.loads(doc.model_dump_json())
     emit(data, as_json, lambda d: console.print(
         f"recorded {d['action']} of '{d['use']}' for {d['party']} effective "
@@ -83,6 +85,7 @@ def terminate(ctx: typer.Context, agreement: str = typer.Argument(...),
     at = parse_at(effective, "--effective")
     with registry(ctx) as session:
         doc = service.terminate_agreement(session, agreement, at, _audit(ctx, session), reason)
+        _queue_audit(session, f"agreement terminated: {agreement}", [], None)
     emit(json.loads(doc.model_dump_json()), as_json,
          lambda d: console.print(f"agreement {d['agreement']} ends {d['effective_at']}"))
 
@@ -112,6 +115,8 @@ def _withdrawal(ctx, recording, action, effective, reason, as_json) -> None:
     with registry(ctx) as session:
         doc = service.withdraw_recording(session, recording, action, at,
                                          _audit(ctx, session), reason)
+        if action is WithdrawalAction.WITHDRAW:
+            _queue_audit(session, f"recording taken down: {recording}", [], None)
     emit(json.loads(doc.model_dump_json()), as_json, lambda d: console.print(
         f"recording {d['recording']}: {d['action']} effective {d['effective_at']} ({d['id']})"))
 
@@ -197,6 +202,14 @@ def audit_verify(ctx: typer.Context, as_json: bool = JSON) -> None:
     emit(verdict.to_json(), as_json, render)
     if not verdict.ok:
         raise typer.Exit(1)
+
+
+def _queue_audit(session, trigger: str, parties: list[str], use: str | None) -> None:
+    """A revocation, termination or takedown queues an audit of the models (a durable job, run
+    by `accord worker` or a server's worker; docs/api.md), committed with the change."""
+    from accord.api.audit_jobs import enqueue_audit
+
+    enqueue_audit(session, trigger, parties, use)
 
 
 def _audit(ctx, session):

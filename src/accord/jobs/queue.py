@@ -54,22 +54,15 @@ def enqueue(session: Session, kind: str, payload: dict, account_id: str | None =
     return jid
 
 
-def record_finished(session: Session, job_id: str, kind: str, payload: dict,
-                    account_id: str | None, status: str, result: dict, error: dict | None,
-                    created_at: datetime, finished_at: datetime) -> str:
-    """Store a job that finished without a worker (answered at once), in the caller's
-    transaction; its id."""
+def record(session: Session, job_id: str, kind: str, account_id: str | None, payload: dict,
+           status: str, result: dict | None, error: dict | None, created_at: datetime,
+           finished_at: datetime | None) -> None:
+    """Store a job that did not need a worker (e.g. finished when it was asked for)."""
     session.add(JobRow(id=job_id, kind=kind, account_id=account_id, payload=payload,
                        status=status, stage="", attempts=0, max_attempts=2, bytes_out=0,
                        result=result, error=error, created_at=created_at,
                        finished_at=finished_at))
     session.flush()
-    return job_id
-
-
-def find(session: Session, job_id: str) -> JobRow | None:
-    """The job, or None."""
-    return session.get(JobRow, job_id)
 
 
 def get(session: Session, job_id: str) -> JobRow:
