@@ -32,4 +32,10 @@ echo "bootstrap: creating .venv and installing Python packages (first run takes 
 .venv/bin/python -m pip install -q --upgrade pip
 # torch is pinned to the CPU build that lies on this machine kind's disk; pip finds it there.
 .venv/bin/python -m pip install -q -e ".[dev]"
+# Resemblyzer (upload screening's voice similarity; Apache-2.0, its weights are in the wheel) is
+# installed without its declared dependencies: they name `webrtcvad`, whose sdist imports
+# pkg_resources (gone from current setuptools) and collides with `webrtcvad-wheels`, which
+# pyproject.toml pins instead (same module). Its other needs (torch, librosa, numpy, scipy) are
+# pinned there too.
+.venv/bin/python -m pip install -q --no-deps "resemblyzer==0.1.4"
 echo "$want" > "$stamp"
