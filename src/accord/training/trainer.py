@@ -133,13 +133,18 @@ def _save(path: Path, obj: dict) -> None:
     os.replace(tmp, path)
 
 
-def train(cfg: TrainConfig, pieces: list[D.Piece], console: Console | None = None) -> TrainResult:
-    """Train on the pieces; returns the result and leaves best.pt / ckpt.pt in out_dir."""
+def train(cfg: TrainConfig, pieces: list[D.Piece], console: Console | None = None,
+          split: tuple[list[D.Piece], list[D.Piece]] | None = None) -> TrainResult:
+    """Train on the pieces; returns the result and leaves best.pt / ckpt.pt in out_dir.
+
+    `split` (train, validation) replaces the default split by piece, e.g. the grouped split of
+    `families` (tune families never straddle it); `pieces` is then ignored."""
     rank, world = _dist(cfg.threads)
     out = Path(cfg.out_dir)
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
-    train_p, val_p = D.split_by_piece(pieces, cfg.val_fraction, cfg.seed)
+    train_p, val_p = split if split is not None else D.split_by_piece(pieces, cfg.val_fraction,
+                                                                      cfg.seed)
     if not train_p or not val_p:
         raise ValueError("need at least two distinct pieces to train and validate")
     data = D.stream(train_p)

@@ -1,0 +1,69 @@
+"""Evaluate a finished reference run on its test split beside the n-gram baselines, and write the
+reference package into the source tree (src/accord/training/reference/).
+
+    PYTHONPATH=src .venv/bin/python scripts/package-reference.py --home ref-home \
+        --run ref-home/reference-run [--out src/accord/training/reference]
+
+Reads the run's split.json, tokens.jsonl and tokenizer.json (scripts/train-reference.py), so the
+evaluation uses exactly the pieces the run was trained, validated and tested on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from accord.config import Settings
+from accord.db.engine import make_engine, session_scope
+from accord.training import quality, reference_build
+from accord.training.reference_package import package
+from accord.training.service import code_version
+from accord.training.tokenizer import Tokenizer
+from accord.training.trainer import load_best, load_pieces
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--home", type=Path, required=True)
+    ap.add_argument("--run", type=Path, required=True)
+    ap.add_argument("--out", type=Path, default=ROOT / "src/accord/training/reference")
+    ap.add_argument("--preset", default="standard")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    saved = json.loads((args.run / "split.json").read_text())
+    side = saved["split"]
+    pieces = load_pieces(args.run / "tokens.jsonl")
+    tok = Tokenizer.load(args.run / "tokenizer.json")
+    by = {s: [p for p in pieces if side[p.id] == s] for s in ("train", "validation", "test")}
+    prep = reference_build.Prepared(tok, by["train"], by["validation"], by["test"],
+                                    saved["report"])
+    model = load_best(args.run / "run")
+    metrics = quality.held_out_report(model, tok, prep.train, prep.validation, prep.test)
+    run_metrics = json.loads((args.run / "run" / "metrics.json").read_text()) \
+        if (args.run / "run" / "metrics.json").exists() else {}
+    metrics.update({"preset": args.preset, "params": model.num_params(),
+                    "train_pieces": len(prep.train), "train_tokens":
+                    sum(len(p.ids) for p in prep.train),
+                    "tokens_per_s": run_metrics.get("tokens_per_s"),
+                    "steps_run": run_metrics.get("steps"),
+                    "history": run_metrics.get("history", [])})
+    print(f"evaluated ({time.perf_counter() - t0:.0f}s): " + json.dumps(
+        {k: v for k, v in metrics.items() if k != "history"}), file=sys.stderr)
+    settings = Settings(home=args.home)
+    with session_scope(make_engine(settings.db_url)) as session:
+        out = package(session, settings, saved["report"]["snapshot"], args.run / "run", prep,
+                      metrics, args.out, code_version())
+    (args.run / "reference-metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    print(f"packaged into {out} ({time.perf_counter() - t0:.0f}s)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
