@@ -35,6 +35,8 @@ def main() -> None:
     ap.add_argument("--run", type=Path, required=True)
     ap.add_argument("--out", type=Path, default=ROOT / "src/accord/training/reference")
     ap.add_argument("--preset", default="standard")
+    ap.add_argument("--ngrams", type=Path, help="n-gram figures computed before (bench/training.py "
+                    "--ngrams-only) on the same split; default: computed here")
     args = ap.parse_args()
     torch.set_num_threads(1)
     t0 = time.perf_counter()
@@ -46,7 +48,12 @@ def main() -> None:
     prep = reference_build.Prepared(tok, by["train"], by["validation"], by["test"],
                                     saved["report"])
     model = load_best(args.run / "run")
-    metrics = quality.held_out_report(model, tok, prep.train, prep.validation, prep.test)
+    ngrams = json.loads(args.ngrams.read_text()) if args.ngrams else None
+    if ngrams is not None:  # JSON turned the order keys into strings
+        for k in ("ngram_mkn_val_by_order", "ngram_mkn_test_by_order"):
+            ngrams[k] = {int(n): v for n, v in ngrams[k].items()}
+    metrics = quality.held_out_report(model, tok, prep.train, prep.validation, prep.test,
+                                      ngrams=ngrams)
     run_metrics = json.loads((args.run / "run" / "metrics.json").read_text()) \
         if (args.run / "run" / "metrics.json").exists() else {}
     metrics.update({"preset": args.preset, "params": model.num_params(),

@@ -41,7 +41,6 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord.config import Settings
@@ -53,7 +52,15 @@ from accord.rights.model import Purpose, Use
 from accord.rights.setbased import permitted_works
 from accord.timeutil import fmt, now, parse_instant
 from accord.training import snapshot as S
-from accord.training.service import ACTIVE, audit_model, model_dir, summary
+from accord.training.service import (
+    ACTIVE,
+    REFERENCE_PREFIX,
+    audit_model,
+    default_model_id,
+    is_reference,
+    model_dir,
+    summary,
+)
 from accord.training.tables import DatasetSnapshotRow, ModelVersionRow, SnapshotItemRow
 
 FORMAT = "accord-reference-model/1"
@@ -72,7 +79,7 @@ class Reference:
 
     @property
     def model_id(self) -> str:
-        return "model-ref-" + self.meta["weights_sha256"][:12]
+        return REFERENCE_PREFIX + self.meta["weights_sha256"][:12]
 
     @property
     def snapshot(self) -> dict:
@@ -118,8 +125,9 @@ def _snapshot_files(ref: Reference, dest: Path) -> None:
             raise InvalidInput("the reference model's snapshot does NOT verify", problems)
         for f in tmp.iterdir():
             f.chmod(0o444)
-        if dest.exists():
-            shutil.rmtree(dest)
+        if dest.exists():  # the home holds it already (trained here, or imported before)
+            shutil.rmtree(tmp)
+            return
         os.replace(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -202,9 +210,7 @@ def import_reference(session: Session, settings: Settings, path: Path | None = N
     sid = snap["id"]
     row = session.get(DatasetSnapshotRow, sid)
     settings.datasets_dir.mkdir(parents=True, exist_ok=True)
-    target = settings.datasets_dir / sid
-    if row is None or not target.exists():
-        _snapshot_files(ref, target)
+    _snapshot_files(ref, settings.datasets_dir / sid)  # verified against the root every time
     if row is None:
         session.add(DatasetSnapshotRow(
             id=sid, merkle_root=snap["merkle_root"], use=use.value, purpose=purpose.value,
@@ -243,10 +249,8 @@ def import_reference(session: Session, settings: Settings, path: Path | None = N
 
 def reference_model_id(session: Session) -> str | None:
     """The newest active reference model registered in this home, if any."""
-    rows = session.execute(select(ModelVersionRow).where(
-        ModelVersionRow.id.like("model-ref-%"), ModelVersionRow.status == ACTIVE)
-        .order_by(ModelVersionRow.created_at.desc())).scalars().first()
-    return rows.id if rows is not None else None
+    found = default_model_id(session)
+    return found if found is not None and is_reference(found) else None
 
 
 def weights_bytes_of(state: dict) -> bytes:

@@ -66,6 +66,23 @@ def require_active_model(session: Session, model_id: str) -> ModelVersionRow:
     return row
 
 
+REFERENCE_PREFIX = "model-ref-"
+
+
+def default_model_id(session: Session) -> str | None:
+    """The model creation uses when none is named: the newest active reference model (the one
+    shipped with accord, `accord model import-reference`), else the newest active model."""
+    active = session.execute(select(ModelVersionRow).where(ModelVersionRow.status == ACTIVE)
+                             .order_by(ModelVersionRow.created_at)).scalars().all()
+    refs = [m for m in active if m.id.startswith(REFERENCE_PREFIX)]
+    pick = (refs or active or [None])[-1]
+    return pick.id if pick is not None else None
+
+
+def is_reference(model_id: str) -> bool:
+    return model_id.startswith(REFERENCE_PREFIX)
+
+
 def model_dir(settings: Settings, model_id: str) -> Path:
     return settings.models_dir / model_id
 
