@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
@@ -27,6 +28,30 @@ from accord.training.tokenizer import Tokenizer
 from accord.training.trainer import load_best, load_pieces
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def attribution_index(settings: Settings, snapshot_id: str, tok: Tokenizer, out: Path) -> None:
+    """The symbolic attribution index over the snapshot's items (a function of their melodies,
+    not of the weights), shipped so credits work in a home without the corpus's MIDI."""
+    from accord.attribution.prepare import training_item
+    from accord.attribution.symbolic import SymbolicMethod
+    from accord.catalog import service as catalog
+    from accord.training import dataset_service
+
+    items = dataset_service.items(settings, snapshot_id)
+    with session_scope(make_engine(settings.db_url)) as session:
+        sym = {s.work_id: s for s in catalog.symbolic_items(session, [i.item_id for i in items])}
+    built = [training_item(i.item_id, Path(sym[i.item_id].midi_path), tok, i.conditioning)
+             for i in items]
+    method = SymbolicMethod()
+    target = out / "model-files" / "attribution" / f"{method.name}-v{method.version}"
+    target.mkdir(parents=True, exist_ok=True)
+    method.build_index(built, target)
+    (target / "index.json").write_text(json.dumps(
+        {"model": "", "method": method.name, "version": method.version,
+         "snapshot": snapshot_id, "weights_sha256": "", "items": len(built),
+         "built_at": datetime.now(UTC).isoformat(timespec="seconds"), "path": ""}, indent=2)
+        + "\n")
 
 
 def main() -> None:
@@ -68,6 +93,7 @@ def main() -> None:
     with session_scope(make_engine(settings.db_url)) as session:
         out = package(session, settings, saved["report"]["snapshot"], args.run / "run", prep,
                       metrics, args.out, code_version())
+    attribution_index(settings, saved["report"]["snapshot"], tok, out)
     (args.run / "reference-metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(f"packaged into {out} ({time.perf_counter() - t0:.0f}s)", file=sys.stderr)
 

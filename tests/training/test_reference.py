@@ -33,6 +33,16 @@ BEFORE_REVOKE = datetime(2026, 5, 1, tzinfo=UTC)
 AFTER_REVOKE = datetime(2026, 7, 1, tzinfo=UTC)
 
 
+def _packaging_script():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "package-reference.py"
+    spec = importlib.util.spec_from_file_location("package_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _home(tmp_path_factory, name: str, limit: int) -> Path:
     home = tmp_path_factory.mktemp(name)
     assert runner.invoke(app, ["--home", str(home), "init"]).exit_code == 0
@@ -63,6 +73,7 @@ def built(tmp_path_factory):
     with session_scope(engine) as session:
         package(session, s, snap.id, run / "run", prep, {**metrics, "preset": "tiny"}, pkg,
                 "test")
+    _packaging_script().attribution_index(s, snap.id, prep.tokenizer, pkg)
     return {"home": home, "settings": s, "snapshot": snap, "prep": prep, "package": pkg,
             "metrics": metrics}
 
@@ -134,6 +145,18 @@ def test_registration_in_another_home_then_retirement_and_commercial_refusal(
         with pytest.raises(Refused, match="commercial request is refused"):
             creation.create(session, s, CreationRequest(model_id, "new", Params(bars=4),
                                                         purpose=Purpose.COMMERCIAL))
+    # creation works without the corpus's MIDI here: the guard and attribution indexes came
+    # with the package; the credits name works registered from it
+    with session_scope(engine) as session:
+        made = creation.create(session, s, CreationRequest(model_id, "new",
+                                                           Params(bars=2, seed=3),
+                                                           formats=("wav",)))
+    assert made.outputs and made.outputs[0].guard["passed"]
+    with session_scope(engine) as session:
+        from accord.attribution import service as attribution
+
+        credits = attribution.credit_output(session, s, made.outputs[0].id)
+    assert credits["stored"] and credits["method"]["name"] == "symbolic"
     # O'Neill's writer revoked `train` from 2026-06-01: the audit retires the reference model
     with session_scope(engine) as session:
         flagged = service.audit(session, AFTER_REVOKE)

@@ -174,6 +174,16 @@ def _model_files(settings: Settings, ref: Reference) -> None:
         for name in ("tokenizer.json", "card.md", "ngram-index.npz"):
             if (ref.path / name).exists():
                 shutil.copyfile(ref.path / name, work / name)
+        sha = hashlib.sha256((work / "model.pt").read_bytes()).hexdigest()
+        extra = ref.path / "model-files"  # prebuilt indexes (e.g. attribution/symbolic-v1)
+        if extra.is_dir():
+            shutil.copytree(extra, work, dirs_exist_ok=True)
+            for info in work.rglob("index.json"):  # they describe this registration's weights
+                meta = json.loads(info.read_text())
+                meta.update({"model": ref.model_id, "weights_sha256": sha,
+                             "path": str(model_dir(settings, ref.model_id)
+                                         / info.parent.relative_to(work))})
+                info.write_text(json.dumps(meta, indent=2) + "\n")
         (work / "metrics.json").write_text(json.dumps(ref.meta["metrics"], indent=2) + "\n")
         os.replace(work, final)
     except BaseException:

@@ -57,7 +57,6 @@ def package(session: Session, settings: Settings, snapshot_id: str, run_dir: Pat
     sdir = settings.datasets_dir / snapshot_id
     items = dataset_service.items(settings, snapshot_id)
     split = prepared.split_of()
-    train_ids = [i for i, s in split.items() if s == "train"]
     tmp = Path(tempfile.mkdtemp(prefix=".reference.", dir=Path(out).parent))
     try:
         (tmp / "snapshot").mkdir()
@@ -72,8 +71,10 @@ def package(session: Session, settings: Settings, snapshot_id: str, run_dir: Pat
         (tmp / "split.json.gz").write_bytes(_gz(split))
         from accord.catalog import service as catalog
 
-        sym = {s.work_id: s for s in catalog.symbolic_items(session, train_ids)}
-        NgramIndex.build((i, melody_from_midi(sym[i].midi_path)) for i in sorted(train_ids)
+        # the memorization guard's index, over the snapshot's items as the guard builds it
+        every = [i.item_id for i in items]
+        sym = {s.work_id: s for s in catalog.symbolic_items(session, every)}
+        NgramIndex.build((i, melody_from_midi(sym[i].midi_path)) for i in every
                          ).save(tmp / "ngram-index.npz")
         meta = {
             "format": FORMAT, "preset": metrics.get("preset", "standard"),
