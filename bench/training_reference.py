@@ -128,6 +128,13 @@ def speed(steps: int) -> None:
             r["mfu_vs_fp32_peak"] = r["gflops"] / peak
         out["runs"].append(r)
         print(json.dumps(r), file=sys.stderr, flush=True)
+    from accord.training.data import batch
+    data = torch.randint(0, 340, (1_700_000,))
+    g = torch.Generator().manual_seed(0)
+    t = time.perf_counter()
+    for _ in range(50):
+        batch(data, 256, 8, g)
+    out["batch_building_s_per_step"] = (time.perf_counter() - t) / 50
     out["loadavg_after"] = list(os.getloadavg())
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "training-reference-speed.json").write_text(json.dumps(out, indent=2) + "\n")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ import torch
 from accord.config import Settings
 from accord.db.engine import make_engine, session_scope
 from accord.training import quality, reference_build
-from accord.training.reference_package import package
+from accord.training.reference_package import compress_npz, package
 from accord.training.service import code_version
 from accord.training.tokenizer import Tokenizer
 from accord.training.trainer import load_best, load_pieces
@@ -47,6 +48,8 @@ def attribution_index(settings: Settings, snapshot_id: str, tok: Tokenizer, out:
     target = out / "model-files" / "attribution" / f"{method.name}-v{method.version}"
     target.mkdir(parents=True, exist_ok=True)
     method.build_index(built, target)
+    for f in target.glob("*.npz"):
+        compress_npz(f)
     (target / "index.json").write_text(json.dumps(
         {"model": "", "method": method.name, "version": method.version,
          "snapshot": snapshot_id, "weights_sha256": "", "items": len(built),
@@ -60,12 +63,21 @@ def main() -> None:
     ap.add_argument("--run", type=Path, required=True)
     ap.add_argument("--out", type=Path, default=ROOT / "src/accord/training/reference")
     ap.add_argument("--preset", default="standard")
+    ap.add_argument("--attribution-from", type=Path, help="a directory whose model-files/ holds "
+                    "the attribution index built before for this snapshot and tokenizer")
+    ap.add_argument("--attribution-only", action="store_true",
+                    help="only build the attribution index into --out/model-files")
     ap.add_argument("--ngrams", type=Path, help="n-gram figures computed before (bench/training.py "
                     "--ngrams-only) on the same split; default: computed here")
     args = ap.parse_args()
     torch.set_num_threads(1)
     t0 = time.perf_counter()
     saved = json.loads((args.run / "split.json").read_text())
+    if args.attribution_only:
+        attribution_index(Settings(home=args.home), saved["report"]["snapshot"],
+                          Tokenizer.load(args.run / "tokenizer.json"), args.out)
+        print(f"attribution index built ({time.perf_counter() - t0:.0f}s)", file=sys.stderr)
+        return
     side = saved["split"]
     pieces = load_pieces(args.run / "tokens.jsonl")
     tok = Tokenizer.load(args.run / "tokenizer.json")
@@ -93,7 +105,10 @@ def main() -> None:
     with session_scope(make_engine(settings.db_url)) as session:
         out = package(session, settings, saved["report"]["snapshot"], args.run / "run", prep,
                       metrics, args.out, code_version())
-    attribution_index(settings, saved["report"]["snapshot"], tok, out)
+    if args.attribution_from:  # built before (it does not depend on the weights)
+        shutil.copytree(args.attribution_from / "model-files", out / "model-files")
+    else:
+        attribution_index(settings, saved["report"]["snapshot"], tok, out)
     (args.run / "reference-metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(f"packaged into {out} ({time.perf_counter() - t0:.0f}s)", file=sys.stderr)
 
