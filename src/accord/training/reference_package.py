@@ -154,8 +154,9 @@ def card_markdown(session: Session, meta: dict, sheet: dict) -> str:
             f"{k}: {v}" for k, v in sheet["excluded"].items()) or "none"), "",
         "## Split",
         f"Grouped by tune family: melodic 8-gram coverage (the memorization guard's measure) "
-        f"at or above {sp['threshold']} joins two pieces (threshold calibrated: 99.9th "
-        f"percentile of cross-tradition coverage = {sp['calibration']['null_quantile_value']}); "
+        f"at or above {sp['threshold']} joins two pieces (the 99.9th percentile of "
+        f"cross-tradition coverage, {sp['calibration']['null_quantile_value']}, rounded up to "
+        f"0.05 and raised to the floor {sp['calibration']['floor']}: docs/training.md); "
         f"{sp['families']} families; validation / test shares {sp['fractions']}. Validation "
         f"pieces with a near-duplicate in training: "
         f"{sp['near_duplicates']['grouped_validation']['share']:.1%} (a split by piece would "
