@@ -51,6 +51,9 @@ class TrainConfig:
     stop_at_step: int = 0              # end this invocation at that step, checkpointed (0 = off)
     progress: bool = True              # a rich progress bar on stderr (rank 0 only)
     threads: int = 0                   # torch intra-op threads per process (0 = cores / procs)
+    compile: bool = False              # torch.compile the model (2.1x tokens/s measured on CPU
+    #                                    after a ~1 min first step; off: the reference was eager)
+    bf16: bool = False                 # bf16 autocast (avx512_bf16 cores: 1.25x measured)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -162,6 +165,8 @@ def train(cfg: TrainConfig, pieces: list[D.Piece], console: Console | None = Non
     ddp = model
     if world > 1:
         ddp = torch.nn.parallel.DistributedDataParallel(model)
+    if cfg.compile:
+        ddp = torch.compile(ddp)
     tokens_per_step = cfg.batch_size * min(cfg.model.block_size, len(data) - 1) * world
     progress = Progress(TextColumn("[bold]train[/] {task.description}"), BarColumn(),
                         TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
@@ -178,7 +183,8 @@ def train(cfg: TrainConfig, pieces: list[D.Piece], console: Console | None = Non
             x, y = D.batch(data, cfg.model.block_size, cfg.batch_size, g)
             for group in opt.param_groups:
                 group["lr"] = _lr(cfg, step)
-            _, loss, _ = ddp(x, y)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+                _, loss, _ = ddp(x, y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.grad_clip:
