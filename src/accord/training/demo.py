@@ -21,7 +21,8 @@ from accord.training import dataset_service, service
 #: Steps of the tiny preset in the demo: about a minute on 2 CPU cores.
 DEMO_STEPS = 120
 #: What the stage imports itself when the catalogue is empty (pieces per collection).
-DEMO_COLLECTIONS = ("essenFolksong", "bach")
+DEMO_COLLECTIONS = ("essenFolksong", "bach", "airdsAirs")  # airds: a writer outside the
+#                                                           reference model, for the revocation
 DEMO_PIECES = 30
 
 
