@@ -73,3 +73,11 @@ def test_torchrun_two_processes(tmp_path, pieces, tokenizer):
     metrics = json.loads((tmp_path / "ddp" / "metrics.json").read_text())
     assert metrics["world_size"] == 2 and metrics["steps"] == 10
     assert metrics["history"][-1]["val_loss"] < 5.8
+
+
+def test_bf16_autocast_trains_and_a_given_split_is_used(tmp_path, pieces, tokenizer):
+    train_p, val_p = pieces[:-3], pieces[-3:]
+    cfg = _cfg(tmp_path, tokenizer, "bf16", max_steps=6, eval_interval=3, bf16=True)
+    r = train(cfg, [], split=(train_p, val_p))
+    assert r.steps == 6 and math.isfinite(r.best_val_loss)
+    assert r.val_pieces == [p.id for p in val_p] and r.train_pieces == [p.id for p in train_p]

@@ -115,13 +115,32 @@ def _ticks(ql) -> int:
     return round(Fraction(ql) * TPQ)
 
 
+@contextlib.contextmanager
+def _no_beams():
+    """music21's ABC reader beams every measure (about half of its parse time); beams do not
+    change a note's onset, duration or pitch, so the import skips them (same content hash)."""
+    from music21 import stream
+
+    saved = stream.Stream.makeBeams
+
+    def keep(self, *, inPlace=False, **_kw):
+        return None if inPlace else self
+
+    stream.Stream.makeBeams = keep
+    try:
+        yield
+    finally:
+        stream.Stream.makeBeams = saved
+
+
 def _parse_music21(path: Path, fmt: str, text: str | None) -> ParsedPiece:
     from music21 import converter, key, meter, stream, tempo
 
-    if text is not None:
-        s = converter.parse(text, format=fmt, forceSource=True)
-    else:
-        s = converter.parse(str(path), format=fmt, forceSource=True)
+    with _no_beams() if fmt == "abc" else contextlib.nullcontext():
+        if text is not None:
+            s = converter.parse(text, format=fmt, forceSource=True)
+        else:
+            s = converter.parse(str(path), format=fmt, forceSource=True)
     if isinstance(s, stream.Opus):
         scores = list(s.scores)
         if len(scores) > 1 and text is None:

@@ -165,3 +165,56 @@ def model_retrain(ctx: typer.Context, model_id: str = typer.Argument(...),
     emit(result, as_json, lambda d: console.print(
         f"model [bold]{d['model']['id']}[/] replaces {d['replaces']} "
         f"(snapshot {d['snapshot']['id']}, {d['snapshot']['items']} items)"))
+
+
+@model_app.command("import-reference")
+def model_import_reference(
+        ctx: typer.Context,
+        path: str | None = typer.Option(None, help="a reference package directory; default the "
+                                        "one shipped inside accord"),
+        at: str | None = typer.Option(None, help="audit time, ISO 8601; default now"),
+        register_works: bool = typer.Option(False, "--register-works",
+                                            help="register the works of training items this "
+                                            "registry lacks, from the package (their parties, "
+                                            "agreements and consents must be here)"),
+        as_json: bool = JSON) -> None:
+    """Register the shipped reference model: every training item's permission is checked at the
+    snapshot's time and now, as for a model trained here."""
+    from pathlib import Path
+
+    from accord.training import reference
+
+    with registry(ctx) as session:
+        result = reference.import_reference(session, settings(ctx),
+                                            Path(path) if path else None, parse_at(at),
+                                            register_missing_works=register_works)
+    emit(result, as_json, lambda d: console.print(
+        f"reference model [bold]{d['model']['id']}[/] ({d['status']}, "
+        f"{d['model']['purpose']}): {d['items']} training items permitted at the snapshot's "
+        f"time; {d['not_permitted_now']} not permitted at {d['audited_at']}"
+        + (f"; {d['works_registered']} works registered from the package"
+           if d["works_registered"] else "")))
+
+
+@model_app.command("reproduce")
+def model_reproduce(
+        ctx: typer.Context,
+        path: str | None = typer.Option(None, help="a reference package directory; default the "
+                                        "shipped one"),
+        max_steps: int | None = typer.Option(None, help="stop early (a partial check: "
+                                             "never 'within tolerance')"),
+        as_json: bool = JSON) -> None:
+    """Retrain the reference model from its manifest (same seed, preset, schedule, split) and
+    report how close the validation loss is to the recorded one."""
+    from pathlib import Path
+
+    from accord.training import reference_package
+
+    with registry(ctx) as session:
+        result = reference_package.reproduce(session, settings(ctx),
+                                             Path(path) if path else None, max_steps=max_steps)
+    emit(result, as_json, lambda d: console.print(
+        f"reproduced {d['model']} for {d['steps']} of {d['recorded_steps']} steps: validation "
+        f"{d['val_nats_per_token']:.4f} vs recorded {d['recorded_val_nats_per_token']:.4f} "
+        f"nats/token (difference {d['difference']:+.4f}, tolerance {d['tolerance']}): "
+        + ("[green]within tolerance[/]" if d["within_tolerance"] else "[red]not confirmed[/]")))

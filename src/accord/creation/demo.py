@@ -51,7 +51,22 @@ def _model(s: Settings, engine, out: Console) -> tuple[str, list[dict]]:
     refusals = []
     with session_scope(engine) as session:
         models = training.list_models(session)
+        default = training.default_model_id(session)
     active = [m for m in models if m["status"] == training.ACTIVE]
+    if default is not None and training.is_reference(default):
+        # the shipped reference model makes the music; the retired demo model is still refused
+        retired = [m for m in models if m["status"] != training.ACTIVE]
+        if retired:
+            try:
+                with session_scope(engine) as session:
+                    service.create(session, s, CreationRequest(retired[-1]["id"], "new",
+                                                               Params(bars=4)))
+            except Refused as exc:
+                refusals.append({"request": f"new piece from retired model {retired[-1]['id']}",
+                                 "reason": str(exc)})
+        out.print(f"creating with the reference model {default} (the demo's small model only "
+                  "shows snapshots, cards and revocation)")
+        return default, refusals
     if active:
         return active[-1]["id"], refusals
     if models:
@@ -86,6 +101,11 @@ def creation_stage(s: Settings, report, out: Console) -> None:
                                "demo remix addenda", AuditLog(session, "demo"))
         snap = training.get_model(session, model_id).snapshot_id
     items = dataset_service.items(s, snap)
+    from accord.catalog import service as catalog  # the source's MIDI primes the derivative
+
+    with session_scope(engine) as session:
+        held = {x.work_id for x in catalog.symbolic_items(session, [i.item_id for i in items])}
+    items = [i for i in items if i.item_id in held] or items
     source = next((i.item_id for i in items if REMIX_WRITER in i.artists), items[0].item_id)
     asks = [
         ("new piece, 8 bars in D minor", CreationRequest(
@@ -110,7 +130,8 @@ def creation_stage(s: Settings, report, out: Console) -> None:
             refusals += [{"request": label, "reason": r["reason"]} for r in result.refused]
         except Refused as exc:
             refusals.append({"request": label, "reason": str(exc)})
-    table = Table(title=f"outputs of model {model_id}")
+    which = "the reference model" if training.is_reference(model_id) else "model"
+    table = Table(title=f"outputs of {which} {model_id}")
     for col in ("request", "output", "length", "guard (max coverage)", "files"):
         table.add_column(col, overflow="fold")
     for label, o in made:

@@ -158,6 +158,11 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
                   f"model {tr['model']['id']} at {tr['model']['val_nats_per_token']:.3f} "
                   f"nats/token; revocation by {tr['revoked_writer']} flagged "
                   f"{len(tr['audit'])} model(s)")
+        if tr.get("reference"):
+            ref = tr["reference"]
+            out.print(f"reference model {ref['model']['id']} ({ref['status']}): "
+                      f"{ref['items']} licensed training items checked in this registry; "
+                      "creation uses it by default")
     if "creation" in report.to_json():
         cr = report.to_json()["creation"]
         out.print(f"creation: {len(cr['outputs'])} signed outputs from model {cr['model']}, "

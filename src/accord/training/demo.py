@@ -21,7 +21,8 @@ from accord.training import dataset_service, service
 #: Steps of the tiny preset in the demo: about a minute on 2 CPU cores.
 DEMO_STEPS = 120
 #: What the stage imports itself when the catalogue is empty (pieces per collection).
-DEMO_COLLECTIONS = ("essenFolksong", "bach")
+DEMO_COLLECTIONS = ("essenFolksong", "bach", "airdsAirs")  # airds: a writer outside the
+#                                                           reference model, for the revocation
 DEMO_PIECES = 30
 
 
@@ -60,10 +61,16 @@ def training_stage(s: Settings, report, out: Console, steps: int = DEMO_STEPS) -
                   f"{m['val_bits_per_note']:.2f} bits/note (5-gram "
                   f"{m['ngram5_nats_per_token']:.3f})")
     out.print(table)
+    ref = reference_stage(s, engine, out, t)
 
-    # One writer of the snapshot revokes `train`; the audit flags and retires the model.
+    # One writer of the snapshot revokes `train`; the audit flags and retires the model. The
+    # writer is one the reference model was not trained on when there is one, so that the
+    # later stages can keep creating with the reference model (a revocation by one of ITS
+    # writers retires it the same way: tests/training/test_reference.py).
     items = dataset_service.items(s, snap.id)
-    writer = max({a for i in items for a in i.artists},
+    ref_writers = set(ref.get("writers", ())) if ref else set()
+    candidates = {a for i in items for a in i.artists}
+    writer = max(candidates - ref_writers or candidates,
                  key=lambda a: (sum(a in i.artists for i in items), a))
     with session_scope(engine) as session:
         rights.record_consent(session, writer, Use.TRAIN, ConsentAction.REVOKE,
@@ -79,6 +86,40 @@ def training_stage(s: Settings, report, out: Console, steps: int = DEMO_STEPS) -
               f"({len(hit['affected_items']) if hit else 0} items; now "
               f"{hit['status'] if hit else 'active'}); the next snapshot {snap2.id} has "
               f"{snap2.items} items (was {snap.items})")
+    if ref:
+        flagged_ref = any(f["model"] == ref["model"]["id"] for f in flagged)
+        out.print(f"the reference model {ref['model']['id']} was "
+                  + ("flagged too: it was trained on that writer's works" if flagged_ref else
+                     f"not trained on {writer}'s works: it stays active and makes the demo's "
+                     "music"))
     report.add("training", {"snapshot": snap.to_json(), "model": model,
                             "revoked_writer": writer, "audit": flagged,
-                            "next_snapshot": snap2.to_json()})
+                            "next_snapshot": snap2.to_json(),
+                            "reference": {k: v for k, v in (ref or {}).items()
+                                          if k != "writers"}})
+
+
+def reference_stage(s: Settings, engine, out: Console, at) -> dict | None:
+    """Register the reference model shipped with accord (trained on the whole licensed corpus;
+    this home holds only part of it, so its works are registered from the package and every
+    item's permission is then checked here, at the snapshot's time and now)."""
+    from accord.errors import AccordError
+    from accord.training import reference
+
+    try:
+        with session_scope(engine) as session:
+            result = reference.import_reference(session, s, at=at, register_missing_works=True)
+        ref = reference.load()
+    except AccordError as exc:
+        out.print(f"[red]reference model not registered[/]: {exc}")
+        return None
+    m = ref.meta["metrics"]
+    out.print(f"reference model [bold]{result['model']['id']}[/] ({ref.meta['preset']} preset, "
+              f"{m.get('params', 0):,} parameters) registered: {result['items']} training items "
+              f"permitted at its snapshot's time ({ref.snapshot['at']}) and "
+              f"{result['items'] - result['not_permitted_now']} now "
+              f"({result['works_registered']} works registered from the package); test "
+              f"{m['test_nats_per_token']:.3f} nats/token vs the best n-gram "
+              f"{m['ngram_test_nats_per_token']:.3f}; status {result['status']}")
+    writers = sorted({a for i in reference.manifest_items(ref) for a in i.artists})
+    return {**result, "writers": writers}

@@ -91,3 +91,60 @@ def sample_gaps(model: Transformer, tokenizer: Tokenizer, real: list[Piece], sam
     ms, mr = _means(sampled), _means(real_rows)
     return {"samples": len(sampled), "real": len(real_rows), "sampled": ms, "real_means": mr,
             "gaps": {k: ms[k] - mr[k] for k in ms if k in mr}}
+
+
+def _nats_bits(model: Transformer, tokenizer: Tokenizer, pieces: list[Piece]) -> dict:
+    ev = evaluate(model, pieces)
+    pitch = tokenizer.pitch_ids()
+    notes = sum(1 for p in pieces for t in p.ids if t in pitch)
+    return {"nats_per_token": ev["loss"], "bits_per_note": ev["nats"] / math.log(2) / max(1, notes),
+            "tokens": ev["targets"], "notes": notes, "pieces": len(pieces)}
+
+
+def _ngram_score(m, tokenizer: Tokenizer, pieces: list[Piece]) -> tuple[float, float]:
+    s = [m.score(p.ids) for p in pieces]
+    nats, n = sum(x[0] for x in s), sum(x[1] for x in s)
+    pitch = tokenizer.pitch_ids()
+    notes = sum(1 for p in pieces for t in p.ids if t in pitch)
+    return nats / max(1, n), nats / math.log(2) / max(1, notes)
+
+
+def ngram_report(tokenizer: Tokenizer, train: list[Piece], validation: list[Piece],
+                 test: list[Piece], orders: tuple[int, ...] = (3, 4, 5, 6, 7, 8)) -> dict:
+    """Modified Kneser-Ney n-grams of every order (fitted on train, the order chosen on
+    validation, reported on test) and the plain interpolated Kneser-Ney 5-gram."""
+    from accord.training.ngram import ModifiedKneserNey, NgramCounts
+
+    counts = NgramCounts(tokenizer.vocab_size, max(orders)).fit(p.ids for p in train)
+    by_order = {n: _ngram_score(ModifiedKneserNey(counts, n), tokenizer, validation)[0]
+                for n in orders}
+    best = min(by_order, key=by_order.get)
+    by_order_test = {n: _ngram_score(ModifiedKneserNey(counts, n), tokenizer, test)
+                     for n in orders}
+    kn5 = KneserNey(tokenizer.vocab_size, 5).fit(p.ids for p in train)
+    return {"ngram_mkn_val_by_order": by_order,
+            "ngram_mkn_test_by_order": {n: v[0] for n, v in by_order_test.items()},
+            "ngram_best_order": best, "ngram_test_nats_per_token": by_order_test[best][0],
+            "ngram_test_bits_per_note": by_order_test[best][1],
+            "kn5_plain_val_nats_per_token": _ngram_score(kn5, tokenizer, validation)[0],
+            "kn5_plain_test_nats_per_token": _ngram_score(kn5, tokenizer, test)[0]}
+
+
+def held_out_report(model: Transformer, tokenizer: Tokenizer, train: list[Piece],
+                    validation: list[Piece], test: list[Piece],
+                    orders: tuple[int, ...] = (3, 4, 5, 6, 7, 8), ngrams: dict | None = None
+                    ) -> dict:
+    """The model on validation and test beside `ngram_report` (computed unless given), all on
+    exactly the same targets."""
+    val, tst = _nats_bits(model, tokenizer, validation), _nats_bits(model, tokenizer, test)
+    ng = ngrams if ngrams is not None else ngram_report(tokenizer, train, validation, test,
+                                                        orders)
+    return {
+        "val_nats_per_token": val["nats_per_token"], "val_bits_per_note": val["bits_per_note"],
+        "test_nats_per_token": tst["nats_per_token"], "test_bits_per_note": tst["bits_per_note"],
+        "val_tokens": val["tokens"], "test_tokens": tst["tokens"], "test_notes": tst["notes"],
+        "test_pieces": tst["pieces"], "val_pieces": val["pieces"], **ng,
+        "vs_ngram_percent": round(100 * (tst["nats_per_token"] / ng["ngram_test_nats_per_token"]
+                                         - 1), 1),
+        "beats_ngram": tst["nats_per_token"] < ng["ngram_test_nats_per_token"],
+    }

@@ -66,6 +66,23 @@ def require_active_model(session: Session, model_id: str) -> ModelVersionRow:
     return row
 
 
+REFERENCE_PREFIX = "model-ref-"
+
+
+def default_model_id(session: Session) -> str | None:
+    """The model creation uses when none is named: the newest active reference model (the one
+    shipped with accord, `accord model import-reference`), else the newest active model."""
+    active = session.execute(select(ModelVersionRow).where(ModelVersionRow.status == ACTIVE)
+                             .order_by(ModelVersionRow.created_at)).scalars().all()
+    refs = [m for m in active if m.id.startswith(REFERENCE_PREFIX)]
+    pick = (refs or active or [None])[-1]
+    return pick.id if pick is not None else None
+
+
+def is_reference(model_id: str) -> bool:
+    return model_id.startswith(REFERENCE_PREFIX)
+
+
 def model_dir(settings: Settings, model_id: str) -> Path:
     return settings.models_dir / model_id
 
@@ -232,37 +249,48 @@ def audit(session: Session, at: datetime | None = None, retire: bool = True) -> 
         return cache[key]
 
     for m in models:
-        snap = session.get(DatasetSnapshotRow, m.snapshot_id)
-        rows = session.execute(select(SnapshotItemRow).where(
-            SnapshotItemRow.snapshot_id == m.snapshot_id)).scalars().all()
-        ok = allowed(snap.use, snap.purpose, at)
-        affected, due = [], False
-        for it in rows:
-            if it.item_id in ok:
-                continue
-            d = rights.check(session, Use(snap.use), work=it.item_id, at=at,
-                             purpose=Purpose(snap.purpose))
-            parties = {mi.party_id for mi in d.missing if mi.party_id}
-            grace = _grace_days(session, list(it.evidence), parties)
-            # permitted at the snapshot time S; out at T. The grace is over when it was already
-            # out at T - grace (and T - grace is after S, when it was still in).
-            since = at - timedelta(days=grace)
-            past = since > snap.at and it.item_id not in allowed(snap.use, snap.purpose, since)
-            due = due or past
-            affected.append({"item": it.item_id, "parties": sorted(parties),
-                             "reasons": d.reasons(), "grace_days": grace,
-                             "grace_over": past})
-        if not affected:
-            continue
-        if due and retire:
-            m.status, m.retired_at = RETIRED, at
-            m.retired_reason = (f"{len(affected)} item(s) of snapshot {m.snapshot_id} no longer "
-                                f"permitted at {fmt(at)}")
-            session.flush()
-        out.append({"model": m.id, "snapshot": m.snapshot_id, "status": m.status,
-                    "affected_items": affected,
-                    "rights_holders": sorted({p for a in affected for p in a["parties"]})})
+        found = audit_model(session, m, at, retire, allowed)
+        if found is not None:
+            out.append(found)
     return out
+
+
+def audit_model(session: Session, m: ModelVersionRow, at: datetime, retire: bool = True,
+                allowed=None) -> dict | None:
+    """One model's audit at T (see `audit`): None when every item is still permitted."""
+    if allowed is None:
+        def allowed(use: str, purpose: str, when: datetime) -> set[str]:
+            return permitted_works(session, Use(use), when, Purpose(purpose))
+    snap = session.get(DatasetSnapshotRow, m.snapshot_id)
+    rows = session.execute(select(SnapshotItemRow).where(
+        SnapshotItemRow.snapshot_id == m.snapshot_id)).scalars().all()
+    ok = allowed(snap.use, snap.purpose, at)
+    affected, due = [], False
+    for it in rows:
+        if it.item_id in ok:
+            continue
+        d = rights.check(session, Use(snap.use), work=it.item_id, at=at,
+                         purpose=Purpose(snap.purpose))
+        parties = {mi.party_id for mi in d.missing if mi.party_id}
+        grace = _grace_days(session, list(it.evidence), parties)
+        # permitted at the snapshot time S; out at T. The grace is over when it was already
+        # out at T - grace (and T - grace is after S, when it was still in).
+        since = at - timedelta(days=grace)
+        past = since > snap.at and it.item_id not in allowed(snap.use, snap.purpose, since)
+        due = due or past
+        affected.append({"item": it.item_id, "parties": sorted(parties),
+                         "reasons": d.reasons(), "grace_days": grace,
+                         "grace_over": past})
+    if not affected:
+        return None
+    if due and retire:
+        m.status, m.retired_at = RETIRED, at
+        m.retired_reason = (f"{len(affected)} item(s) of snapshot {m.snapshot_id} no longer "
+                            f"permitted at {fmt(at)}")
+        session.flush()
+    return {"model": m.id, "snapshot": m.snapshot_id, "status": m.status,
+            "affected_items": affected,
+            "rights_holders": sorted({p for a in affected for p in a["parties"]})}
 
 
 def retrain(session: Session, settings: Settings, model_id: str, at: datetime | None = None,

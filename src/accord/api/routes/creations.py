@@ -73,10 +73,12 @@ class CreationCreate(BaseModel):
 
 
 def newest_active_model(session: Session) -> str:
-    active = [m for m in training.list_models(session) if m["status"] == training.ACTIVE]
-    if not active:
-        raise NotFound("no active model to create with; train one first (accord model train)")
-    return active[-1]["id"]
+    """The default model: the active reference model if registered, else the newest active."""
+    found = training.default_model_id(session)
+    if found is None:
+        raise NotFound("no active model to create with; register the reference model "
+                       "(accord model import-reference) or train one (accord model train)")
+    return found
 
 
 def get_output(session: Session, output_id: str) -> Output:
