@@ -17,6 +17,9 @@ from accord.training import service as training
 from accord.workflows import release
 
 
+SHOWN = 12  # credits printed per output; the stored list is complete
+
+
 def attribution_stage(s: Settings, report, out: Console) -> None:
     out.rule("[bold]Attribution: who shaped each output, in what shares[/]")
     engine = make_engine(s.db_url)
@@ -51,10 +54,13 @@ def attribution_stage(s: Settings, report, out: Console) -> None:
                       f"v{r['method']['version']}, {r['seconds']:.2f} s)", show_lines=False)
         for col in ("share", "role", "work", "artists", "evidence"):
             table.add_column(col, overflow="fold")
-        for c in r["credits"]:
+        for c in r["credits"][:SHOWN]:
             table.add_row(c["share"], c["role"], c["title"] or c["item_id"],
                           ", ".join(a["name"] for a in c["artists"]), c["evidence_summary"])
         out.print(table)
+        if len(r["credits"]) > SHOWN:
+            out.print(f"... and {len(r['credits']) - SHOWN} smaller credits (all of them: "
+                      f"accord credits {oid})")
     other = next(m for m in service.METHODS if m != method)
     try:
         with session_scope(engine) as session:
