@@ -176,6 +176,10 @@ def test_ern38_publisher_shares_forms():
     msg, problems = _read(text.replace("<RightSharePercentage>40<", "<RightSharePercentage>30<"))
     assert msg is None and "publisher shares sum to 90, not exactly 100" in " | ".join(
         str(p) for p in problems)
+    msg, problems = _read(text.replace("<RightSharePercentage>40</RightSharePercentage>", ""))
+    said = " | ".join(str(p) for p in problems)
+    assert msg is None and "RightShare[0]/RightsController[1]: no RightSharePercentage" in said
+    assert "sum to" not in said  # the missing share is the problem, not the total
     both = text[:start].replace("<MusicalWorkContributorRole>Composer<",
                                 "<MusicalWorkContributorRole>MusicPublisher<") + text[end:]
     msg, problems = _read(both)

@@ -159,6 +159,7 @@ def _publishers(r, parties: _Parties, w_el, named: list, where: str,
                 found.append((rc, b, f"{where}/RightShare[{i}]/RightsController[{j}]"))
     out: dict[str, ErnShare] = {}
     if found:
+        complete = True
         for rc, b, here in found:
             ref = parties.of(rc, here)
             alone = len(kids(b, "RightsController")) == 1
@@ -174,11 +175,12 @@ def _publishers(r, parties: _Parties, w_el, named: list, where: str,
                                    as_bool(text(b, "RightShareUnknown")))
                 r.bad(here, "RightShareUnknown: Accord needs every holder's exact share"
                       if unknown else "no RightSharePercentage")
+                complete = False
                 continue
             if ref is not None and share is not None and ref not in out:
                 out[ref] = ErnShare(ref, share)
         total = sum((s.share for s in out.values()), Decimal(0))
-        if out and total != 100:
+        if out and complete and total != 100:
             r.bad(f"{where}/RightShare", f"publisher shares sum to {total}, not exactly 100; "
                   "the message is rejected")
         return tuple(out.values())
@@ -186,8 +188,8 @@ def _publishers(r, parties: _Parties, w_el, named: list, where: str,
     if len(refs) == 1:
         return (ErnShare(refs[0], Decimal(100)),)
     if refs:
-        notes.append(f"{where}: {len(refs)} publishers named without RightShare; none recorded, so "
-               "the permission rule denies the work's uses until their shares are delivered")
+        notes.append(f"{where}: {len(refs)} publishers named without RightShare; none recorded, "
+                     "so the permission rule denies the work's uses until their shares arrive")
     return ()
 
 
