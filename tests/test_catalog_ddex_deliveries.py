@@ -18,7 +18,9 @@ from accord.catalog.ddex_xml import XmlLimits, parse_xml
 from accord.cli.main import app
 from accord.config import Settings
 from accord.db.engine import make_engine, session_scope
+from accord.rights import audit
 from accord.rights import service as rights
+from accord.rights.document import parse_document
 
 DATA = Path(__file__).parent / "data" / "ddex"
 
@@ -74,6 +76,115 @@ def test_ern38_album_with_image_and_booklet_keeps_every_track_and_names_its_labe
         assert rel["deals"][0]["territories"] == ["NO", "SE"]
         assert rel["deals"][0]["use_types"] == ["OnDemandStream"]
         assert rel["labels"][0]["name"] == "Polar Bay Records (test label)"
+
+
+ERN38_PUBLISHERS = {"ddex-ipi-00777888999": Decimal(60), "ddex-ipi-00777888111": Decimal(40)}
+
+
+def _license_everyone(s, rec_id: str, use: rights.Use) -> None:
+    """Every holder of the recording and its work licenses `use`; every person opts in."""
+    rec = rights.show(s, rec_id)
+    work = rights.show(s, rec["work"])
+    holders = [m["party"] for m in rec["masters"]] + [m["party"] for m in work["publishers"]]
+    people = dict.fromkeys(list(rec["artists"])
+                           + [w["party"] for w in work["writers"]])
+    doc = {"accord_rights_document": 1,
+           "agreements": [{"id": f"agr-{i}", "licensor": h, "uses": [use.value],
+                           "purpose": "commercial", "catalogue": "all",
+                           "valid_from": "2026-01-01T00:00:00Z"}
+                          for i, h in enumerate(holders)],
+           "consents": [{"id": f"opt-{i}", "party": p, "use": use.value, "action": "opt_in",
+                         "effective_at": "2026-01-01T00:00:00Z"}
+                        for i, p in enumerate(people)]}
+    rights.import_document(s, parse_document(doc, "t"), "t", audit.AuditLog(s, "t"))
+
+
+def test_ern38_work_publishers_are_read_and_the_rule_needs_them(home):
+    """ERN 3.8.2 names a work's publishers in MusicalWork/RightShare/RightsController: they are
+    the work's holders, so condition 2 needs their licences, and with every party licensed or
+    opted in the use is allowed."""
+    out = import_file(home, DATA / "ern382-album-mixed.xml")
+    assert out.status == "imported", out.problems
+    with session_scope(make_engine(home.db_url)) as s:
+        work = rights.show(s, rights.show(s, "XDFJD2600001")["work"])
+        assert {p["party"]: Decimal(str(p["share"])) for p in work["publishers"]} == \
+            ERN38_PUBLISHERS
+        assert "publisher" in rights.show(s, "ddex-ipi-00777888111")["roles"]
+        d = rights.check(s, rights.Use.TRAIN, recording="XDFJD2600001")
+        missing = " ".join(m.text for m in d.missing)
+        assert not d.allowed and "Nordlys Music Publishing" in missing
+        _license_everyone(s, "rec-ddex-xdfjd2600001", rights.Use.TRAIN)
+        d = rights.check(s, rights.Use.TRAIN, recording="XDFJD2600001")
+        assert d.allowed, [m.text for m in d.missing]
+        assert not rights.check(s, rights.Use.STYLE, recording="XDFJD2600001").allowed
+
+
+def test_ern38_work_without_its_publisher_is_denied_even_when_the_rest_agree(home, tmp_path):
+    text = (DATA / "ern382-album-mixed.xml").read_text()
+    start, end = text.index("<RightShare>"), text.index("</RightShare>") + len("</RightShare>")
+    no_share = text[:start] + text[end:]
+    no_pub = no_share.replace("<MusicalWorkContributorRole>MusicPublisher<",
+                              "<MusicalWorkContributorRole>Translator<")
+    out = import_file(home, _write(home, "nopub.xml", no_pub))
+    assert out.status == "imported", out.problems
+    with session_scope(make_engine(home.db_url)) as s:
+        work = rights.show(s, rights.show(s, "XDFJD2600001")["work"])
+        assert work["publishers"] == [] and len(work["writers"]) == 2
+        _license_everyone(s, "rec-ddex-xdfjd2600001", rights.Use.TRAIN)
+        d = rights.check(s, rights.Use.TRAIN, recording="XDFJD2600001")
+        assert not d.allowed and any(m.condition == 2 for m in d.missing)
+
+
+@pytest.mark.parametrize("ns", ["38", "381", "383"])
+def test_every_ern38_point_release_reads_the_publishers(ns):
+    text = (DATA / "ern382-album-mixed.xml").read_text().replace("ern/382", f"ern/{ns}")
+    msg, problems = _read(text)
+    assert problems == [] and {(p.party_ref, p.share) for p in msg.works["A1/work"].publishers
+                               } == {("P38:00777888999", 60), ("P38:00777888111", 40)}
+
+
+def test_ern38_publisher_shares_forms():
+    """The one MusicPublisher contributor without RightShare holds 100 %; a RightShare's own
+    percentage stands for its only controller; shares not summing to 100 reject the message;
+    several publishers without shares are left out with a note."""
+    text = (DATA / "ern382-album-mixed.xml").read_text()
+    start, end = text.index("<RightShare>"), text.index("</RightShare>") + len("</RightShare>")
+    block = text[start:end]
+    msg, problems = _read(text[:start] + text[end:])
+    assert problems == [] and [(p.party_ref, p.share) for p in msg.works["A1/work"].publishers
+                               ] == [("P38:00777888999", Decimal(100))]
+    controllers = block.split("<RightsController>")[1:]  # one RightShare per controller
+    per_block = "".join(
+        f"<RightShare><RightShareReference>RS{i}</RightShareReference>"
+        f"<TerritoryCode>Worldwide</TerritoryCode><RightsController>"
+        + c.split("</RightsController>")[0].replace(
+            f"<RightSharePercentage>{pct}</RightSharePercentage>", "")
+        + f"</RightsController><RightSharePercentage>{pct}</RightSharePercentage></RightShare>"
+        for i, (c, pct) in enumerate(zip(controllers, (60, 40), strict=True)))
+    assert per_block.count("<RightSharePercentage>") == 2 and \
+        "</RightSharePercentage></RightsController>" not in per_block  # the RightShare's own
+    msg, problems = _read(text[:start] + per_block + text[end:])
+    assert problems == [] and {(p.party_ref, p.share) for p in msg.works["A1/work"].publishers
+                               } == {("P38:00777888999", 60), ("P38:00777888111", 40)}
+    # the recording names no writer: the MusicalWork's own writer contributors stand in
+    no_irc = text.replace("<IndirectResourceContributorRole>Composer<",
+                          "<IndirectResourceContributorRole>Producer<").replace(
+        "<IndirectResourceContributorRole>Lyricist<", "<IndirectResourceContributorRole>Producer<")
+    msg, problems = _read(no_irc)
+    assert problems == [] and [(w.party_ref, w.role) for w in msg.works["A1/work"].writers
+                               ] == [("P38:0000000498765432", "Composer")]
+    msg, problems = _read(text.replace("<RightSharePercentage>40<", "<RightSharePercentage>30<"))
+    assert msg is None and "publisher shares sum to 90, not exactly 100" in " | ".join(
+        str(p) for p in problems)
+    msg, problems = _read(text.replace("<RightSharePercentage>40</RightSharePercentage>", ""))
+    said = " | ".join(str(p) for p in problems)
+    assert msg is None and "RightShare[0]/RightsController[1]: no RightSharePercentage" in said
+    assert "sum to" not in said  # the missing share is the problem, not the total
+    both = text[:start].replace("<MusicalWorkContributorRole>Composer<",
+                                "<MusicalWorkContributorRole>MusicPublisher<") + text[end:]
+    msg, problems = _read(both)
+    assert problems == [] and msg.works["A1/work"].publishers == ()
+    assert any("2 publishers named without RightShare" in n for n in msg.notes)
 
 
 def test_ern43_single_with_video_records_the_video_and_cover_and_titles_apart(home):

@@ -4,7 +4,9 @@ ERN 3.8 has no PartyList: a party is written where it appears (`PartyName/FullNa
 `PartyId`), so the reader gives each distinct party a reference of its own (`P38:` + its first
 id, else its name) and the rest of the import treats it like an ERN 4 party. The per-territory
 details (`<Kind>DetailsByTerritory`, `ReleaseDetailsByTerritory`) are read from the block for
-`Worldwide`, else the first block. Element names: `accord.catalog.ddex_names.ERN38`.
+`Worldwide`, else the first block. A work's publishers come from its
+`MusicalWork/RightShare/RightsController`s (or the one party in the role MusicPublisher), see
+`_publishers`. Element names: `accord.catalog.ddex_names.ERN38`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from accord.catalog.ddex_model import (
 from accord.catalog.ddex_names import ERN38
 
 MASTER_ROLES = frozenset({"RightsController", ""})
+#: `MusicalWorkContributorRole` / `IndirectResourceContributorRole` naming a work's publisher.
+PUBLISHER_ROLES = frozenset(ERN38["publisher_role"])
 #: Releases of one track beside the main release: skipped (their tracks come with the main one).
 TRACK_RELEASES = frozenset({"TrackRelease", "VideoTrackRelease"})
 
@@ -125,7 +129,71 @@ def _masters(r, parties: _Parties, details, where: str) -> tuple[ErnShare, ...]:
     return tuple(out)
 
 
-def _recording(r, parties: _Parties, el, i: int, work_list: dict) -> tuple:
+def _worldwide(blocks: list) -> list:
+    """The blocks for Worldwide or for no territory, else those of the first block's first
+    territory (ERN 3.8 RightShare is per territory)."""
+    codes = [[(t.text or "").strip() for t in kids(b, "TerritoryCode")] for b in blocks]
+    chosen = [b for b, c in zip(blocks, codes, strict=True) if not c or "Worldwide" in c]
+    if chosen or not blocks:
+        return chosen
+    return [b for b, c in zip(blocks, codes, strict=True) if codes[0][0] in c]
+
+
+def _publishers(r, parties: _Parties, w_el, named: list, where: str,
+                notes: list[str]) -> tuple[ErnShare, ...]:
+    """A 3.8 work's publishers and their shares.
+
+    `MusicalWork/RightShare/RightsController` (role RightsController, or none given) with its
+    own `RightSharePercentage`, else its RightShare's when it is the only controller there, else
+    100 % when it is the only controller of the work ("If no information is given, 100% is
+    assumed"). A party repeated in several RightShares (one per RightsType) keeps its first
+    share. Without RightShare, the publishers `named` as contributors in the role MusicPublisher
+    (MusicalWorkContributor, IndirectResourceContributor): one holds 100 %; several without
+    shares are left out (a note) so the rule denies until their shares are delivered."""
+    blocks = _worldwide(kids(w_el, "RightShare")) if w_el is not None else []
+    found = []  # (element, its RightShare, where)
+    for i, b in enumerate(blocks):
+        for j, rc in enumerate(kids(b, "RightsController")):
+            roles = {(x.text or "").strip() for x in kids(rc, "RightsControllerRole")}
+            if not roles or roles & MASTER_ROLES:
+                found.append((rc, b, f"{where}/RightShare[{i}]/RightsController[{j}]"))
+    out: dict[str, ErnShare] = {}
+    if found:
+        complete = True
+        for rc, b, here in found:
+            ref = parties.of(rc, here)
+            alone = len(kids(b, "RightsController")) == 1
+            if text(rc, "RightSharePercentage") is not None:
+                share = r.percent(rc, here)
+            elif alone and text(b, "RightSharePercentage") is not None:
+                share = r.percent(b, here.rpartition("/")[0])
+            elif len(found) == 1 and as_bool(text(rc, "RightShareUnknown")) is not True and \
+                    as_bool(text(b, "RightShareUnknown")) is not True:
+                share = Decimal(100)
+            else:
+                unknown = True in (as_bool(text(rc, "RightShareUnknown")),
+                                   as_bool(text(b, "RightShareUnknown")))
+                r.bad(here, "RightShareUnknown: Accord needs every holder's exact share"
+                      if unknown else "no RightSharePercentage")
+                complete = False
+                continue
+            if ref is not None and share is not None and ref not in out:
+                out[ref] = ErnShare(ref, share)
+        total = sum((s.share for s in out.values()), Decimal(0))
+        if out and complete and total != 100:
+            r.bad(f"{where}/RightShare", f"publisher shares sum to {total}, not exactly 100; "
+                  "the message is rejected")
+        return tuple(out.values())
+    refs = list(dict.fromkeys(x for x in (parties.of(c, here) for c, here in named) if x))
+    if len(refs) == 1:
+        return (ErnShare(refs[0], Decimal(100)),)
+    if refs:
+        notes.append(f"{where}: {len(refs)} publishers named without RightShare; none recorded, "
+                     "so the permission rule denies the work's uses until their shares arrive")
+    return ()
+
+
+def _recording(r, parties: _Parties, el, i: int, work_list: dict, notes: list[str]) -> tuple:
     ref = text(el, "ResourceReference")
     where = f"SoundRecording[{ref or i}]"
     if not ref:
@@ -136,7 +204,7 @@ def _recording(r, parties: _Parties, el, i: int, work_list: dict) -> tuple:
                  if text(x, "ISRC")), "")
     prop = next(((p.get("Namespace") or "", (p.text or "").strip()) for x in ids
                  for p in kids(x, "ProprietaryId") if (p.text or "").strip()), None)
-    from accord.catalog.ddex import ISRC, RECORDING_WRITER_ROLES
+    from accord.catalog.ddex import ISRC, RECORDING_WRITER_ROLES, WRITER_ROLES
 
     if isrc and not ISRC.match(isrc):
         r.bad(f"{where}/SoundRecordingId/ISRC", f"{isrc!r} is not an ISRC")
@@ -157,6 +225,10 @@ def _recording(r, parties: _Parties, el, i: int, work_list: dict) -> tuple:
                                                  kids(c, "ResourceContributorRole")
                                                  if (x.text or "").strip())))
         writer_els = kids(details, "IndirectResourceContributor")
+    publisher_els = [(c, f"{where}/IndirectResourceContributor[{j}]")
+                     for j, c in enumerate(writer_els)
+                     if {(x.text or "").strip() for x in kids(c, "IndirectResourceContributorRole")}
+                     & PUBLISHER_ROLES]
     masters = _masters(r, parties, details, where)
     writers = []
     for j, c in enumerate(writer_els):
@@ -170,14 +242,26 @@ def _recording(r, parties: _Parties, el, i: int, work_list: dict) -> tuple:
                  if text(x, "ISWC")), None)
     linked = [(x.text or "").strip() for x in descendants(el, "ResourceMusicalWorkReference")
               if len(x) == 0 and (x.text or "").strip()]
-    for w_ref in linked:
-        w_el = work_list.get(w_ref)
-        if w_el is not None:
-            iswc = iswc or text(w_el, "MusicalWorkId", "ISWC")
+    w_el = next((work_list[x] for x in linked if x in work_list), None)
+    w_where = f"MusicalWork[{text(w_el, 'MusicalWorkReference')}]" if w_el is not None else ""
+    if w_el is not None:
+        iswc = iswc or text(w_el, "MusicalWorkId", "ISWC")
+        work_contributors = kids(w_el, "MusicalWorkContributor")
+        own_writers = not writers  # the work's writers only when the recording names none
+        for j, c in enumerate(work_contributors):
+            roles = {(x.text or "").strip() for x in kids(c, "MusicalWorkContributorRole")}
+            here = f"{w_where}/MusicalWorkContributor[{j}]"
+            if roles & PUBLISHER_ROLES:
+                publisher_els.append((c, here))
+            elif own_writers and roles & WRITER_ROLES:  # as ERN 4's MusicalWorkContributor
+                pref = parties.of(c, here)
+                if pref:
+                    writers.append(ErnWriter(pref, sorted(roles & WRITER_ROLES)[0], None))
+    publishers = _publishers(r, parties, w_el, publisher_els, w_where or where, notes)
     work = None
-    if iswc or writers:
+    if iswc or writers or publishers:
         work = ErnWork(f"{ref}/work", t.proper or ref, r.iswc(iswc, f"{where}/ISWC"),
-                       tuple(writers), ())
+                       tuple(writers), publishers)
     ai = {}
     inst = as_bool(text(el, "IsInstrumental"))
     if inst is not None:
@@ -219,7 +303,7 @@ def read_message38(root, source: str, r):
     for i, el in enumerate(resource_list if resource_list is not None else []):
         kind = local(el)
         if kind == "SoundRecording":
-            rec, work, labels = _recording(r, parties, el, i, work_list)
+            rec, work, labels = _recording(r, parties, el, i, work_list, notes)
             if rec is not None:
                 recordings[rec.ref] = rec
                 label_of_rec[rec.ref] = labels

@@ -100,6 +100,15 @@ ERN38 = {
     "masters": ("RightsController",),
     "label_name": ("LabelName",),
     "work": ("WorkList", "MusicalWork"),  # MusicalWorkReference, MusicalWorkId/ISWC, ReferenceTitle
+    # a work's writers (when the recording names none) and publishers: MusicalWorkContributor
+    # (PartyName, PartyId, MusicalWorkContributorRole); publisher role as below, also on
+    # IndirectResourceContributor
+    "work_contributor": ("MusicalWorkContributor",),
+    "publisher_role": ("MusicPublisher",),
+    # publishers' shares: MusicalWork/RightShare (RightShareReference, TerritoryCode,
+    # RightsController*, RightSharePercentage, RightShareUnknown); RightsController as in
+    # "masters" (PartyName, PartyId, RightsControllerRole, RightSharePercentage)
+    "publishers": ("RightShare", "RightsController"),
     "release_kinds": ("Release",),  # @IsMainRelease; track releases are Releases too
     "release_id": ("ReleaseId",),  # GRid, ISRC, ICPN, CatalogNumber, ProprietaryId
     "release_ref": ("ReleaseReference",),
