@@ -86,11 +86,11 @@ class Scenario:
                                           output, model, ""))
         return self
 
-    def play(self, rec, feature="dj", period=PERIOD, n=1):
+    def play(self, rec, feature="dj", period=PERIOD, n=1, seconds_ms=0):
         for _ in range(n):
             self._n += 1
             self.events.append(UsageEvent(f"e{self._n}", UsageKind.PLAYED, feature, period,
-                                          recording_id=rec))
+                                          recording_id=rec, seconds_ms=seconds_ms))
         return self
 
     def credit(self, output, kind, item, share, role="training"):
@@ -131,6 +131,8 @@ def records(sc: Scenario) -> list[dict]:
              "occurred_at": f"{e.period}-15T12:00:00Z"}
         if e.kind.value == "played":
             r["recording_id"] = e.recording_id
+            if e.seconds_ms:
+                r["seconds"] = str(Decimal(e.seconds_ms) / 1000)
         else:
             r |= {"output_id": e.output_id, "model_id": e.model_id}
         out.append(r)

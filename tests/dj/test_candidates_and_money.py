@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -127,6 +128,49 @@ def test_the_play_trail_and_a_royalty_run_that_pays_the_plays_exactly(home, engi
     paid = {p: Decimal(v["EUR"]["paid"]) for p, v in summary["payees"].items()}
     assert paid == {"L": Decimal("7.50"), "W": Decimal("3.75"), "P": Decimal("3.75")}
     assert summary["pools"] == {"EUR": "15.00"}
+
+
+def test_plays_carry_their_charged_seconds_and_a_per_second_policy_pays_by_them(home, engine):
+    """The usage events carry the charged seconds (the crossfade overlap split between the two
+    tracks, the voice's time charged to nobody); with units.played_per = "second" the run pays
+    the recordings in proportion to them, exactly."""
+    # r1 60 s then r2 60 s: a 3 s plain crossfade (not compatible), voice 4 s at the start and
+    # 2 s over r2's intro, 5 s outro after the set
+    slots, voices, total = timeline.plan([60000, 60000], [120.0, 90.0], [True, False],
+                                         ["r1", "r2"], {0: 4000, 1: 2000, 2: 5000})
+    ch = timeline.charges(slots, voices)
+    assert slots[1].fade_in_ms == 3000
+    # r1 owns [0, 58.5 s): the first half of the overlap; less the 4 s of voice over it
+    # r2 owns [58.5 s, 117 s): the second half; less the 2 s of voice over its intro
+    assert [c.charged_ms for c in ch] == [58500 - 4000, 58500 - 2000]
+    assert sum(c.charged_ms for c in ch) + 11000 == total
+    at = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)
+    usage = plays.usage_records("s3", at, ch)
+    assert [u["seconds"] for u in usage] == ["54.500", "56.500"]
+    eventlog.ingest_records(home.events_dir, list(enumerate(usage, 1)), "dj")
+    assert [e.seconds_ms for e in eventlog.usage_events(home.events_dir)] == [54500, 56500]
+    eventlog.ingest_records(home.events_dir, [(1, {
+        "type": "revenue", "id": "rev-dj", "feature": "dj", "period": "2026-11",
+        "territory": "WW", "currency": "EUR", "amount": "222.00"})], "test")
+    text = load_policy().canonical()  # the shipped policy, counting a play by its seconds
+    policy_file = home.home / "per-second.toml"
+    src = Path(eventlog.__file__).with_name("default_policy.toml").read_text()
+    policy_file.write_text(src.replace('played_per = "play"', 'played_per = "second"'))
+    per_second = load_policy(policy_file)
+    assert per_second.units.played_per == "second" and per_second.canonical() != text
+    with session_scope(engine) as session:
+        summary = royalties.run_period(session, home, "2026-11", per_second)
+    # pool 111.00 split 54.5 : 56.5 (109 : 113): r1 54.50, r2 56.50; both recordings of work
+    # w1 with master L: L gets half of each, the writer W and publisher P a quarter each
+    paid = {p: Decimal(v["EUR"]["paid"]) for p, v in summary["payees"].items()}
+    assert paid == {"L": Decimal("55.50"), "W": Decimal("27.75"), "P": Decimal("27.75")}
+    assert summary["pools"] == {"EUR": "111.00"}
+    with session_scope(engine) as session:
+        st = royalties.statement(session, home, "L", "2026-11")
+    by_item = {ln["item_id"]: (str(ln["units"]), Decimal(ln["amount"]))
+               for ln in st["currencies"]["EUR"]["lines"]}
+    # the master halves of r1 and r2, in proportion to the seconds charged (109 : 113)
+    assert by_item == {"r1": ("54500", Decimal("27.25")), "r2": ("56500", Decimal("28.25"))}
 
 
 def test_cli_ingest_refuses_a_bad_file_whole_and_counts_duplicates(home, tmp_path):

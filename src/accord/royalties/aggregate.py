@@ -45,7 +45,8 @@ def aggregate(events: Iterable[UsageEvent], credits: Iterable[Credit],
         if e.kind in OUTPUT_KINDS:
             out_units[(e.feature, e.output_id, e.model_id)] += unit_of[e.kind.value]
         elif e.kind == UsageKind.PLAYED:
-            plays[(e.feature, e.recording_id)] += unit_of[e.kind.value]
+            per = e.seconds_ms if policy.units.played_per == "second" else 1
+            plays[(e.feature, e.recording_id)] += unit_of[e.kind.value] * per
     by_output: dict[str, list[Credit]] = defaultdict(list)
     for c in credits:
         by_output[c.output_id].append(c)

@@ -32,7 +32,7 @@ FROM (
   SELECT feature, output_id, model_id, recording_id, {slice} AS slice,
          CASE WHEN kind = 'played' THEN 1 ELSE 0 END AS played,
          CAST(CASE kind WHEN 'generated' THEN {generated} WHEN 'streamed' THEN {streamed}
-                        WHEN 'downloaded' THEN {downloaded} WHEN 'played' THEN {played}
+                        WHEN 'downloaded' THEN {downloaded} WHEN 'played' THEN {played_units}
                         ELSE 0 END AS BIGINT) AS units
   FROM usage WHERE period = '{period}'
 ) e
@@ -182,10 +182,23 @@ def render(sql: str, policy: Policy, period: str, cuts: tuple[str, ...] = ()) ->
         raise ValueError(f"bad period {period!r}")
     u = policy.unit_weights()
     train = {"equal": "1", "tokens": "t.tokens", "seconds": "t.seconds_ms"}
-    return sql.format(period=period, ppm=PPM, scale=FACTOR_SCALE, unallocated=UNALLOCATED,
+    played = int(u["played"])
+    # a play counts `played` units, or `played` units per millisecond it was played
+    played_units = (f"{played} * COALESCE(seconds_ms, 0)"
+                    if policy.units.played_per == "second" else str(played))
+    return sql.format(played_units=played_units, period=period, ppm=PPM, scale=FACTOR_SCALE,
+                      unallocated=UNALLOCATED,
                       min_units=int(policy.thresholds.minimum_item_units),
                       train_weight=train[policy.split.training_weighting],
                       slice=slice_sql(cuts), **{k: int(v) for k, v in u.items()})
+
+
+def added_columns(table: str, files: list[Path]) -> tuple[bool, list[str]]:
+    """(whether the parts' schemas differ, the columns none of them has): parts written before
+    a column was added (usage's `seconds_ms`) lack it; the engines read it as 0."""
+    have = [set(pq.read_schema(f).names) for f in files]
+    missing = [c for c in SCHEMAS[table].names if not any(c in h for h in have)]
+    return len({frozenset(h) for h in have}) > 1, missing
 
 
 def wanted_table(items) -> pa.Table:
@@ -246,7 +259,11 @@ class DuckDBEngine:
             files = part_files(Path(events_dir), table)
             if files:
                 paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-                self.con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{paths}])")
+                mixed, missing = added_columns(table, files)
+                extra = "".join(f", CAST(0 AS BIGINT) AS {c}" for c in missing)
+                by_name = ", union_by_name = true" if mixed else ""
+                self.con.execute(f"CREATE VIEW {table} AS SELECT *{extra} "
+                                 f"FROM read_parquet([{paths}]{by_name})")
             else:
                 empty = SCHEMAS[table].empty_table()  # noqa: F841 - read by DuckDB by name
                 self.con.execute(f"CREATE TABLE {table} AS SELECT * FROM empty")
@@ -299,6 +316,7 @@ class SparkEngine:
     def __init__(self, events_dir: Path, master: str = "local[*]",
                  shuffle_partitions: int = 8) -> None:
         from pyspark.sql import SparkSession
+        from pyspark.sql import functions as F
 
         self.spark = (SparkSession.builder.master(master).appName("accord-royalties")
                       .config("spark.ui.enabled", "false")
@@ -313,7 +331,12 @@ class SparkEngine:
                 p = self._tmp / f"{table}.parquet"
                 pq.write_table(SCHEMAS[table].empty_table(), p)
                 files = [p]
-            self.spark.read.parquet(*map(str, files)).createOrReplaceTempView(table)
+            mixed, missing = added_columns(table, files)
+            df = (self.spark.read.option("mergeSchema", "true") if mixed
+                  else self.spark.read).parquet(*map(str, files))
+            for c in missing:
+                df = df.withColumn(c, F.lit(0).cast("bigint"))
+            df.createOrReplaceTempView(table)
         self._n = 0
         self._holders: pa.Table | None = None
         self._staged: tuple | None = None

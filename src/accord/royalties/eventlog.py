@@ -45,7 +45,8 @@ N = pa.int64()
 SCHEMAS = {
     "usage": pa.schema([("key", S), ("kind", S), ("feature", S), ("period", S),
                         ("occurred_at", S), ("output_id", S), ("model_id", S),
-                        ("recording_id", S), ("row_hash", S), ("ingested_at", S)]),
+                        ("recording_id", S), ("row_hash", S), ("ingested_at", S),
+                        ("seconds_ms", N)]),
     "revenue": pa.schema([("key", S), ("feature", S), ("period", S), ("territory", S),
                           ("currency", S), ("amount", S), ("amount_minor", N), ("row_hash", S),
                           ("ingested_at", S)]),
@@ -133,6 +134,8 @@ def validate(rec: dict) -> tuple[str, dict] | tuple[None, list[str]]:
         row["output_id"] = _text(rec, "output_id", errors, output)
         row["model_id"] = _text(rec, "model_id", errors, output)
         row["recording_id"] = _text(rec, "recording_id", errors, kind == "played")
+        if rec.get("seconds") is not None:  # optional: how long it was used (a DJ play)
+            row["seconds_ms"] = _millis(rec["seconds"], errors)
     elif typ == "revenue":
         row["key"] = _text(rec, "id", errors)
         row["feature"] = _text(rec, "feature", errors)
@@ -185,7 +188,13 @@ def validate(rec: dict) -> tuple[str, dict] | tuple[None, list[str]]:
     if errors:
         return None, errors
     table = TYPE_TABLE[typ]
-    content = json.dumps({k: row[k] for k in sorted(row)}, sort_keys=True)
+    # a usage event without seconds hashes as it did before the column existed (a repeat of an
+    # older record stays a duplicate); "seconds": 0 is the same record as no seconds
+    content = json.dumps({k: row[k] for k in sorted(row)
+                          if not (table == "usage" and k == "seconds_ms" and not row[k])},
+                         sort_keys=True)
+    if table == "usage":
+        row.setdefault("seconds_ms", 0)
     row["row_hash"] = hashlib.sha256(content.encode()).hexdigest()[:32]
     return table, row
 
@@ -194,13 +203,25 @@ def part_files(events_dir: Path, table: str) -> list[Path]:
     return sorted((events_dir / table).glob("part-*.parquet"))
 
 
+def _read_part(path: Path, table: str, columns: list[str] | None) -> pa.Table:
+    """One part in the table's current schema: a column added since it was written (usage's
+    `seconds_ms`) reads as 0."""
+    schema = SCHEMAS[table]
+    names = columns or schema.names
+    have = set(pq.read_schema(path).names)
+    t = pq.read_table(path, columns=[c for c in names if c in have])
+    cols = [t.column(c).cast(schema.field(c).type) if c in have
+            else pa.array([0] * t.num_rows, schema.field(c).type) for c in names]
+    return pa.Table.from_arrays(cols, schema=pa.schema([schema.field(c) for c in names]))
+
+
 def read_table(events_dir: Path, table: str, columns: list[str] | None = None) -> pa.Table:
     files = part_files(events_dir, table)
     schema = SCHEMAS[table]
     if not files:
         return schema.empty_table() if columns is None else pa.schema(
             [schema.field(c) for c in columns]).empty_table()
-    return pa.concat_tables(pq.read_table(f, columns=columns, schema=schema) for f in files)
+    return pa.concat_tables(_read_part(f, table, columns) for f in files)
 
 
 def _write_part(events_dir: Path, table: str, rows: list[dict]) -> Path:
@@ -313,7 +334,7 @@ def ingest_file(events_dir: Path, path: Path) -> IngestSummary:
 def usage_events(events_dir: Path) -> list[UsageEvent]:
     t = read_table(events_dir, "usage").to_pylist()
     return [UsageEvent(r["key"], UsageKind(r["kind"]), r["feature"], r["period"], r["output_id"],
-                       r["model_id"], r["recording_id"]) for r in t]
+                       r["model_id"], r["recording_id"], r["seconds_ms"] or 0) for r in t]
 
 
 def revenue_events(events_dir: Path) -> list[RevenueEvent]:

@@ -51,6 +51,7 @@ class UsageEvent:
     output_id: str = ""  # output kinds
     model_id: str = ""  # output kinds
     recording_id: str = ""  # played
+    seconds_ms: int = 0  # how long it was used (a DJ play's charged milliseconds); optional
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,9 @@ class Units(_Strict):
     streamed: int = Field(ge=0)
     downloaded: int = Field(ge=0)
     played: int = Field(ge=0)
+    # how a `played` event counts: "play" = `played` units per play; "second" = `played` units
+    # per millisecond of its `seconds` (a DJ play's charged time), exact integers
+    played_per: Literal["play", "second"] = "play"
 
 
 class Rights(_Strict):
@@ -102,7 +105,10 @@ class Policy(_Strict):
     thresholds: Thresholds = Thresholds()
 
     def canonical(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        data = self.model_dump(mode="json")
+        if data["units"]["played_per"] == "play":  # the default: hashes as before it existed
+            del data["units"]["played_per"]
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     @property
     def hash(self) -> str:
@@ -113,7 +119,7 @@ class Policy(_Strict):
         return self.policy.version
 
     def unit_weights(self) -> dict[str, int]:
-        return self.units.model_dump()
+        return self.units.model_dump(exclude={"played_per"})
 
     def minimum_payout_minor(self, currency: str) -> int:
         from accord.royalties.money import Money
