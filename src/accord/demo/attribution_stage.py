@@ -16,7 +16,6 @@ from accord.errors import Refused
 from accord.training import service as training
 from accord.workflows import release
 
-
 SHOWN = 12  # credits printed per output; the stored list is complete
 
 
