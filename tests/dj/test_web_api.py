@@ -81,6 +81,8 @@ def test_a_set_is_built_by_a_job_and_the_page_polls_until_it_is_ready(tmp_path):
     assert done["status"] == "done" and done["set_id"] and done["result"]["tracks"] >= 1
     listing = w.client.get(done["set_url"], headers=w.headers("fan")).json()
     assert listing["set_id"] == done["set_id"] and listing["request"] == "something calm"
+    # built for the instant of the request (the check's), not the worker's
+    assert listing["at"] <= job["created_at"] < done["started_at"]
     poll = fan.get(f"/dj/jobs/{job['id']}", headers={"HX-Request": "true"})
     assert poll.status_code == 200 and "Building your set" not in poll.text
     assert f"/v1/dj/sets/{done['set_id']}/audio.mp3" in poll.text and "hx-get" not in poll.text

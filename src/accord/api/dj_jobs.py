@@ -3,9 +3,11 @@
 some recording may be played for the listener now, else the refusal with its reasons), so bad
 input answers 4xx at once; then a `dj_set` job is queued (202). A worker runs ONE service call,
 `dj.service.build_set` (what `accord dj set` runs: plan, render, sign, write, record the plays,
-in its own transaction); the job's result names the set (`{"set_id": ...}`). A restart takes a
-running job back and runs it again (files are written atomically, plays recorded in the job's
-transaction), or fails it after its second attempt (accord.jobs.queue.recover).
+in its own transaction); the job's result names the set (`{"set_id": ...}`). The set is built
+for the instant of the request (stored in the job): the check and the build see the same
+permissions, and a run again after a restart makes the same set id, so the royalty log drops
+the repeated play events by their keys. A restart takes a running job back and runs it again
+(files are written atomically), or fails it after its second attempt (accord.jobs.queue.recover).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from accord.db.engine import session_scope
 from accord.errors import NotFound
 from accord.jobs import queue
 from accord.jobs.worker import Outcome
-from accord.timeutil import now
+from accord.timeutil import fmt, now, parse_instant
 
 KIND = "dj_set"
 PENDING = frozenset({queue.QUEUED, queue.RUNNING})
@@ -30,12 +32,13 @@ def start(settings: Settings, engine: Engine, listener_id: str, minutes: int,
     keeps them), never the request's: on SQLite a second writer would wait on it."""
     from accord.dj import service
 
+    at = now()
     with session_scope(engine) as session:
-        service.plan_set(session, settings, listener_id, minutes, now(), request, freshness)
+        service.plan_set(session, settings, listener_id, minutes, at, request, freshness)
     with session_scope(engine) as s:
         return queue.enqueue(s, KIND, {"listener": listener_id, "minutes": minutes,
-                                       "request": request, "freshness": freshness},
-                             listener_id)
+                                       "request": request, "freshness": freshness,
+                                       "at": fmt(at)}, listener_id)
 
 
 def dj_handler(settings: Settings, engine: Engine):
@@ -48,6 +51,7 @@ def dj_handler(settings: Settings, engine: Engine):
         report("building the set")
         with session_scope(engine) as session:
             listing = service.build_set(session, settings, p["listener"], p["minutes"],
+                                        at=parse_instant(p["at"]) if p.get("at") else None,
                                         request=p.get("request", ""),
                                         freshness=p.get("freshness", 0.3))
         return Outcome(queue.DONE, {"set_id": listing["set_id"],
