@@ -142,3 +142,22 @@ def test_not_multipart_and_anonymous_are_refused(world):
     assert r.status_code == 415
     r = world.client.post("/v1/screenings", files={"file": ("a.wav", b"x", "audio/wav")})
     assert r.status_code == 401
+
+
+def test_a_refusal_found_by_the_worker_is_the_jobs_error_naming_the_clients_file(world):
+    """The kept file is gone before the worker runs: the job ends refused, and its error names
+    the file as the client sent it, never the server's path."""
+    from pathlib import Path
+
+    from accord.db.engine import make_engine, session_scope
+    from accord.jobs import queue
+
+    job = post_screening(world, "fan", seed=74)
+    with session_scope(make_engine(world.settings.db_url)) as s:
+        kept = Path(queue.get(s, job["id"]).payload["path"])
+    assert kept.is_relative_to(world.settings.trust_dir / "uploads") and kept.exists()
+    kept.unlink()
+    assert run_jobs(world) == 1
+    r = world.client.get(job["status_url"], headers=world.headers("fan")).json()
+    assert r["status"] == "refused" and r["screening"] is None, r
+    assert "t.wav" in r["error"]["detail"] and str(kept) not in r["error"]["detail"], r
