@@ -9,7 +9,7 @@ import pytest
 from accord.accounts import service as accounts
 from accord.db.engine import make_engine, session_scope
 from tests.api_support import ROLES, make_world
-from tests.trust.api_support import add_screening
+from tests.trust.api_support import post_screening, screened
 from tests.web_support import MODEL, PERIOD, SNAPSHOT, add_output_and_job, enrich
 
 OK, CREATED, NO_AUTH, DENIED, INVALID = 200, 201, 401, 403, 422
@@ -89,6 +89,8 @@ ENDPOINTS = [
      only({"fan": OK, "admin": INVALID})),
     ("review", "POST", "/v1/screenings/{fan_screening}/review", {"json": {"outcome": "hold"}},
      only({"admin": OK})),
+    ("screening-job", "GET", "/v1/screenings/jobs/{fan_screening_job}", {},
+     only({"fan": OK, "admin": OK})),
 
     # the DJ: every account is its own listener; no set exists yet (404), a bad body is 422
     ("dj-create", "POST", "/v1/dj/sets", {"json": {"minutes": 0}},
@@ -97,6 +99,9 @@ ENDPOINTS = [
      {r: 404 for r in ROLES} | {"anonymous": NO_AUTH}),
     ("dj-set", "GET", "/v1/dj/sets/abc123", {}, {r: 404 for r in ROLES} | {"anonymous": NO_AUTH}),
     ("dj-audio", "GET", "/v1/dj/sets/abc123/audio.mp3", {},
+     {r: 404 for r in ROLES} | {"anonymous": NO_AUTH}),
+    # a job of another kind is no DJ set job
+    ("dj-job", "GET", "/v1/dj/jobs/{fan_screening_job}", {},
      {r: 404 for r in ROLES} | {"anonymous": NO_AUTH}),
 ]
 
@@ -110,7 +115,9 @@ def world(tmp_path_factory):
     with session_scope(make_engine(world.settings.db_url)) as session:
         _, info = accounts.issue_api_key(session, world.ids["fan"])
     world.fan_key = info["id"]
-    world.fan_screening = add_screening(world, "fan")
+    job = post_screening(world, "fan")
+    world.fan_screening_job = job["id"]
+    world.fan_screening = screened(world, "fan", job)
     add_output_and_job(world, "fan")
     return world
 
@@ -132,6 +139,7 @@ def test_endpoint_by_role(world, method, path, kwargs, role, status):
     headers = {**kwargs.get("headers", {}), **world.headers(role)}
     path = path.replace("{fan_key}", world.fan_key).replace("{fan_screening}",
                                                           world.fan_screening)
+    path = path.replace("{fan_screening_job}", world.fan_screening_job)
     r = world.client.request(method, path, **{**kwargs, "headers": headers})
     assert r.status_code == status, r.text
     if status == NO_AUTH:

@@ -55,3 +55,39 @@ def test_a_new_set_is_refused_with_reasons_when_nothing_is_permitted(world):
     assert "no recording may be played" in r.text and "not permitted for dj" in r.text
     r = world.client.post("/v1/dj/sets", json={"minutes": 2}, headers=world.headers("fan"))
     assert r.status_code == 403 and "not permitted for dj" in r.text
+
+
+@pytest.mark.slow
+def test_a_set_is_built_by_a_job_and_the_page_polls_until_it_is_ready(tmp_path):
+    """The API answers 202 with the job; the page shows 'Building your set…' (polling) until
+    the worker has run the one build_set call, whose set the job names."""
+    from accord.demo.dj_stage import prepare
+    from tests.trust.api_support import run_jobs
+
+    w = make_world(tmp_path / "home")
+    prepare(w.settings, quiet=True, render=(("bach", 3), ("airdsAirs", 2), ("ryansMammoth", 1)))
+    r = w.client.post("/v1/dj/sets", json={"minutes": 1, "request": "something calm"},
+                      headers=w.headers("fan"))
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert job["status"] == "queued" and job["kind"] == "dj_set" and job["set_id"] is None
+    assert r.headers["Location"] == job["status_url"] == f"/v1/dj/jobs/{job['id']}"
+    assert w.client.get(job["status_url"], headers=w.headers("holder")).status_code == 403
+    fan = browser(w, "fan")
+    page = fan.get("/dj").text
+    assert "Building your set…" in page and f'hx-get="/dj/jobs/{job["id"]}"' in page
+    assert run_jobs(w) == 1
+    done = w.client.get(job["status_url"], headers=w.headers("fan")).json()
+    assert done["status"] == "done" and done["set_id"] and done["result"]["tracks"] >= 1
+    listing = w.client.get(done["set_url"], headers=w.headers("fan")).json()
+    assert listing["set_id"] == done["set_id"] and listing["request"] == "something calm"
+    # built for the instant of the request (the check's), not the worker's
+    assert listing["at"] <= job["created_at"] < done["started_at"]
+    poll = fan.get(f"/dj/jobs/{job['id']}", headers={"HX-Request": "true"})
+    assert poll.status_code == 200 and "Building your set" not in poll.text
+    assert f"/v1/dj/sets/{done['set_id']}/audio.mp3" in poll.text and "hx-get" not in poll.text
+    r = fan.post("/dj/sets", data={"minutes": "1", "request_text": "",
+                                   "csrf_token": fan.cookies["accord_csrf"]},
+                 headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "Building your set…" in r.text
+    assert run_jobs(w) == 1

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.api_support import make_world
-from tests.trust.api_support import add_screening, wav_bytes
+from tests.trust.api_support import add_screening, post_screening, run_jobs, wav_bytes
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +73,66 @@ def test_bad_uploads_are_refused_with_the_reason(world, files, status, message):
     before = len(world.client.get("/v1/screenings", headers=world.headers("songwriter")).json())
     r = world.client.post("/v1/screenings", headers=world.headers("songwriter"), files=files)
     assert r.status_code == status and message in r.json()["detail"], r.text
+    assert run_jobs(world) == 0  # refused in the request: no job was queued
     after = world.client.get("/v1/screenings", headers=world.headers("songwriter")).json()
     assert len(after) == before
+
+
+def test_an_unknown_recording_is_refused_before_a_job_is_queued(world):
+    r = world.client.post("/v1/screenings", headers=world.headers("songwriter"),
+                          data={"recording": "XDTST9999999"},
+                          files={"file": ("a.wav", wav_bytes(5), "audio/wav")})
+    assert r.status_code == 404 and "XDTST9999999" in r.json()["detail"], r.text
+    assert run_jobs(world) == 0
+
+
+def test_a_screening_job_is_queued_then_names_its_screening(world):
+    job = post_screening(world, "fan", seed=72)
+    assert job["status"] == "queued" and job["kind"] == "screening"
+    assert job["screening"] is None and job["filename"] == "t.wav"
+    r = world.client.get(job["status_url"], headers=world.headers("rival"))
+    assert r.status_code == 403
+    assert run_jobs(world) == 1
+    done = world.client.get(job["status_url"], headers=world.headers("fan")).json()
+    assert done["status"] == "done" and done["result"]["outcome"] == "hold"
+    r = world.client.get(done["screening_url"], headers=world.headers("fan"))
+    assert r.status_code == 200 and r.json()["file"] == "t.wav"
+    assert world.client.get("/v1/screenings/jobs/job-nope",
+                            headers=world.headers("fan")).status_code == 404
+
+
+def test_a_queued_screening_survives_a_restart_of_its_worker(world):
+    """The upload is kept before the job is queued; a worker that claimed the job and died
+    leaves it to the next Worker instance (a restart), which screens it."""
+    import socket
+    import subprocess
+
+    from fastapi.testclient import TestClient
+
+    from accord.api import create_app
+    from accord.api.app import job_worker
+    from accord.api.settings import ApiSettings
+    from accord.db.engine import make_engine
+    from accord.jobs import queue
+
+    job = post_screening(world, "fan", seed=73)
+    engine = make_engine(world.settings.db_url)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = f"{socket.gethostname()}:{gone.pid}:1"  # a worker whose process has exited
+    claimed = queue.claim(engine, dead, ("screening",))
+    assert claimed is not None and claimed.id == job["id"]
+    # the server restarts: a new app over the same home, and a new worker
+    again = TestClient(create_app(world.settings, ApiSettings(api_inprocess_worker=False)))
+    r = again.get(job["status_url"], headers=world.headers("fan"))
+    assert r.status_code == 200 and r.json()["status"] == "running"
+    worker = job_worker(world.settings, ApiSettings(), engine)
+    worker.stale_s = 0.0  # its heartbeat is old enough: take it back now
+    assert worker.run(once=True) == 1
+    r = again.get(job["status_url"], headers=world.headers("fan")).json()
+    assert r["status"] == "done" and r["attempts"] == 2, r
+    shown = again.get(r["screening_url"], headers=world.headers("fan")).json()
+    assert shown["outcome"] == "hold"
 
 
 def test_not_multipart_and_anonymous_are_refused(world):
@@ -84,3 +142,22 @@ def test_not_multipart_and_anonymous_are_refused(world):
     assert r.status_code == 415
     r = world.client.post("/v1/screenings", files={"file": ("a.wav", b"x", "audio/wav")})
     assert r.status_code == 401
+
+
+def test_a_refusal_found_by_the_worker_is_the_jobs_error_naming_the_clients_file(world):
+    """The kept file is gone before the worker runs: the job ends refused, and its error names
+    the file as the client sent it, never the server's path."""
+    from pathlib import Path
+
+    from accord.db.engine import make_engine, session_scope
+    from accord.jobs import queue
+
+    job = post_screening(world, "fan", seed=74)
+    with session_scope(make_engine(world.settings.db_url)) as s:
+        kept = Path(queue.get(s, job["id"]).payload["path"])
+    assert kept.is_relative_to(world.settings.trust_dir / "uploads") and kept.exists()
+    kept.unlink()
+    assert run_jobs(world) == 1
+    r = world.client.get(job["status_url"], headers=world.headers("fan")).json()
+    assert r["status"] == "refused" and r["screening"] is None, r
+    assert "t.wav" in r["error"]["detail"] and str(kept) not in r["error"]["detail"], r

@@ -8,6 +8,7 @@ from accord.accounts.shared_state import SharedBucket
 from accord.api import docs, errors
 from accord.api.audit_jobs import audit_handler
 from accord.api.deps import AppContext
+from accord.api.dj_jobs import dj_handler
 from accord.api.headers import SecurityHeaders
 from accord.api.jobs import CreationJobs, creation_handler, sweep_outputs
 from accord.api.limits import BodyLimit
@@ -27,6 +28,7 @@ from accord.api.routes import (
     training,
 )
 from accord.api.routes import dj as dj_routes
+from accord.api.screening_jobs import screening_handler
 from accord.api.settings import ApiSettings, token_secret
 from accord.config import Settings
 from accord.db.engine import create_schema, make_engine
@@ -86,6 +88,8 @@ def job_worker(settings: Settings, api: ApiSettings, engine=None):
 
     engine = engine or make_engine(settings.db_url)
     return Worker(engine, {"creation": creation_handler(settings, engine),
-                           "audit": audit_handler(engine)},
+                           "audit": audit_handler(engine),
+                           "screening": screening_handler(settings, engine),
+                           "dj_set": dj_handler(settings, engine)},
                   stale_s=api.jobs_stale_seconds, status_for=errors.status_for,
                   sweep=lambda: sweep_outputs(settings, engine, api.jobs_stale_seconds))

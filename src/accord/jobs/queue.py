@@ -194,8 +194,10 @@ def usage_since(session: Session, account_id: str, kind: str, since: datetime) -
 
 
 def jobs_of(session: Session, kind: str, *, status: frozenset[str] | None = None,
-            limit: int = 20) -> list[JobRow]:
+            limit: int = 20, account_id: str | None = None) -> list[JobRow]:
     q = select(JobRow).where(JobRow.kind == kind)
+    if account_id is not None:
+        q = q.where(JobRow.account_id == account_id)
     if status:
         q = q.where(JobRow.status.in_(status))
     return list(session.execute(q.order_by(JobRow.created_at.desc()).limit(limit)).scalars())

@@ -10,6 +10,9 @@ the whole screening back.
     review(...)               an admin decides; a reversal clears the flag (royalties released
                               in the next run), every step in the audit chain
     excluded_recordings(...)  recordings flagged at T (DJ candidates leave them out)
+    check_upload(...)         screen_upload's checks alone (the HTTP adapters run them in the
+                              request, then queue a screening job: accord.api.screening_jobs)
+    keep_upload(...)          keep a file content-addressed under <home>/trust/uploads
 """
 
 from __future__ import annotations
@@ -151,6 +154,37 @@ def screen_upload(session: Session, settings: Settings, path: Path, *, uploader:
     if kind == "audio":
         _index_upload(settings, sid, read)
     return repository.screening_json(session, row)
+
+
+def check_upload(session: Session, path: Path, *, metadata: Path | None = None,
+                 ddex: Path | None = None, recording: str | None = None,
+                 limits: inputs.Limits = inputs.Limits()) -> str:
+    """The checks `screen_upload` runs before any screening work (format, declared metadata,
+    the reader's limits, the recording named): the refusal raised, else the content hash.
+    The HTTP adapters run them in the request, before they queue a screening job."""
+    path = Path(path)
+    kind = inputs.kind_of(path)
+    _declared(metadata, ddex)
+    read = inputs.read_symbolic(path, limits) if kind == "symbolic" else \
+        inputs.read_audio(path, limits)
+    if recording and _resolve(session, recording) is None:
+        raise NotFound(f"no recording with id or ISRC {recording!r}")
+    return read.content_hash
+
+
+def keep_upload(settings: Settings, path: Path, content_hash: str | None = None) -> Path:
+    """Keep a file content-addressed under <home>/trust/uploads (as a screening does), so a
+    queued screening job still has it after a restart; `content_hash` defaults to its SHA-256."""
+    import hashlib
+
+    path = Path(path)
+    if content_hash is None:
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        content_hash = h.hexdigest()
+    return _store_file(settings, path, content_hash)
 
 
 def _resolve(session: Session, isrc: str) -> str | None:

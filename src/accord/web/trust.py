@@ -1,7 +1,8 @@
 """Upload screening pages: an uploader's list of uploads with decisions, reasons and an appeal
 form; the admins' review queue with the evidence and accept/reject buttons. Thin adapters over
 accord.trust.service, like the API routes (accord.api.routes.screenings), with CSRF on every
-form and roles from accord.accounts.policy."""
+form and roles from accord.accounts.policy. An upload is screened by a job
+(accord.api.screening_jobs): the list shows it as 'screening…' (and polls) until it is done."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from accord.accounts.model import AccountRole
 from accord.accounts.policy import Action
+from accord.api import screening_jobs
 from accord.api.deps import ContextDep, SessionDep, actor_of, audit_for, authorize
 from accord.api.routes.screenings import screen_request, screening_resource
 from accord.trust import service
@@ -53,17 +55,21 @@ def _evidence(f: dict) -> list[str]:
 def uploads(request: Request, ctx: ContextDep, session: SessionDep,
             account: web.WebAccount) -> HTMLResponse:
     authorize(actor_of(account), Action.UPLOAD)
+    jobs = screening_jobs.pending_of(ctx.engine, account.id)
     return render(request, ctx, "uploads.html",
                   {"rows": service.list_screenings(session, uploader=account.id),
+                   "jobs": jobs, "polling": any(j["status"] in ("queued", "running")
+                                                for j in jobs),
                    "error": None}, account=account)
 
 
 @router.post("/uploads")
 async def upload(request: Request, ctx: ContextDep, session: SessionDep,
                  account: web.WebAccount) -> Response:
-    """The upload form: the same spooled, capped multipart path as POST /v1/screenings."""
-    d = await screen_request(request, ctx, session, account, csrf=True)
-    return RedirectResponse(f"/uploads#{d['id']}", status_code=303)
+    """The upload form: the same spooled, capped multipart path as POST /v1/screenings; back
+    to the list, which shows the upload as 'screening…' until its job is done."""
+    job = await screen_request(request, ctx, session, account, csrf=True)
+    return RedirectResponse(f"/uploads#{job['id']}", status_code=303)
 
 
 @router.post("/uploads/{screening_id}/appeal")

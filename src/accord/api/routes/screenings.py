@@ -3,16 +3,19 @@
 POST /v1/screenings takes multipart/form-data: `file` (audio or MIDI), optionally `metadata`
 (JSON) or `ddex` (an ERN message), and the form field `recording` (a catalogue recording id or
 ISRC the file is). The body is capped (ApiSettings.api_max_screening_bytes) before anything is
-read into memory (accord.api.uploads). The uploader is the signed-in account.
+read into memory (accord.api.uploads). The uploader is the signed-in account. The upload is
+checked in the request (4xx at once), kept, and screened by a job (accord.api.screening_jobs):
+202 with the job's status URL, GET /v1/screenings/jobs/{id}, whose result names the screening.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from accord.accounts.model import AccountRole
 from accord.accounts.policy import Action, Resource
+from accord.api import screening_jobs
 from accord.api.deps import (
     ActorDep,
     ContextDep,
@@ -41,8 +44,8 @@ def max_bytes(ctx) -> int:
 
 
 async def screen_request(request: Request, ctx, session, account, csrf: bool = False) -> dict:
-    """Spool, then screen: shared by the API route and the web upload form (csrf: the form's
-    token is checked before any screening work)."""
+    """Spool, check, keep, queue: shared by the API route and the web upload form (csrf: the
+    form's token is checked before any screening work). The queued job as JSON."""
     authorize(actor_of(account), Action.UPLOAD)
     async with spooled_form(request, max_bytes(ctx), ("file", "metadata", "ddex")) as form:
         if "file" not in form.files:
@@ -53,33 +56,47 @@ async def screen_request(request: Request, ctx, session, account, csrf: bool = F
 
             check_csrf(request, form.fields.get("csrf_token"))
         try:
-            return service.screen_upload(
-                session, ctx.settings, path, uploader=account.id,
-                audit=audit_for(session, account), filename=name,
-                metadata=form.files.get("metadata", (None,))[0],
-                ddex=form.files.get("ddex", (None,))[0],
-                recording=form.fields.get("recording") or None,
-                uploader_party=account.party_id)
+            job_id = screening_jobs.start(
+                ctx.settings, ctx.engine, session, account, path, name,
+                metadata=form.files.get("metadata"), ddex=form.files.get("ddex"),
+                recording=form.fields.get("recording") or None)
         except AccordError as exc:  # name the client's files, not the server's temp paths
             message = exc.args[0] if exc.args else str(exc)
             for tmp, client in form.files.values():
                 message = message.replace(str(tmp), client)
             raise type(exc)(message, exc.problems) from None
+    if ctx.jobs is not None:
+        ctx.jobs.notify()  # wakes the in-process worker, when there is one
+    return screening_jobs.get(ctx.engine, job_id)
 
 
-@router.post("/screenings", status_code=201, dependencies=[RateLimited],
+@router.post("/screenings", status_code=202, dependencies=[RateLimited],
              openapi_extra={"requestBody": {"required": True, "content": {
                  "multipart/form-data": {"schema": {"type": "object", "properties": {
                      "file": {"type": "string", "format": "binary"},
                      "metadata": {"type": "string", "format": "binary"},
                      "ddex": {"type": "string", "format": "binary"},
                      "recording": {"type": "string"}}, "required": ["file"]}}}}})
-async def screen(request: Request, ctx: ContextDep, session: SessionDep,
+async def screen(request: Request, response: Response, ctx: ContextDep, session: SessionDep,
                  account: CurrentAccount) -> dict:
-    """Screen an upload (`accord screen FILE`): 201 with the decision (accept,
-    accept_labelled_ai, hold, reject), every reason and its evidence. 413 over the size cap,
-    415 not multipart, 422 bad input (not audio, truncated, over-long, hostile metadata)."""
-    return await screen_request(request, ctx, session, account)
+    """Screen an upload (`accord screen FILE`): the checks run now (413 over the size cap, 415
+    not multipart, 422 bad input: not audio, truncated, over-long, hostile metadata; 404 an
+    unknown recording), then 202 with a screening job to poll (`status_url`); when it is done
+    its `screening` names the decision (accept, accept_labelled_ai, hold, reject) with every
+    reason and its evidence at GET /v1/screenings/{id}."""
+    job = await screen_request(request, ctx, session, account)
+    response.headers["Location"] = job["status_url"]
+    return job
+
+
+@router.get("/screenings/jobs/{job_id}")
+def screening_job(job_id: str, ctx: ContextDep, actor: ActorDep) -> dict:
+    """A screening job: queued, running, done (`screening` names the screening), refused or
+    failed (`error`). Visible to its uploader and admins."""
+    job = screening_jobs.get(ctx.engine, job_id)
+    authorize(actor, Action.READ_SCREENING,
+              Resource("screening job", job_id, frozenset({job["account"]})))
+    return job
 
 
 @router.get("/screenings")
