@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from accord.cli.main import app
@@ -45,3 +46,32 @@ def test_als_beats_popularity_on_a_small_synthetic_log():
     pop_top = np.argsort(-np.asarray(m.sum(axis=0)).ravel())[:10]
     pop, _ = taste.hit_ndcg(np.tile(pop_top, (len(users), 1)), truth)
     assert als > 1.5 * pop
+
+
+
+@pytest.mark.slow
+def test_the_spark_engine_trains_through_the_cli(tmp_path):
+    """`accord dj train --engine spark` (MLlib ALS on local Spark) stores a model over the same
+    listeners and recordings as implicit's, and scores every recording for a known listener."""
+    runner = CliRunner()
+    home = ["--home", str(tmp_path / "home")]
+    ids = ",".join(f"rec-{i}" for i in range(20))
+    log = tmp_path / "log.jsonl"
+    r = runner.invoke(app, home + ["dj", "synthesize", "--out", str(log), "--listeners", "30",
+                                   "--recordings", ids, "--json"])
+    assert r.exit_code == 0, r.output
+    assert runner.invoke(app, home + ["dj", "ingest", str(log), "--json"]).exit_code == 0
+    path = service.model_path(Settings(home=tmp_path / "home"))
+    fitted = {}
+    for engine in ("implicit", "spark"):
+        r = runner.invoke(app, home + ["dj", "train", "--engine", engine, "--factors", "4",
+                                       "--json"])
+        assert r.exit_code == 0, r.output
+        d = json.loads(r.output)
+        assert d["engine"] == engine and d["listeners"] == 30
+        fitted[engine] = taste.load(path)
+    a, b = fitted["implicit"], fitted["spark"]
+    assert sorted(a.listeners) == sorted(b.listeners)
+    assert sorted(a.recordings) == sorted(b.recordings)
+    scores = b.scores("synthetic-listener-0")
+    assert scores is not None and set(scores) == set(b.recordings)

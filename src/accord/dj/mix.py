@@ -134,9 +134,10 @@ def write_flac(y: np.ndarray, path: Path) -> None:
 
 
 def write_mp3(y: np.ndarray, path: Path):
-    """Start the MP3 encode (LAME 192 kb/s) of the 16-bit samples in the background, fed from
-    memory by a thread, so it runs on the other core while the FLAC is written and signed.
-    The caller waits with finish_mp3."""
+    """Start the MP3 encode (LAME 192 kb/s, algorithm quality 7 as creation's MP3s: about 40%
+    less CPU than LAME's default 3, the longest step of a 20-minute set) of the 16-bit samples
+    in the background, fed from memory by a thread, so it runs on the other core while the FLAC
+    is written and signed. The caller waits with finish_mp3."""
     import threading
 
     exe = shutil.which("ffmpeg")
@@ -145,7 +146,7 @@ def write_mp3(y: np.ndarray, path: Path):
     tmp = path.with_name(path.name + ".tmp.mp3")
     proc = subprocess.Popen([exe, "-hide_banner", "-loglevel", "error", "-y", "-f", "s16le",
                              "-ar", str(SR), "-ac", "2", "-i", "-", "-codec:a", "libmp3lame",
-                             "-b:a", "192k", str(tmp)], stdin=subprocess.PIPE)
+                             "-b:a", "192k", "-compression_level", "7", str(tmp)], stdin=subprocess.PIPE)
     pcm = (np.clip(y, -1.0, 1.0) * 32767).astype("<i2").tobytes()
 
     def feed() -> None:
