@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage, signal
 
-from accord.errors import InvalidInput
+from accord.trust.samples import mono
 
 MAX_ANALYSED_S = 120.0  # only the first two minutes are analysed
 MIN_DURATION_S = 2.0
@@ -68,19 +68,7 @@ class ArtefactFinding:
 
 
 def _mono(samples: np.ndarray, sr: int) -> np.ndarray:
-    x = np.asarray(samples)
-    if x.ndim == 2:
-        x = x.mean(axis=1) if x.shape[0] >= x.shape[1] else x.mean(axis=0)
-    if x.ndim != 1:
-        raise InvalidInput(f"audio: expected a 1-D or 2-D sample array, got shape {x.shape}")
-    if not isinstance(sr, (int, np.integer)) or sr < 8000 or sr > 384000:
-        raise InvalidInput(f"audio: sample rate {sr!r} is not between 8000 and 384000 Hz")
-    if x.shape[0] / sr < MIN_DURATION_S:
-        raise InvalidInput(f"audio: {x.shape[0] / sr:.2f} s is shorter than {MIN_DURATION_S} s")
-    x = x[: int(MAX_ANALYSED_S * sr)].astype(np.float64)
-    if not np.all(np.isfinite(x)):
-        raise InvalidInput("audio: samples contain NaN or infinity")
-    return x
+    return mono(samples, sr, min_sr=8000, min_s=MIN_DURATION_S)[: int(MAX_ANALYSED_S * sr)]
 
 
 def residual_spectrum(samples: np.ndarray, sr: int) -> tuple[np.ndarray, float]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage, signal
 
-from accord.errors import InvalidInput
+from accord.trust.samples import mono
 
 RATE = 8000  # analysis sample rate (Hz)
 N_FFT = 1024
@@ -47,22 +47,7 @@ class Peaks:
 
 def to_analysis_rate(samples: np.ndarray, sr: int) -> np.ndarray:
     """Mono float32 at RATE; refuses empty, non-finite, too short or too long audio."""
-    x = np.asarray(samples)
-    if x.ndim == 2:
-        # (frames, channels) as soundfile returns it; a (channels, frames) array is transposed
-        x = x.mean(axis=1) if x.shape[0] >= x.shape[1] else x.mean(axis=0)
-    if x.ndim != 1:
-        raise InvalidInput(f"audio: expected a 1-D or 2-D sample array, got shape {x.shape}")
-    if not isinstance(sr, (int, np.integer)) or sr < 4000 or sr > 384000:
-        raise InvalidInput(f"audio: sample rate {sr!r} is not between 4000 and 384000 Hz")
-    seconds = x.shape[0] / sr
-    if seconds > MAX_DURATION_S:
-        raise InvalidInput(f"audio: {seconds:.0f} s is longer than the {MAX_DURATION_S} s limit")
-    if seconds < MIN_DURATION_S:
-        raise InvalidInput(f"audio: {seconds:.2f} s is shorter than {MIN_DURATION_S} s")
-    x = x.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(x)):
-        raise InvalidInput("audio: samples contain NaN or infinity")
+    x = mono(samples, sr, min_sr=4000, min_s=MIN_DURATION_S, max_s=MAX_DURATION_S)
     sr = int(sr)
     if sr != RATE:
         g = np.gcd(sr, RATE)
