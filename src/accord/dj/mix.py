@@ -146,7 +146,8 @@ def write_mp3(y: np.ndarray, path: Path):
     tmp = path.with_name(path.name + ".tmp.mp3")
     proc = subprocess.Popen([exe, "-hide_banner", "-loglevel", "error", "-y", "-f", "s16le",
                              "-ar", str(SR), "-ac", "2", "-i", "-", "-codec:a", "libmp3lame",
-                             "-b:a", "192k", "-compression_level", "7", str(tmp)], stdin=subprocess.PIPE)
+                             "-b:a", "192k", "-compression_level", "7", str(tmp)],
+                            stdin=subprocess.PIPE)
     pcm = (np.clip(y, -1.0, 1.0) * 32767).astype("<i2").tobytes()
 
     def feed() -> None:
