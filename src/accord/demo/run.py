@@ -176,6 +176,16 @@ def run_demo(s: Settings, fresh: bool = False, as_json: bool = False) -> DemoRep
     roy = report.to_json()["royalties"]
     out.print(f"royalties {roy['period']}: pool {roy['pools']} paid to "
               f"{len(roy['payees'])} payees (policy {roy['policy']['version']})")
+    data = report.to_json()
+    if "trust" in data:
+        out.print("upload screening: " + "; ".join(
+            f"{r['case']}: {r['outcome']}" for r in data["trust"]["screenings"]))
+    if "dj" in data:
+        dj = data["dj"]
+        out.print(f"AI DJ: set {dj['set']['set_id']}, {dj['set']['duration_s']:.0f} s at "
+                  f"{dj['set']['loudness_lufs']} LUFS, {len(dj['set']['tracks'])} plays; "
+                  f"{dj['royalties']['period']} dj pool {dj['royalties']['pools']} paid to "
+                  f"{len(dj['royalties']['payees'])} payees")
     out.print("try: accord --home " + str(s.home) + " rights check --use train --recording "
               + scenario.ISRC + " --at 2026-06-15")
     out.print(f"serve the API: accord --home {s.home} serve  (then http://127.0.0.1:8000/docs)")
