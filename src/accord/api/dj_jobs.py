@@ -16,7 +16,6 @@ from sqlalchemy import Engine
 
 from accord.config import Settings
 from accord.db.engine import session_scope
-from accord.errors import NotFound
 from accord.jobs import queue
 from accord.jobs.worker import Outcome
 from accord.timeutil import fmt, now, parse_instant
@@ -73,13 +72,7 @@ def job_json(row) -> dict:
 def get(engine: Engine, job_id: str) -> dict:
     """A DJ set job as JSON (NotFound for another kind's id); `account` is its listener."""
     with session_scope(engine) as session:
-        try:
-            row = queue.get(session, job_id)
-        except NotFound:
-            row = None
-        if row is None or row.kind != KIND:
-            raise NotFound(f"no DJ set job with id {job_id!r}")
-        return job_json(row)
+        return job_json(queue.get(session, job_id, KIND, "DJ set job"))
 
 
 def pending_of(engine: Engine, listener_id: str) -> dict | None:

@@ -176,13 +176,7 @@ class CreationJobs:
 
     def get(self, job_id: str) -> Job:
         with session_scope(self.engine) as session:
-            try:
-                row = queue.get(session, job_id)
-            except NotFound:
-                row = None
-            if row is None or row.kind != KIND:
-                raise NotFound(f"no creation with id {job_id!r}")
-            return Job.from_row(row)
+            return Job.from_row(queue.get(session, job_id, KIND, "creation"))
 
     def add(self, job: Job) -> Job:
         """Store a job as it is (a finished one made elsewhere)."""

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from accord.config import Settings
 from accord.db.engine import session_scope
-from accord.errors import AccordError, NotFound
+from accord.errors import AccordError
 from accord.jobs import queue
 from accord.jobs.worker import Outcome
 from accord.rights.audit import AuditLog
@@ -77,13 +77,7 @@ def screening_handler(settings: Settings, engine: Engine):
 def get(engine: Engine, job_id: str) -> dict:
     """A screening job as JSON (NotFound for another kind's id); `account` is its uploader."""
     with session_scope(engine) as session:
-        try:
-            row = queue.get(session, job_id)
-        except NotFound:
-            row = None
-        if row is None or row.kind != KIND:
-            raise NotFound(f"no screening job with id {job_id!r}")
-        return job_json(row)
+        return job_json(queue.get(session, job_id, KIND, "screening job"))
 
 
 def job_json(row) -> dict:

@@ -65,10 +65,11 @@ def record(session: Session, job_id: str, kind: str, account_id: str | None, pay
     session.flush()
 
 
-def get(session: Session, job_id: str) -> JobRow:
+def get(session: Session, job_id: str, kind: str | None = None, what: str = "job") -> JobRow:
+    """The job; NotFound naming `what` when there is none (of `kind`, when given)."""
     row = session.get(JobRow, job_id)
-    if row is None:
-        raise NotFound(f"no job with id {job_id!r}")
+    if row is None or (kind is not None and row.kind != kind):
+        raise NotFound(f"no {what} with id {job_id!r}")
     return row
 
 
