@@ -205,11 +205,13 @@ async def load_check(url: str, args) -> dict:
                                          args.max_seconds, ok_json)}
 
 
-def start_server(home: Path, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(home: Path, workers: int, jobs: bool = False
+                 ) -> tuple[subprocess.Popen, str]:
+    """`accord serve` on a free loopback port, once it answers; jobs: the in-process worker."""
     port = free_socket_port()
     server = subprocess.Popen([sys.executable, "-m", "accord.cli.main", "--home", str(home),
                                "serve", "--port", str(port), "--workers", str(workers),
-                               "--no-jobs"],
+                               *([] if jobs else ["--no-jobs"])],
                               env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -291,22 +293,8 @@ def main() -> None:
                 "credits": in_process(lambda: credits_page_reads(session, s, output_id),
                                       args.requests, args.max_seconds)}
 
-    port = free_socket_port()
-    server = subprocess.Popen([sys.executable, "-m", "accord.cli.main", "--home", str(s.home),
-                               "serve", "--port", str(port), "--workers", str(args.workers)],
-                              env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    server, url = start_server(s.home, args.workers, jobs=True)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(url + "/openapi.json").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, "serve did not start"
-            time.sleep(0.2)
         http = asyncio.run(load(url, args, output_id))
     finally:
         server.terminate()
