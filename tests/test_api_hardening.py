@@ -273,12 +273,42 @@ def test_a_long_or_odd_consent_reason_is_a_clear_422(world):
 
 def test_one_creation_request_may_not_ask_for_an_hour_of_audio(world):
     r = world.client.post("/v1/creations", headers=world.headers("fan"),
-                          json={"bars": 128, "tempo": 30, "formats": ["wav", "flac", "mp3"]})
+                          json={"bars": 128, "tempo": 30, "meter": "4/4",
+                                "formats": ["wav", "flac", "mp3"]})
     assert r.status_code == 413
-    assert "1024 s (128 bars at 30 bpm)" in r.json()["detail"], r.json()
+    assert "1024 s (128 bars of 4/4, at 30 bpm)" in r.json()["detail"], r.json()
+    # without a metre the model chooses: the limit assumes its longest bar (6 quarter notes)
+    rival = world.headers("rival")  # the fan's creation bucket holds 3 requests
+    r = world.client.post("/v1/creations", headers=rival, json={"bars": 24, "tempo": 60})
+    assert r.status_code == 413 and "up to 144 s (24 bars of up to 6" in r.json()["detail"]
+    r = world.client.post("/v1/creations", headers=rival,
+                          json={"bars": 24, "tempo": 60, "meter": "6/8", "model": "no-model"})
+    assert r.status_code == 404, r.json()  # 72 s: within the limit, then the service's answer
     dup = world.client.post("/v1/creations", headers=world.headers("fan"),
                             json={"formats": ["wav"] * 4})
     assert dup.status_code == 422 and dup.json()["problems"][0]["where"] == "formats"
+
+
+@pytest.mark.parametrize("body,where,needle", [
+    ({"meter": "7/8"}, "meter", "'4/4'"),
+    ({"arrangement": "polka"}, "arrangement", "'irish'"),
+    ({"form": "AXB"}, "form", "unknown form 'AXB'"),
+    ({"form": "A'A"}, "form", "A' varies a section A that comes later"),
+    ({"form": "ABC", "bars": 16}, "form", "3 sections do not divide 16 bars evenly"),
+    ({"form": "AABB", "seconds": 20}, "form", "a form needs a length in bars"),
+    ({"form": "AABB" * 10}, "form", "at most 24 characters"),
+    # the service's own check, named by the schema's field rather than the CLI's `--form`
+    ({"kind": "derivative", "source_work": "w1", "form": "AABB", "model": "any"}, "form",
+     "only new and style pieces take a form"),
+])
+def test_creation_options_are_checked_naming_the_field(world, body, where, needle):
+    # the schema's answers take no token of the creation bucket; the service's takes one
+    r = world.client.post("/v1/creations", headers=world.headers("holder"),
+                          json={"bars": 8, **body})
+    assert r.status_code == 422, r.json()
+    problems = r.json()["problems"]
+    assert [p["where"] for p in problems] == [where], problems
+    assert needle in problems[0]["message"]
 
 
 def test_creations_per_account_per_day(tmp_path):

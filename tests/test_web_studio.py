@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import jwt
 import pytest
+import symusic
 from fastapi.testclient import TestClient
 
 from accord.api.ratelimit import TokenBucket
@@ -219,3 +220,73 @@ def test_an_artist_page_lists_the_outputs_that_credit_their_works(studio):
     assert "Credits are not computed yet" not in page.text
     assert f"<code>{job['output']['id']}</code>" in page.text  # the reserved style share
 
+
+
+def _shaped(job: dict) -> dict:
+    return job["output"]["provenance"]["parameters"]["shaped"]
+
+
+def test_a_piece_has_the_requested_metre_key_form_and_arrangement(studio):
+    """The constrained decoding's options over HTTP: what was made is what was asked, in the
+    job's answer, in the signed sidecar and in the MIDI itself."""
+    r = studio.client.post("/v1/creations", headers=studio.headers("fan"),
+                           json={"kind": "new", "bars": 8, "meter": "3/4", "key": "G major",
+                                 "form": "ABAC", "arrangement": "folk", "seed": 31,
+                                 "formats": ["wav"]})
+    assert r.status_code in (201, 202), r.text
+    assert r.json()["request"]["params"] | {"meter": "3/4", "form": "ABAC",
+                                            "arrangement": "folk"} == r.json()["request"]["params"]
+    job = studio.wait(r.json()["id"])
+    assert job["status"] == "done", job.get("error")
+    shaped = _shaped(job)
+    assert shaped["bars"] == 8 and shaped["meter"] == "3/4" and shaped["key"] == "G major"
+    assert shaped["constraints"]["form"] == "ABAC" and shaped["constraints"]["ok"]
+    arranged = job["output"]["provenance"]["parameters"]["arranged"]
+    assert arranged["style"] == "folk"
+    made_by = [p["made_by"] for p in arranged["parts"]]
+    assert made_by[0] == "model" and len(made_by) > 1 and set(made_by[1:]) == {"rule"}
+    files = job["output"]["files"]
+    side = studio.client.get(files["sidecar"]["url"], headers=studio.headers("fan")).json()
+    assert side["facts"]["parameters"]["shaped"]["constraints"]["form"] == "ABAC"
+    midi = symusic.Score.from_midi(
+        studio.client.get(files["midi"]["url"], headers=studio.headers("fan")).content)
+    assert {(t.numerator, t.denominator) for t in midi.time_signatures} == {(3, 4)}
+    end = max(n.time + n.duration for t in midi.tracks for n in t.notes)
+    assert 7 * 3 * midi.ticks_per_quarter < end <= 8 * 3 * midi.ticks_per_quarter
+
+    bare = studio.client.post("/v1/creations", headers=studio.headers("fan"),
+                              json={"bars": 4, "meter": "6/8", "arrangement": "none",
+                                    "seed": 31})
+    job = studio.wait(bare.json()["id"])
+    assert job["status"] == "done", job.get("error")
+    assert _shaped(job)["meter"] == "6/8" and _shaped(job)["constraints"]["form"] is None
+    assert "arrangement" not in job["output"]["files"]
+    assert job["output"]["provenance"]["parameters"]["arranged"]["style"] == "none"
+
+
+def test_the_studio_form_offers_and_posts_the_options(studio):
+    c = _browser(studio, "fan")
+    page = c.get("/studio").text
+    for label in ("Length (bars)", "Time signature", "Key", "Form", "Arrangement"):
+        assert f">{label}</label>" in page, label
+    for control in ("bars", "meter", "key", "form", "arrangement"):
+        assert f'<label for="{control}">' in page and f'id="{control}"' in page, control
+    assert 'value="16"' in page and "<option value=\"AABB\" selected>" in page
+    assert '<option value="auto" selected>' in page and '<option value="12/8" ' in page
+
+    bad = c.post("/studio", data={"kind": "new", "bars": "10", "form": "AABB",
+                                  "csrf_token": _csrf(c)})
+    assert bad.status_code == 422 and "4 sections do not divide 10 bars evenly" in bad.text
+    assert '<select id="form" name="form" aria-invalid="true"' in bad.text
+    assert 'value="10"' in bad.text  # the form keeps what was typed
+
+    made = c.post("/studio", data={"kind": "new", "bars": "8", "meter": "6/8",
+                                   "key": "D minor", "form": "AA'BB'", "arrangement": "irish",
+                                   "seed": "41", "csrf_token": _csrf(c)})
+    assert made.status_code == 303, made.text
+    job = studio.wait(made.headers["location"].rsplit("/", 1)[1])
+    assert job["status"] == "done", job.get("error")
+    shaped = _shaped(job)
+    assert (shaped["bars"], shaped["meter"], shaped["key"]) == (8, "6/8", "D minor")
+    assert shaped["constraints"]["form"] == "AA'BB'"
+    assert job["output"]["provenance"]["parameters"]["arranged"]["style"] == "irish"

@@ -61,3 +61,51 @@ def test_a_fan_makes_a_piece_in_the_studio_and_opens_its_credits(home):  # noqa:
             assert console_errors == []
         finally:
             browser.close()
+
+
+def test_a_fan_picks_a_form_metre_and_arrangement_in_the_studio(home):  # noqa: F811
+    """Every control of the studio form has a label a screen reader announces (found by its
+    label, as assistive technology finds it); the defaults are 16 bars, AABB and an
+    arrangement; the picked form, metre and arrangement are what the piece was made with."""
+    studio = make_studio(home)
+    with serve(studio.client.app) as base, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(60_000)
+            console_errors: list[str] = []
+            page.on("console", lambda m: console_errors.append(m.text)
+                    if m.type == "error" else None)
+            page.goto(f"{base}/login")
+            page.get_by_label("E-mail").fill(STUDIO_ACCOUNTS["fan"][0])
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"{base}/dashboard")
+            page.goto(f"{base}/studio")
+            unlabelled = page.evaluate(
+                "() => [...document.querySelectorAll('form.studio input:not([type=hidden]), "
+                "form.studio select')].filter(e => !e.labels || e.labels.length === 0)"
+                ".map(e => e.name)")
+            assert unlabelled == []
+            sync_api.expect(page.get_by_label("Length (bars)")).to_have_value("16")
+            sync_api.expect(page.get_by_label("Form")).to_have_value("AABB")
+            sync_api.expect(page.get_by_label("Arrangement")).to_have_value("auto")
+            sync_api.expect(page.get_by_label("Time signature")).to_have_value("")
+            page.get_by_label("Length (bars)").fill("8")
+            page.get_by_label("Form").select_option(label="ABAC")
+            page.get_by_label("Time signature").select_option("3/4")
+            page.get_by_label("Arrangement").select_option("piano")
+            page.get_by_label("Seed").fill("29")
+            page.get_by_role("button", name="Create").click()
+            page.wait_for_url(f"{base}/studio/creations/cre-*")
+            sync_api.expect(page.locator("#creation .status")).to_have_text("done")
+            music = page.locator("#creation .music")
+            sync_api.expect(music).to_contain_text("8 bars in 3/4, ")
+            sync_api.expect(music).to_contain_text(
+                ", form ABAC; melody by the model, accompaniment arranged by rule (piano)")
+            page.locator("a.credits-link").click()
+            page.wait_for_url(f"{base}/outputs/out-*")
+            sync_api.expect(page.locator("td.music")).to_contain_text("form ABAC")
+            assert console_errors == []
+        finally:
+            browser.close()

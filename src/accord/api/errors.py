@@ -60,17 +60,21 @@ def _where(loc) -> str:
 
 
 def validation_body(errors: list[dict]) -> dict:
-    problems = [{"where": _where(e.get("loc", ())), "message": _message(e)} for e in errors]
+    problems = [{"where": _where(e.get("loc", ())), "message": validation_message(e)}
+                for e in errors]
     summary = "; ".join(f"{p['where']}: {p['message']}" for p in problems[:3])
     return {"detail": f"the request is not valid: {summary}", "problems": problems}
 
 
-def _message(e: dict) -> str:
+def validation_message(e: dict) -> str:
+    """One pydantic error as a sentence (a validator's own message as it wrote it)."""
     ctx = e.get("ctx") or {}
     if e.get("type") == "string_too_long":
         return f"at most {ctx.get('max_length')} characters"
     if e.get("type") == "string_pattern_mismatch":
         return "contains characters that are not allowed here"
+    if e.get("type") == "value_error" and ctx.get("error") is not None:
+        return str(ctx["error"])  # a validator's own message, without "Value error, "
     return str(e.get("msg", "invalid"))
 
 

@@ -115,19 +115,21 @@ async def _refuse(send: Send, status: int, detail: str) -> None:
 
 # --- creation: per request and per account per day ------------------------------------------
 
-BEATS_PER_BAR = 4  # the generator writes 4/4
+def piece_seconds(bars: int | None, seconds: float | None, tempo: float,
+                  meter: str | None = None) -> float:
+    """How long the requested piece may last: `seconds`, or bars x the quarter notes of a bar
+    of `meter` at `tempo` (quarter notes a minute); without a metre the model chooses, so the
+    longest bar it may choose (6 quarter notes: 6/4, 12/8)."""
+    from accord.creation.request import quarters_per_bar
 
-
-def piece_seconds(bars: int | None, seconds: float | None, tempo: float) -> float:
-    """How long the requested piece lasts: `seconds`, or bars x 4 beats at `tempo`."""
     if seconds is not None:
         return float(seconds)
-    return (bars or 0) * BEATS_PER_BAR * 60.0 / tempo
+    return (bars or 0) * quarters_per_bar(meter) * 60.0 / tempo
 
 
 def creation_limits(ctx, session, account_id: str, bars: int | None, seconds: float | None,
-                    tempo: float) -> None:
-    """Before any work: 413 when one request asks for a piece longer than
+                    tempo: float, meter: str | None = None) -> None:
+    """Before any work: 413 when one request asks for a piece that may last longer than
     `api_creation_max_seconds`; 429 (Retry-After: the next UTC midnight) when the account has
     made `api_creation_per_day` requests today, or its outputs today take
     `api_creation_bytes_per_day` bytes on disk."""
@@ -136,11 +138,14 @@ def creation_limits(ctx, session, account_id: str, bars: int | None, seconds: fl
     from accord.jobs import queue
 
     api = ctx.api
-    length = piece_seconds(bars, seconds, tempo)
+    length = piece_seconds(bars, seconds, tempo, meter)
     if length > api.api_creation_max_seconds:
+        bar = (f"bars of {meter}" if meter
+               else "bars of up to 6 quarter notes, the longest metre the model may choose")
         raise HTTPException(status_code=413, detail=(
-            f"the piece would last {length:.0f} s ({bars} bars at {tempo:g} bpm)"
-            if seconds is None else f"the piece would last {length:.0f} s")
+            f"the piece would last {'up to ' if not meter else ''}{length:.0f} s ({bars} "
+            f"{bar}, at {tempo:g} bpm)" if seconds is None
+            else f"the piece would last {length:.0f} s")
             + f"; one request may ask for at most {api.api_creation_max_seconds:g} s")
     t = datetime.now(UTC)
     day = t.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -19,6 +19,8 @@ from accord.errors import Problem
 
 FORM_RE = re.compile(r"(?:[A-H]'?){2,8}")
 EXAMPLES = "AABB, ABAC, AA'BB', ABA"
+#: The forms the studio offers (each of 4 sections, so they divide 4, 8, 12, 16 ... bars).
+CHOICES = ("AABB", "AA'BB'", "ABAC", "ABAB")
 
 
 @dataclass(frozen=True)
@@ -46,25 +48,36 @@ class Section:
                 "repeats": self.source, "variation": self.variation}
 
 
-def problems(text: str | None, bars: int | None) -> list[Problem]:
-    if text is None:
-        return []
-    out = []
+def shape_problems(text: str) -> list[Problem]:
+    """What is wrong with a form's letters alone, whatever the length (errors as values)."""
     if not FORM_RE.fullmatch(text):
         return [Problem("--form", f"unknown form {text!r}: 2 to 8 section letters A-H, each "
                         f"optionally primed for a variation (e.g. {EXAMPLES})")]
-    labels = re.findall(r"[A-H]'?", text)
-    if bars is None:
-        out.append(Problem("--form", "a form needs a length in --bars"))
-    elif bars % len(labels):
-        out.append(Problem("--form", f"{len(labels)} sections do not divide {bars} bars "
-                           "evenly"))
+    out = []
     seen: set[str] = set()
-    for lab in labels:
+    for lab in re.findall(r"[A-H]'?", text):
         if lab.endswith("'") and lab[0] not in seen:
             out.append(Problem("--form", f"{lab} varies a section {lab[0]} that comes later"))
         seen.add(lab[0])
     return out
+
+
+def length_problems(text: str, bars: int | None) -> list[Problem]:
+    """What is wrong with a well-shaped form over `bars` bars (None: a length in seconds)."""
+    sections = len(re.findall(r"[A-H]'?", text))
+    if bars is None:
+        return [Problem("--form", "a form needs a length in bars")]
+    if bars % sections:
+        return [Problem("--form", f"{sections} sections do not divide {bars} bars evenly")]
+    return []
+
+
+def problems(text: str | None, bars: int | None) -> list[Problem]:
+    if text is None:
+        return []
+    if not FORM_RE.fullmatch(text):
+        return shape_problems(text)
+    return length_problems(text, bars) + shape_problems(text)
 
 
 def parse(text: str | None, bars: int) -> tuple[Section, ...]:

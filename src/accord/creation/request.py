@@ -22,6 +22,18 @@ MAX_SECONDS = 300.0
 MAX_COUNT = 16
 #: Time signatures the tokenizer knows (accord.training.tokenizer's time_signature_range).
 METERS = ("1/4", "2/4", "3/4", "4/4", "5/4", "6/4", "3/8", "6/8", "12/8")
+#: Accompaniments: a style of accord.creation.styles, "auto" (the style of the collections
+#: behind the output) or "none" (the bare melody).
+ARRANGEMENTS = ("auto", "none", *STYLES)
+
+
+def quarters_per_bar(meter: str | None) -> float:
+    """Quarter notes in one bar of `meter`; without one, the longest bar of METERS (the model
+    chooses the metre, so a length limit has to assume its longest bar)."""
+    if meter is None:
+        return max(quarters_per_bar(m) for m in METERS)
+    num, den = (int(x) for x in meter.split("/"))
+    return num * 4 / den
 
 
 @dataclass(frozen=True)
@@ -97,9 +109,9 @@ def problems(r: CreationRequest) -> list[Problem]:
     out += form.problems(p.form, p.bars)
     if p.form is not None and r.kind not in ("new", "style"):
         out.append(Problem("--form", "only new and style pieces take a form"))
-    if p.arrangement not in ("auto", "none", *STYLES):
+    if p.arrangement not in ARRANGEMENTS:
         out.append(Problem("--arrangement", f"unknown arrangement {p.arrangement!r}; known: "
-                           f"auto, none, {', '.join(STYLES)}"))
+                           f"{', '.join(ARRANGEMENTS)}"))
     if not 1 <= r.count <= MAX_COUNT:
         out.append(Problem("--count", f"must be 1..{MAX_COUNT}, got {r.count}"))
     bad = [f for f in r.formats if f not in FORMATS]

@@ -2,8 +2,11 @@
 
 - `/studio` (signed in, `Action.GENERATE`): a new piece, or one in the style of an artist who has
   opted in to `style` now (the creation service checks again, with the permission rule);
-  length, temperature, seed. The form starts a creation job through the same function as
-  `POST /v1/creations` (accord.api.routes.creations.start: policy, the creation rate limit,
+  length in bars (16), time signature and key (the model's choice by default), form (AABB),
+  arrangement (by the music's tradition), temperature, seed: the options of `accord create new`
+  and of `POST /v1/creations`, whose schema (`CreationCreate`) validates them. The form
+  starts a creation job through the same function as `POST /v1/creations`
+  (accord.api.routes.creations.start: policy, the creation rate limit,
   `creation.service.create` in a job); then `/studio/creations/{id}` shows its status (HTMX
   polls it in place; without JavaScript a refresh link) and, when done, an audio player and a
   link to the credits page. The job and its files are its account's (`Action.READ_CREATION`).
@@ -31,6 +34,10 @@ from accord.api import errors
 from accord.api.deps import ContextDep, SessionDep, actor_of, authorize
 from accord.api.routes import creations
 from accord.config import Settings
+from accord.creation import form as forms
+from accord.creation.music import PITCH_CLASSES
+from accord.creation.request import METERS
+from accord.creation.styles import STYLES
 from accord.errors import AccordError, InvalidInput, NotFound, Problem
 from accord.rights import service as rights
 from accord.rights.model import Use
@@ -42,7 +49,20 @@ from accord.web.routes import render
 router = APIRouter(include_in_schema=False)
 PREFIX = "/studio/creations"
 AUDIO_ROLES = ("wav", "mp3", "flac")  # the player's sources, in order of preference
-DEFAULTS = {"kind": "new", "artist": "", "bars": 8, "temperature": 1.0, "seed": 0}
+DEFAULTS = {"kind": "new", "artist": "", "bars": 16, "meter": "", "key": "", "form": "AABB",
+            "arrangement": "auto", "temperature": 1.0, "seed": 0}
+#: The choices of the form's selects: (value, label); "" is the model's own choice.
+CHOICES = {
+    "meter": [("", "The model's choice"), *((m, m) for m in METERS)],
+    "key": [("", "The model's choice"),
+            *((f"{pc} {mode}", f"{pc} {mode}") for mode in ("major", "minor")
+              for pc in PITCH_CLASSES)],
+    "form": [*((f, f) for f in forms.CHOICES), ("", "None (through-composed)")],
+    "arrangement": [("auto", "By the music's tradition (auto)"),
+                    *((name, f"{name.capitalize()}: {st.melody.name}, {st.chords.name}, "
+                       f"{st.bass.name}") for name, st in STYLES.items()),
+                    ("none", "None: the bare melody")],
+}
 
 
 def style_artists(session: Session, model: dict | None) -> list[dict]:
@@ -70,7 +90,7 @@ def studio_page(session: Session) -> dict:
         model = None
     else:
         model = next(m for m in training.list_models(session) if m["id"] == model_id)
-    return {"model": model, "artists": style_artists(session, model)}
+    return {"model": model, "artists": style_artists(session, model), "choices": CHOICES}
 
 
 #: Verified credentials by (path, size, mtime, recorded SHA-256, trust anchors): a file that has
@@ -124,6 +144,22 @@ def verification(settings: Settings, output) -> list[dict]:
     return checks
 
 
+def music_summary(parameters: dict) -> str:
+    """What was made, in words, from an output's signed parameters: "8 bars in 3/4, G major,
+    form ABAC; melody by the model, accompaniment arranged by rule (folk)"."""
+    shaped = parameters.get("shaped") or {}
+    made = shaped.get("constraints") or {}
+    parts = [f"{shaped.get('bars', '?')} bars"
+             + (f" in {shaped['meter']}" if shaped.get("meter") else "")]
+    if shaped.get("key"):
+        parts.append(shaped["key"])
+    parts.append(f"form {made['form']}" if made.get("form") else "through-composed")
+    style = (parameters.get("arranged") or {}).get("style")
+    who = ("melody by the model, accompaniment arranged by rule "
+           f"({style})" if style and style != "none" else "melody by the model, unaccompanied")
+    return ", ".join(parts) + "; " + who
+
+
 def _status_page(request: Request, ctx, session: Session, account, job, *,
                  fragment: bool = False) -> Response:
     data = creations.job_json(session, job, PREFIX)
@@ -133,7 +169,8 @@ def _status_page(request: Request, ctx, session: Session, account, job, *,
         audio = [{"url": out["files"][r]["url"],
                   "type": creations.MEDIA_TYPES["." + out["files"][r]["name"].split(".")[-1]]}
                  for r in AUDIO_ROLES if r in out["files"]]
-    context = {"job": data, "output": out, "audio": audio}
+    music = music_summary(out["provenance"]["parameters"]) if out else None
+    context = {"job": data, "output": out, "audio": audio, "music": music}
     return render(request, ctx, "_creation.html" if fragment else "creation.html", context,
                   account=account)
 
@@ -149,21 +186,28 @@ def studio(request: Request, ctx: ContextDep, session: SessionDep,
 @router.post("/studio")
 def studio_create(request: Request, ctx: ContextDep, session: SessionDep,
                   account: web.WebAccount, kind: Annotated[str, Form()] = "new",
-                  artist: Annotated[str, Form()] = "", bars: Annotated[str, Form()] = "8",
+                  artist: Annotated[str, Form()] = "", bars: Annotated[str, Form()] = "16",
+                  meter: Annotated[str, Form()] = "", key: Annotated[str, Form()] = "",
+                  form: Annotated[str, Form()] = "",
+                  arrangement: Annotated[str, Form()] = "auto",
                   temperature: Annotated[str, Form()] = "1.0",
                   seed: Annotated[str, Form()] = "0",
                   csrf_token: Annotated[str, Form()] = "") -> Response:
-    """Start a creation from the form; a refusal shows the form again with the reasons."""
+    """Start a creation from the form; a refusal shows the form again with the reasons. An
+    empty metre, key or form is the model's choice (no form: through-composed)."""
     web.check_csrf(request, csrf_token)
-    form = {"kind": kind, "artist": artist, "bars": bars, "temperature": temperature,
-            "seed": seed}
+    values = {"kind": kind, "artist": artist, "bars": bars, "meter": meter, "key": key,
+              "form": form, "arrangement": arrangement, "temperature": temperature,
+              "seed": seed}
     try:
         try:
             body = creations.CreationCreate(kind=kind, artist=artist or None, bars=bars,
+                                            meter=meter or None, key=key or None,
+                                            form=form or None, arrangement=arrangement,
                                             temperature=temperature, seed=seed)
         except pydantic.ValidationError as exc:
             raise InvalidInput("the form is not valid", [
-                Problem(".".join(str(x) for x in e["loc"]), e["msg"])
+                Problem(".".join(str(x) for x in e["loc"]), errors.validation_message(e))
                 for e in exc.errors()]) from None
         job = creations.start(ctx, session, account, body)
     except (AccordError, HTTPException) as exc:
@@ -173,7 +217,7 @@ def studio_create(request: Request, ctx: ContextDep, session: SessionDep,
         else:
             status, error, headers = errors.status_for(exc), errors.body(exc), {}
         response = render(request, ctx, "studio.html",
-                          {**studio_page(session), "form": form, "error": error},
+                          {**studio_page(session), "form": values, "error": error},
                           status=status, account=account)
         response.headers.update(headers)
         return response
@@ -212,6 +256,7 @@ def output_page(output_id: str, request: Request, ctx: ContextDep,
     model = output.model
     return render(request, ctx, "output.html",
                   {"o": output, "model": model, "checks": verification(ctx.settings, output),
+                   "music": music_summary(output.parameters),
                    "credits": credits_for_output(session, output_id),
                    "conditioning_name": _party_name(session, output.conditioning_party),
                    "source": _work_title(session, output)},

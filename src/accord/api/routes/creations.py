@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from sqlalchemy.orm import Session
 
 from accord.accounts.model import Account
@@ -31,9 +31,10 @@ from accord.api.deps import (
 )
 from accord.api.jobs import Job
 from accord.api.limits import creation_limits
+from accord.creation import form as forms
 from accord.creation.output import Output
-from accord.creation.request import MAX_BARS, MAX_SECONDS
-from accord.errors import NotFound
+from accord.creation.request import ARRANGEMENTS, MAX_BARS, MAX_SECONDS, METERS
+from accord.errors import InvalidInput, NotFound, Problem
 from accord.rights.model import Purpose
 from accord.training import service as training
 
@@ -49,8 +50,10 @@ ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"  # registry ids, ISRCs, ISWCs (T-123.456.7
 
 class CreationCreate(BaseModel):
     """A creation request. Length: `bars` or `seconds` (seconds wins when both are given).
-    `model`: a model id; default the newest active model. The schema's ranges are the creation
-    service's; the whole piece may last at most ACCORD_API_CREATION_MAX_SECONDS (413)."""
+    `model`: a model id; default the reference model when registered, else the newest active.
+    The schema's ranges, metres, forms and arrangements are the creation service's (the options
+    of `accord create new`); the whole piece may last at most ACCORD_API_CREATION_MAX_SECONDS
+    (413)."""
 
     kind: Literal["new", "style", "derivative"] = "new"  # continue / variation: CLI only
     model: str | None = Field(default=None, max_length=64, pattern=ID)
@@ -63,13 +66,39 @@ class CreationCreate(BaseModel):
     bars: int | None = Field(default=8, ge=1, le=MAX_BARS)
     seconds: float | None = Field(default=None, ge=1.0, le=MAX_SECONDS)
     tempo: float = Field(default=120.0, ge=30.0, le=300.0)
-    key: str | None = Field(default=None, max_length=32)
+    key: str | None = Field(default=None, max_length=32,
+                            description="e.g. 'D minor', 'Bb major', 'F#m': kept while "
+                                        "sampling (default: the key of the first notes)")
     temperature: float = Field(default=1.0, ge=0.05, le=3.0)
     top_p: float = Field(default=0.95, gt=0.0, le=1.0)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     purpose: Literal["non_commercial", "commercial"] = "non_commercial"
     formats: list[Literal["wav", "flac", "mp3"]] = Field(default_factory=lambda: ["wav"],
                                                          min_length=1, max_length=3)
+    meter: Literal[METERS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="time signature, kept in every bar (default: the model's "
+                                  "first choice, then kept)")
+    form: str | None = Field(
+        default=None, max_length=24,
+        description="sections of equal length, e.g. AABB, ABAC, AA'BB' (letters A-H, ' for a "
+                    "variation; 2 to 8 sections that divide `bars`); new and style pieces only")
+    arrangement: Literal[ARRANGEMENTS] = Field(  # type: ignore[valid-type]
+        default="auto", description="the accompaniment: auto (the style of the music behind "
+                                    "the output), none (the bare melody), or a style")
+
+    @field_validator("form")
+    @classmethod
+    def _form(cls, text: str | None, info: ValidationInfo) -> str | None:
+        """The creation service's own form checks (accord.creation.form), named `form`."""
+        if text is None:
+            return None
+        found = forms.shape_problems(text)
+        if not found and "bars" in info.data:  # bars valid (else its own error says why)
+            bars = None if info.data.get("seconds") is not None else info.data["bars"]
+            found = forms.length_problems(text, bars)
+        if found:
+            raise ValueError("; ".join(p.message for p in found))
+        return text
 
 
 def newest_active_model(session: Session) -> str:
@@ -92,7 +121,8 @@ def creation_request(session: Session, body: CreationCreate) -> CreationRequest:
 
     params = Params(bars=None if body.seconds is not None else body.bars, seconds=body.seconds,
                     tempo=body.tempo, key=body.key, temperature=body.temperature,
-                    top_p=body.top_p, seed=body.seed)
+                    top_p=body.top_p, seed=body.seed, meter=body.meter, form=body.form,
+                    arrangement=body.arrangement)
     formats = tuple(dict.fromkeys(body.formats)) or ("wav",)
     return CreationRequest(model_id=body.model or newest_active_model(session), kind=body.kind,
                            params=params, artist=body.artist, source_work=body.source_work,
@@ -106,8 +136,24 @@ def start(ctx: AppContext, session: Session, account: Account, body: CreationCre
     authorize(actor_of(account), Action.GENERATE)
     rate_limit(ctx.creation_limiter, account, "creation requests")
     creation_limits(ctx, session, account.id, body.bars if body.seconds is None else None,
-                    body.seconds, body.tempo)
-    return ctx.jobs.start(account.id, creation_request(session, body))
+                    body.seconds, body.tempo, body.meter)
+    try:
+        return ctx.jobs.start(account.id, creation_request(session, body))
+    except InvalidInput as exc:  # the service names its options as the CLI does
+        raise InvalidInput(exc.args[0] if exc.args else str(exc),
+                           [Problem(field_name(p.where), p.message) for p in exc.problems]
+                           ) from None
+
+
+#: The service's option names (the CLI's) that are spelt otherwise in this schema.
+_FIELDS = {"--format": "formats", "--work": "source_work", "length": "bars"}
+
+
+def field_name(where: str) -> str:
+    """The schema field for a problem the creation service names by its CLI option:
+    `--top-p` -> `top_p`, `--form` -> `form`, `--format` -> `formats`."""
+    return _FIELDS.get(where) or (where[2:].replace("-", "_") if where.startswith("--")
+                                  else where)
 
 
 def job_resource(job: Job) -> Resource:
@@ -139,7 +185,10 @@ def job_json(session: Session, job: Job, prefix: str) -> dict:
                         "credits_page": f"/outputs/{o.id}", "provenance": {
                             "merkle_root": o.merkle_root, "snapshot": o.snapshot_id,
                             "guard": o.guard, "conditioning_name": o.conditioning_name,
-                            "source_title": o.source_title}})
+                            "source_title": o.source_title,
+                            # the signed parameters: as asked, how the score was shaped (bars,
+                            # metre, key, form: `shaped.constraints`) and the arrangement
+                            "parameters": o.parameters}})
     data["outputs"] = outputs
     data["output"] = outputs[0] if outputs else None
     return data
