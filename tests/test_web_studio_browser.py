@@ -6,6 +6,7 @@ model trained in the fixture), served by uvicorn on a free loopback port."""
 from __future__ import annotations
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright import sync_api
 
 from tests.browser_support import ARGS, CHROMIUM, serve
@@ -63,9 +64,16 @@ def test_a_fan_makes_a_piece_in_the_studio_and_opens_its_credits(home):  # noqa:
             browser.close()
 
 
+def _no_axe_violations(page) -> None:
+    """axe-core (bundled by axe-playwright-python, injected into the page) finds nothing."""
+    found = Axe().run(page)
+    assert found.violations_count == 0, found.generate_snapshot()
+
+
 def test_a_fan_picks_a_form_metre_and_arrangement_in_the_studio(home):  # noqa: F811
     """Every control of the studio form has a label a screen reader announces (found by its
-    label, as assistive technology finds it); the defaults are 16 bars, AABB and an
+    label, as assistive technology finds it) and axe-core finds no violation on the studio, the
+    piece's status page and its credits page; the defaults are 16 bars, AABB and an
     arrangement; the picked form, metre and arrangement are what the piece was made with."""
     studio = make_studio(home)
     with serve(studio.client.app) as base, sync_api.sync_playwright() as p:
@@ -87,6 +95,7 @@ def test_a_fan_picks_a_form_metre_and_arrangement_in_the_studio(home):  # noqa: 
                 "form.studio select')].filter(e => !e.labels || e.labels.length === 0)"
                 ".map(e => e.name)")
             assert unlabelled == []
+            _no_axe_violations(page)
             sync_api.expect(page.get_by_label("Length (bars)")).to_have_value("16")
             sync_api.expect(page.get_by_label("Form")).to_have_value("AABB")
             sync_api.expect(page.get_by_label("Arrangement")).to_have_value("auto")
@@ -103,9 +112,11 @@ def test_a_fan_picks_a_form_metre_and_arrangement_in_the_studio(home):  # noqa: 
             sync_api.expect(music).to_contain_text("8 bars in 3/4, ")
             sync_api.expect(music).to_contain_text(
                 ", form ABAC; melody by the model, accompaniment arranged by rule (piano)")
+            _no_axe_violations(page)
             page.locator("a.credits-link").click()
             page.wait_for_url(f"{base}/outputs/out-*")
             sync_api.expect(page.locator("td.music")).to_contain_text("form ABAC")
+            _no_axe_violations(page)
             assert console_errors == []
         finally:
             browser.close()
