@@ -18,6 +18,7 @@ from accord.royalties.engine import Cuts, RoyaltyEngine, Units, Weights
 from accord.royalties.eventlog import SCHEMAS, part_files
 from accord.royalties.model import FACTOR_SCALE, PPM, UNALLOCATED, Holder, Line, period_ok
 from accord.royalties.policy import Policy
+from accord.royalties.weights import WeightColumns
 from accord.royalties.withhold import SlicedItem
 
 HOLDERS_SCHEMA = pa.schema([("item_kind", pa.string()), ("item_id", pa.string()),
@@ -294,10 +295,15 @@ class DuckDBEngine:
         self._use(policy, period, cuts, holders)
         return self.con.sql(render(LINES_SQL, policy, period)).to_arrow_table()
 
+    def weight_columns(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
+                       ) -> WeightColumns:
+        self._use(policy, period, cuts, holders)
+        return WeightColumns.from_arrow(
+            self.con.sql(render(WEIGHTS_SQL, policy, period)).to_arrow_table())
+
     def weights(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
                 ) -> Weights:
-        self._use(policy, period, cuts, holders)
-        return weights_from_rows(self.con.sql(render(WEIGHTS_SQL, policy, period)).fetchall())
+        return self.weight_columns(policy, period, holders, cuts).to_dict()
 
     def units(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()) -> Units:
         self._use(policy, period, cuts, holders)
@@ -385,6 +391,10 @@ class SparkEngine:
         self._use(policy, period, cuts, holders)
         rows = self.spark.sql(render(WEIGHTS_SQL, policy, period)).collect()
         return weights_from_rows([tuple(r) for r in rows])
+
+    def weight_columns(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
+                       ) -> WeightColumns:
+        return WeightColumns.from_dict(self.weights(policy, period, holders, cuts))
 
     def units(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()) -> Units:
         self._use(policy, period, cuts, holders)
