@@ -167,12 +167,17 @@ def distribute_columns(weights: WeightColumns, units: dict[tuple[str, str], int]
         for g, key in enumerate(weights.groups):
             if key in coef:
                 live[g], coefs[g] = True, coef[key]
-        rows = np.nonzero(live[weights.group])[0]
-        used, keys = np.unique(weights.payee[rows], return_inverse=True)
-        names = [weights.payees[k] for k in used.tolist()]
-        paid = np.array([c != 0 for c in coefs], dtype=bool)[weights.group[rows]]
-        has_weight = bool(((weights.lo[rows] != 0) | (weights.hi[rows] != 0))[paid].any())
-        if has_weight or any(fixed.values()):
+        if live.all():  # every row counts: every payee is in some row
+            rows = slice(None)
+            keys, names = weights.payee, weights.payees
+        else:
+            rows = np.nonzero(live[weights.group])[0]
+            used, keys = np.unique(weights.payee[rows], return_inverse=True)
+            names = [weights.payees[k] for k in used.tolist()]
+        paid = np.array([c != 0 for c in coefs], dtype=bool)
+        if any(fixed.values()) or bool(
+                ((weights.lo[rows] != 0) | (weights.hi[rows] != 0))[paid[weights.group[rows]]]
+                .any()):
             amounts = allocate_sums(total, coefs, weights.group[rows], keys, weights.lo[rows],
                                     weights.hi[rows], names, fixed)
             for payee, minor in amounts.items():

@@ -93,9 +93,42 @@ lines AS (
 """
 
 LINES_SQL = _ITEMS + "SELECT * FROM lines"
-WEIGHTS_SQL = _ITEMS + """
-SELECT feature, subpool, payee_id, SUM(weight) AS weight FROM lines
+#: The lines summed per payee, without a line per (feature, model, work): the training
+#: sub-pools' weights are summed per (model, payee) once and then given to every feature that
+#: used the model (a work's training weight is the same in each), the usage sub-pools' as in
+#: `lines`. The same sums as grouping LINES_SQL by (feature, subpool, payee).
+WEIGHTS_SQL = _ITEMS + """,
+usage_lines AS (
+  SELECT i.feature, i.subpool, COALESCE(h.payee_id, '{unallocated}') AS payee_id,
+         CAST(i.weight AS DECIMAL(38,0)) * CAST(COALESCE(h.factor, {scale}) AS DECIMAL(38,0))
+           AS weight
+  FROM (
+    SELECT u.feature, u.subpool, u.model_id, u.item_kind, u.item_id, SUM(u.weight) AS weight
+    FROM usage_items u JOIN active a
+      ON u.feature = a.feature AND u.item_kind = a.item_kind AND u.item_id = a.item_id
+    GROUP BY u.feature, u.subpool, u.model_id, u.item_kind, u.item_id
+  ) i LEFT JOIN holders h ON h.item_kind = i.item_kind AND h.item_id = i.item_id
+  WHERE i.weight > 0 AND COALESCE(h.factor, 1) > 0
+),
+used_models AS (SELECT DISTINCT model_id FROM model_units),
+train_works AS (
+  SELECT t.model_id, t.work_id, SUM(CAST({train_weight} AS BIGINT)) AS weight
+  FROM contributions t JOIN used_models m ON m.model_id = t.model_id
+  GROUP BY t.model_id, t.work_id
+),
+train_payees AS (
+  SELECT w.model_id, COALESCE(h.payee_id, '{unallocated}') AS payee_id,
+         SUM(CAST(w.weight AS DECIMAL(38,0)) * CAST(COALESCE(h.factor, {scale}) AS DECIMAL(38,0)))
+           AS weight
+  FROM train_works w LEFT JOIN holders h ON h.item_kind = 'work' AND h.item_id = w.work_id
+  WHERE w.weight > 0 AND COALESCE(h.factor, 1) > 0
+  GROUP BY w.model_id, COALESCE(h.payee_id, '{unallocated}')
+)
+SELECT feature, subpool, payee_id, SUM(weight) AS weight FROM usage_lines
 GROUP BY feature, subpool, payee_id
+UNION ALL
+SELECT m.feature, concat('training:', m.model_id) AS subpool, p.payee_id, p.weight
+FROM model_units m JOIN train_payees p ON p.model_id = m.model_id
 """
 UNITS_SQL = _ITEMS + """
 SELECT feature, 'output' AS k, SUM(units) AS units FROM out_units GROUP BY feature

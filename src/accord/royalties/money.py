@@ -159,29 +159,35 @@ def allocate_sums(total: int, coefs: list[Fraction], groups, keys, lo, hi, names
     keys = np.asarray(keys, dtype=np.int64)
     lo = np.asarray(lo, dtype=np.uint64)
     hi = np.asarray(hi, dtype=np.int64)
-    extra = [n for n in fixed if n not in set(names)] if fixed else []
+    named = set(names) if fixed else set()
+    extra = [n for n in fixed if n not in named] if fixed else []
     names = list(names) + extra
-    index = {n: k for k, n in enumerate(names)} if fixed else {}
+    index = {n: names.index(n) for n in fixed} if fixed else {}
     n_keys = len(names)
 
-    def exact(ks) -> dict[int, Fraction]:
-        """The exact quotas of the keys ks."""
+    # exact quotas as integers over one denominator: quota = scaled / den
+    den = 1
+    for c in [*coefs, *(fixed or {}).values()]:
+        den = den * c.denominator // gcd(den, c.denominator)
+    mult = [c.numerator * (den // c.denominator) for c in coefs]
+
+    def exact(ks) -> dict[int, int]:
+        """den * the exact quotas of the keys ks."""
         want = np.zeros(n_keys, dtype=bool)
         want[np.asarray(list(ks), dtype=np.int64)] = True
-        q: dict[int, Fraction] = {int(k): Fraction(0) for k in ks}
+        q: dict[int, int] = dict.fromkeys((int(k) for k in ks), 0)
         rows = np.nonzero(want[keys])[0]
         for k, g, wl, wh in zip(keys[rows].tolist(), groups[rows].tolist(), lo[rows].tolist(),
                                 hi[rows].tolist(), strict=True):
-            q[k] += coefs[g] * ((wh << 64) + wl)
+            q[k] += mult[g] * ((wh << 64) + wl)
         for n, f in (fixed or {}).items():
             if index[n] in q:
-                q[index[n]] += f
+                q[index[n]] += f.numerator * (den // f.denominator)
         return q
 
     def whole() -> dict[str, int]:
         q = exact(range(n_keys))
-        return {names[k]: v for k, v in allocate(total, {names[k]: q[k] for k in
-                                                         range(n_keys)}).items()}
+        return allocate(total, {names[k]: q[k] for k in range(n_keys)})
 
     if (total <= 0 or any(c < 0 for c in coefs) or any(f < 0 for f in (fixed or {}).values())
             or (hi < 0).any() or n_keys == 0):
@@ -199,13 +205,13 @@ def allocate_sums(total: int, coefs: list[Fraction], groups, keys, lo, hi, names
     eps = (count + 8.0) * 2.0**-50 * qa + 2.0**-1000
     floor = np.floor(qa)
     rem = qa - floor
-    known: dict[int, Fraction] = exact(np.nonzero((rem <= eps) | (rem >= 1.0 - eps))[0].tolist())
+    known = exact(np.nonzero((rem <= eps) | (rem >= 1.0 - eps))[0].tolist())
     floors = floor.astype(np.int64) if qa.size and qa.max() < 2.0**62 else None
     if floors is None:
         return whole()
     for k, v in known.items():
-        floors[k] = v.numerator // v.denominator
-        rem[k] = float(v - floors[k])
+        floors[k] = v // den
+        rem[k] = (v % den) / den
         eps[k] = 2.0**-50
     left = total - int(floors.sum())
     if left < 0 or left > n_keys:
@@ -221,7 +227,7 @@ def allocate_sums(total: int, coefs: list[Fraction], groups, keys, lo, hi, names
         todo = np.nonzero(open_)[0].tolist()
         missing = [k for k in todo if k not in known]
         known |= exact(missing) if missing else {}
-        ranked = sorted(todo, key=lambda k: (-(known[k] - floors[k]), names[k]))
+        ranked = sorted(todo, key=lambda k: (-(known[k] % den), names[k]))
         if need < 0 or need > len(ranked):
             return whole()
         out[np.asarray(ranked[:need], dtype=np.int64)] = True

@@ -37,12 +37,21 @@ class WeightColumns:
             e = np.zeros(0, dtype=np.int64)
             return cls([], [], e, e, np.zeros(0, dtype=np.uint64), e)
         lo, hi = _halves(t.column("weight").combine_chunks())
-        group_key = pc.binary_join_element_wise(t.column("feature"), t.column("subpool"), "\x1f")
-        g = pc.dictionary_encode(group_key).combine_chunks()
+        f = pc.dictionary_encode(t.column("feature")).combine_chunks()
+        s = pc.dictionary_encode(t.column("subpool")).combine_chunks()
         p = pc.dictionary_encode(t.column("payee_id")).combine_chunks()
-        groups = [tuple(k.split("\x1f", 1)) for k in g.dictionary.to_pylist()]
-        return cls(groups, p.dictionary.to_pylist(),
-                   g.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+        pair = (f.indices.to_numpy(zero_copy_only=False).astype(np.int64) * len(s.dictionary)
+                + s.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+        present = np.zeros(len(f.dictionary) * len(s.dictionary), dtype=bool)
+        present[pair] = True
+        used = np.nonzero(present)[0]
+        renumber = np.zeros(present.size, dtype=np.int64)
+        renumber[used] = np.arange(used.size)
+        group = renumber[pair]
+        features, subpools = f.dictionary.to_pylist(), s.dictionary.to_pylist()
+        groups = [(features[k // len(subpools)], subpools[k % len(subpools)])
+                  for k in used.tolist()]
+        return cls(groups, p.dictionary.to_pylist(), group.astype(np.int64),
                    p.indices.to_numpy(zero_copy_only=False).astype(np.int64), lo, hi)
 
     @classmethod
