@@ -94,9 +94,12 @@ lines AS (
 
 LINES_SQL = _ITEMS + "SELECT * FROM lines"
 #: The lines summed per payee, without a line per (feature, model, work): the training
-#: sub-pools' weights are summed per (model, payee) once and then given to every feature that
-#: used the model (a work's training weight is the same in each), the usage sub-pools' as in
-#: `lines`. The same sums as grouping LINES_SQL by (feature, subpool, payee).
+#: sub-pools' weights are summed per (model, payee) once, straight from the contribution rows,
+#: and then given to every feature that used the model (a work's training weight is the same in
+#: each), the usage sub-pools' as in `lines`. The same sums as grouping LINES_SQL by (feature,
+#: subpool, payee): a work's weight in `items` is the sum of its contribution rows and is kept
+#: when positive, and as contributions' tokens and seconds are never negative (eventlog refuses
+#: them) that is the sum of its positive rows.
 WEIGHTS_SQL = _ITEMS + """,
 usage_lines AS (
   SELECT i.feature, i.subpool, COALESCE(h.payee_id, '{unallocated}') AS payee_id,
@@ -111,18 +114,14 @@ usage_lines AS (
   WHERE i.weight > 0 AND COALESCE(h.factor, 1) > 0
 ),
 used_models AS (SELECT DISTINCT model_id FROM model_units),
-train_works AS (
-  SELECT t.model_id, t.work_id, SUM(CAST({train_weight} AS BIGINT)) AS weight
-  FROM contributions t JOIN used_models m ON m.model_id = t.model_id
-  GROUP BY t.model_id, t.work_id
-),
 train_payees AS (
-  SELECT w.model_id, COALESCE(h.payee_id, '{unallocated}') AS payee_id,
-         SUM(CAST(w.weight AS DECIMAL(38,0)) * CAST(COALESCE(h.factor, {scale}) AS DECIMAL(38,0)))
-           AS weight
-  FROM train_works w LEFT JOIN holders h ON h.item_kind = 'work' AND h.item_id = w.work_id
-  WHERE w.weight > 0 AND COALESCE(h.factor, 1) > 0
-  GROUP BY w.model_id, COALESCE(h.payee_id, '{unallocated}')
+  SELECT t.model_id, COALESCE(h.payee_id, '{unallocated}') AS payee_id,
+         SUM(CAST(CAST({train_weight} AS BIGINT) AS DECIMAL(38,0))
+             * CAST(COALESCE(h.factor, {scale}) AS DECIMAL(38,0))) AS weight
+  FROM contributions t JOIN used_models m ON m.model_id = t.model_id
+  LEFT JOIN holders h ON h.item_kind = 'work' AND h.item_id = t.work_id
+  WHERE CAST({train_weight} AS BIGINT) > 0 AND COALESCE(h.factor, 1) > 0
+  GROUP BY t.model_id, COALESCE(h.payee_id, '{unallocated}')
 )
 SELECT feature, subpool, payee_id, SUM(weight) AS weight FROM usage_lines
 GROUP BY feature, subpool, payee_id
