@@ -1,7 +1,7 @@
 """The weights as the allocation reads them: the engine's WEIGHTS_SQL sums the same lines as
 LINES_SQL and the Python reference, and distribute_columns allocates exactly as distribute."""
 
-import random
+from dataclasses import replace
 
 from hypothesis import event, given, settings
 
@@ -10,48 +10,17 @@ from accord.royalties.aggregate import aggregate
 from accord.royalties.distribute import distribute, distribute_columns, payee_weights
 from accord.royalties.engine_sql import DuckDBEngine, holders_table, lines_from_arrow
 from accord.royalties.weights import WeightColumns
-from tests.royalty_fixtures import (
-    PERIOD,
-    Scenario,
-    hand_scenario,
-    policy,
-    recording,
-    records,
-    work,
-    write_jsonl,
-)
+from tests.royalty_fixtures import PERIOD, hand_scenario, policy, records, write_jsonl
 from tests.test_royalties_engine import scenarios
-
-
-def two_model_scenario(seed: int) -> Scenario:
-    """Works trained into two models (some into both), outputs of both, DJ plays, three
-    revenues; W30 is credited but unknown to the registry."""
-    rnd = random.Random(seed)
-    sc = Scenario(policy())
-    payees = [f"p{i}" for i in range(9)]
-    for i in range(30):
-        owners = rnd.sample(payees, rnd.choice([1, 2]))
-        shares = ["100"] if len(owners) == 1 else ["37.5", "62.5"]
-        sc.works.append(work(f"W{i}", writers=list(zip(owners, shares, strict=True)),
-                             publishers=[("pub", "100")] if i % 4 == 0 else []))
-        for m in {f"m{i % 2}", f"m{i % 3 % 2}"}:
-            sc.trained(m, f"W{i}", tokens=rnd.randint(0, 500), seconds_ms=rnd.randint(0, 9000))
-    for o in range(40):
-        sc.use(f"O{o}", rnd.choice(["generated", "streamed", "downloaded"]), model=f"m{o % 2}",
-               n=rnd.randint(1, 3))
-        for item, share, role in zip(rnd.sample(range(31), 3), ["0.5", "0.3", "0.2"],
-                                     ["training", "conditioning", "source"], strict=True):
-            sc.credit(f"O{o}", "work", f"W{item}", share, role)
-    for r in range(4):
-        sc.recordings.append(recording(f"R{r}", sc.works[r], masters=[(f"lab{r % 2}", "100")]))
-        for _ in range(rnd.randint(1, 3)):
-            sc.play(f"R{r}", seconds_ms=rnd.randint(0, 300_000))
-    sc.earn("1234.56").earn("99.99", "USD").earn("77.70", feature="dj")
-    return sc
+from tests.test_royalties_spark import random_scenario  # two models, DJ plays, W30 unknown
 
 
 def test_engine_weights_are_the_lines_summed_per_payee(tmp_path):
-    for k, sc in enumerate([hand_scenario(), two_model_scenario(3), two_model_scenario(11)]):
+    for k, sc in enumerate([hand_scenario(), random_scenario(3), random_scenario(11)]):
+        # seconds too, and some works trained into both models
+        sc.contribs = [replace(c, seconds_ms=(7 * i) % 5000) for i, c in enumerate(sc.contribs)]
+        sc.contribs += [replace(c, model_id="m1") for c in sc.contribs[::4]
+                        if c.model_id == "m0"]
         src = tmp_path / f"events{k}.jsonl"
         write_jsonl(src, records(sc))
         ev = tmp_path / f"events{k}"
