@@ -30,6 +30,7 @@ from accord.db.engine import make_engine, session_scope
 from accord.music.ngrams import melody
 from accord.training.corpus import write_essen
 from accord.training.ngram import START, KneserNey
+from accord.training.quality import muspy_music
 from accord.training.tables import ModelVersionRow
 
 ROOT = Path(__file__).resolve().parent
@@ -98,12 +99,9 @@ def stats(score) -> dict | None:
     """MusPy statistics of one piece, plus its melodic intervals."""
     import muspy
 
-    if score.note_num() == 0:
+    music = muspy_music(score)
+    if music is None:
         return None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "x.mid"
-        score.dump_midi(str(path))
-        music = muspy.read_midi(str(path))
     ts = score.time_signatures
     bar = music.resolution * (ts[0].numerator * 4 // ts[0].denominator if len(ts) else 4)
     mel = melody(score)

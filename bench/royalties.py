@@ -1,13 +1,26 @@
 """Royalty distribution benchmark: synthetic usage events with credits over many items and
 payees; the full distribution with DuckDB (N threads) vs a straightforward pandas implementation
 on the SAME events at each size of --equal (default 2M and 20M; ratio of wall times on equal
-data); Spark local mode on a smaller log.
+data, printed as "pandas X s / DuckDB Y s = Rx"); Spark local mode on a smaller log.
+
+The equal-data comparison alone (--events 0 skips the DuckDB-only run), at 2M and at 20M:
+
+    nproc; cat /proc/loadavg
+    PYTHONPATH=src nice -n 5 .venv/bin/python bench/royalties.py --events 0 --threads 2 \
+        --equal 2000000 --json-out bench/royalties-equal-2M.json
+    PYTHONPATH=src nice -n 5 .venv/bin/python bench/royalties.py --events 0 --threads 2 \
+        --equal 20000000 --json-out bench/royalties-equal-20M.json
+
+Everything (DuckDB alone at 20M, equal data at 2M and 20M, Spark at 2M):
 
     PYTHONPATH=src python bench/royalties.py --events 20000000 --threads 2 \
         --equal 2000000,20000000 --spark-events 2000000
 
 Generation (DuckDB SQL straight to Parquet, in the event log's layout) is not timed. Timed:
-the aggregation SQL (payee weights and sub-pool units) and the exact allocation in Python; with
+the aggregation (DuckDB's SQL or pandas: payee weights and sub-pool units) and the exact
+allocation: DuckDB's weights go to `distribute_columns` as columns (the run's path,
+period.compute_period), pandas' dict to `distribute_weights`; both give the same amounts
+(`same_allocations_as_duckdb`); with
 --revoked-payees F, the withholding too: a fraction F of the payees revoke `train` from the
 middle of the period, so the usage is cut into two time slices, the revokers' items are sliced
 (one more SQL query) and their money split into paid and withheld (withhold.py), the consent
@@ -32,7 +45,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from accord.rights.model import ConsentAction, ConsentEvent, Use
-from accord.royalties.distribute import distribute_weights
+from accord.royalties.distribute import distribute_columns, distribute_weights
 from accord.royalties.engine_sql import DuckDBEngine, SparkEngine, wanted_table
 from accord.royalties.model import FACTOR_SCALE, PPM, Holder, ItemKind, RevenueEvent
 from accord.royalties.policy import load_policy
@@ -141,11 +154,12 @@ def run_engine(engine, policy, facts: RightsFacts | None = None, holders=None
     t0 = time.perf_counter()
     cuts = () if facts is None else tuple(c.strftime("%Y-%m-%dT%H:%M:%S")
                                           for c in cut_instants(facts, PERIOD))
-    weights = engine.weights(policy, PERIOD, holders, cuts)
+    columns = engine.weight_columns(policy, PERIOD, holders, cuts)
     units = engine.units(policy, PERIOD, holders, cuts)
     t1 = time.perf_counter()
-    dist = distribute_weights(weights, units, REVENUE, policy, PERIOD)
+    dist = distribute_columns(columns, units, REVENUE, policy, PERIOD)
     t2 = time.perf_counter()
+    weights = columns.to_dict() if facts is not None else None  # the withholding reads them
     extra = {}
     if facts is not None:
         dist, n_items, n_rows, sql_s, py_s = withhold_step(engine, policy, dist, weights,
@@ -225,7 +239,8 @@ class _Done(Exception):
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--events", type=int, default=20_000_000)
+    ap.add_argument("--events", type=int, default=20_000_000,
+                    help="size of the DuckDB-only run (0: skip it)")
     ap.add_argument("--items", type=int, default=1_000_000)
     ap.add_argument("--payees", type=int, default=200_000)
     ap.add_argument("--threads", type=int, default=2)
@@ -254,16 +269,17 @@ def main() -> None:
             return root, {"events": n, **meta, "generate_s": round(gen, 1),
                           "parquet_mb": round(mb, 1)}
 
-        root, info = size(a.events, "main")
-        holders = pq.read_table(root / "holders.parquet")
-        eng = DuckDBEngine(root / "events", threads=a.threads)
-        facts = revocations(a.payees, a.revoked_payees) if a.revoked_payees else None
-        _, timing = run_engine(eng, policy, facts, holders)
-        eng.close()
-        res["duckdb"] = {**info, **timing,
-                         "events_per_s": round(a.events / timing["total_s"])}
-        print(json.dumps(res["duckdb"]), flush=True)
-        shutil.rmtree(root, ignore_errors=True)
+        if a.events:
+            root, info = size(a.events, "main")
+            holders = pq.read_table(root / "holders.parquet")
+            eng = DuckDBEngine(root / "events", threads=a.threads)
+            facts = revocations(a.payees, a.revoked_payees) if a.revoked_payees else None
+            _, timing = run_engine(eng, policy, facts, holders)
+            eng.close()
+            res["duckdb"] = {**info, **timing,
+                             "events_per_s": round(a.events / timing["total_s"])}
+            print(json.dumps(res["duckdb"]), flush=True)
+            shutil.rmtree(root, ignore_errors=True)
 
         if a.duckdb_only:
             a.spark_events = 0
@@ -272,26 +288,37 @@ def main() -> None:
         for n in [int(x) for x in a.equal.split(",") if x]:
             proot, pinfo = size(n, f"equal-{n}")
             pholders = pq.read_table(proot / "holders.parquet")
-            eng = DuckDBEngine(proot / "events", threads=a.threads)
-            dweights = eng.weights(policy, PERIOD, pholders)
-            dunits = eng.units(policy, PERIOD, pholders)
-            eng.close()
+            load_before = round(os.getloadavg()[0], 2)
             eng = DuckDBEngine(proot / "events", threads=a.threads)  # cold: nothing staged
-            _, dtiming = run_engine(eng, policy, None, pholders)
+            dalloc, dtiming = run_engine(eng, policy, None, pholders)
             eng.close()
             load_mid = round(os.getloadavg()[0], 2)
             t0 = time.perf_counter()
             pweights = pandas_weights(proot, policy)
             punits = pandas_units(proot, policy)
-            distribute_weights(pweights, punits, REVENUE, policy, PERIOD)
+            t1 = time.perf_counter()
+            pdist = distribute_weights(pweights, punits, REVENUE, policy, PERIOD)
             pt = time.perf_counter() - t0
-            row = {**pinfo, "duckdb_total_s": dtiming["total_s"],
+            load_after = round(os.getloadavg()[0], 2)
+            eng = DuckDBEngine(proot / "events", threads=a.threads)  # untimed: the checks
+            dweights = eng.weights(policy, PERIOD, pholders)
+            dunits = eng.units(policy, PERIOD, pholders)
+            eng.close()
+            row = {**pinfo, "duckdb_sql_s": dtiming["sql_s"],
+                   "duckdb_allocate_s": dtiming["allocate_s"],
+                   "duckdb_total_s": dtiming["total_s"],
                    "duckdb_events_per_s": round(n / dtiming["total_s"]),
+                   "pandas_aggregate_s": round(t1 - t0, 2),
+                   "pandas_allocate_s": round(pt - (t1 - t0), 2),
                    "pandas_total_s": round(pt, 2), "pandas_events_per_s": round(n / pt),
                    "ratio_pandas_s_over_duckdb_s": round(pt / dtiming["total_s"], 1),
+                   "ratio_aggregation_only": round((t1 - t0) / dtiming["sql_s"], 1),
                    "same_weights_as_duckdb": pweights == dweights,
                    "same_units_as_duckdb": punits == dunits,
-                   "loadavg_1m_between": load_mid}
+                   "same_allocations_as_duckdb": pdist.allocations == dalloc,
+                   "loadavg_1m_before_between_after": [load_before, load_mid, load_after]}
+            print(f"{n:,} events: pandas {pt:.2f} s / DuckDB {dtiming['total_s']:.2f} s = "
+                  f"{pt / dtiming['total_s']:.1f}x on the same events", flush=True)
             res["equal_data"].append(row)
             print(json.dumps(row), flush=True)
             shutil.rmtree(proot, ignore_errors=True)

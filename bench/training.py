@@ -3,6 +3,16 @@ smoothed 5-gram on the same tokens, and DDP with 2 processes vs 1 (as a ratio).
 
     PYTHONPATH=src .venv/bin/python bench/training.py [--pieces 600] [--seconds 540]
 
+DDP alone, 2 processes vs 1 on the same tokens and configuration, 100 optimizer steps each (on a
+quiet machine: nothing else running, record nproc and the load average; about 10-20 minutes on
+2 cores):
+
+    nproc; cat /proc/loadavg
+    PYTHONPATH=src .venv/bin/python bench/training.py --ddp-only --ddp-steps 100
+
+It writes bench/results/training-ddp.json and prints the ratio of training tokens/s (all
+processes together) with the load average before and after each run.
+
 Data: Essen folk songs from the music21 corpus (non-commercial licence; a benchmark is
 non-commercial research), REMI tokens, split by piece after deduplication. Prints a markdown
 section for bench/RESULTS.md and writes bench/results/training.json.
@@ -39,6 +49,7 @@ def _ddp(cfg: TrainConfig, pieces: list[Piece], nproc: int, tmp: Path) -> dict:
     (tmp / f"cfg{nproc}.json").write_text(json.dumps(cfg.to_json()))
     save_pieces(tmp / "tokens.jsonl", pieces)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    load = round(os.getloadavg()[0], 2)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
                     f"--nproc_per_node={nproc}", "-m", "accord.training.trainer",
@@ -47,14 +58,28 @@ def _ddp(cfg: TrainConfig, pieces: list[Piece], nproc: int, tmp: Path) -> dict:
     wall = time.perf_counter() - t0
     m = json.loads((tmp / f"ddp{nproc}" / "metrics.json").read_text())
     return {"nproc": nproc, "tokens_per_s": m["tokens_per_s"], "wall_s": wall,
-            "steps": m["steps"]}
+            "steps": m["steps"], "loadavg_1m_before_after": [load, round(os.getloadavg()[0], 2)]}
+
+
+def _ddp_pair(cfg: TrainConfig, pieces: list[Piece], steps: int, tmp: Path) -> dict:
+    """1 process, then 2, on the same tokens with the same configuration, `steps` optimizer
+    steps each (no evaluation, no time limit)."""
+    cfg = replace(cfg, max_steps=steps, eval_interval=10_000, max_seconds=0.0,
+                  warmup_steps=1, progress=False)
+    one, two = _ddp(cfg, pieces, 1, tmp), _ddp(cfg, pieces, 2, tmp)
+    return {"one": one, "two": two,
+            "tokens_per_s_ratio_2_vs_1": two["tokens_per_s"] / one["tokens_per_s"]}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pieces", type=int, default=600)
     ap.add_argument("--seconds", type=float, default=540.0)
-    ap.add_argument("--ddp-steps", type=int, default=12)
+    ap.add_argument("--ddp-steps", type=int, default=100,
+                    help="optimizer steps of each DDP run (at least 100 for a ratio that means "
+                         "something; fewer only for a smoke run)")
+    ap.add_argument("--ddp-only", action="store_true",
+                    help="only DDP, 2 processes vs 1 (standard preset), into training-ddp.json")
     ap.add_argument("--cache", default="/tmp/accord-bench-essen")
     args = ap.parse_args()
     t0 = time.perf_counter()
@@ -68,6 +93,21 @@ def main() -> None:
     out: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
                  "nproc": os.cpu_count(), "torch_threads": torch.get_num_threads(),
                  "pieces": len(pieces), "train_tokens": n_tokens, "val_pieces": len(val_p)}
+    if args.ddp_only:
+        with tempfile.TemporaryDirectory() as tmpdir:
+            tmp = Path(tmpdir)
+            std = TrainConfig(model=preset("standard", tok.vocab_size), out_dir=str(tmp / "std"),
+                              batch_size=16, learning_rate=3e-3, min_lr=3e-4)
+            out["loadavg_1m_at_start"] = round(os.getloadavg()[0], 2)
+            out["ddp"] = d = _ddp_pair(std, pieces, args.ddp_steps, tmp)
+        (ROOT / "results").mkdir(exist_ok=True)
+        (ROOT / "results" / "training-ddp.json").write_text(json.dumps(out, indent=2) + "\n")
+        print(f"DDP standard preset, {args.ddp_steps} steps each, nproc={out['nproc']}: "
+              f"2 processes {d['two']['tokens_per_s']:.0f} tokens/s (load "
+              f"{d['two']['loadavg_1m_before_after']}), 1 process {d['one']['tokens_per_s']:.0f} "
+              f"tokens/s (load {d['one']['loadavg_1m_before_after']}): ratio "
+              f"{d['tokens_per_s_ratio_2_vs_1']:.2f}")
+        return
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         tiny = TrainConfig(model=preset("tiny", tok.vocab_size), out_dir=str(tmp / "tiny"),
@@ -91,11 +131,7 @@ def main() -> None:
                            "stopped_early": r.stopped_early, **losses,
                            "quality_gaps": gaps.get("gaps", {})}
         print(f"standard done ({time.perf_counter() - t0:.0f}s); DDP 1 vs 2", file=sys.stderr)
-        ddp_cfg = replace(std, max_steps=args.ddp_steps, eval_interval=10_000, max_seconds=0.0,
-                          warmup_steps=1, progress=False)
-        one, two = _ddp(ddp_cfg, pieces, 1, tmp), _ddp(ddp_cfg, pieces, 2, tmp)
-        out["ddp"] = {"one": one, "two": two,
-                      "tokens_per_s_ratio_2_vs_1": two["tokens_per_s"] / one["tokens_per_s"]}
+        out["ddp"] = _ddp_pair(std, pieces, args.ddp_steps, tmp)
     (ROOT / "results").mkdir(exist_ok=True)
     (ROOT / "results" / "training.json").write_text(json.dumps(out, indent=2) + "\n")
     s, d = out["standard"], out["ddp"]

@@ -2,10 +2,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
-from accord.royalties.money import CurrencyMismatch, Money, allocate
+from accord.royalties.money import CurrencyMismatch, Money, allocate, allocate_sums
+from accord.royalties.weights import WeightColumns
 
 
 def test_money_is_exact_and_refuses_floats_and_extra_decimals():
@@ -50,3 +51,61 @@ def test_allocate_conserves_and_stays_within_one_unit(total, weights):
         assert exact - 1 < out[k] < exact + 1
         assert out[k] >= 0
     assert allocate(total, dict(reversed(list(weights.items())))) == out  # order-free
+
+
+@st.composite
+def summed_quotas(draw):
+    """Sub-pools of payee weights, each sub-pool's coefficient sizing it to a share of the pool
+    (so the quotas add up to the total, as a distribution's do), plus the platform's share."""
+    kind = draw(st.sampled_from(["wide", "small", "ties", "huge"]))
+    event(f"weights: {kind}")
+    n_groups = draw(st.integers(1, 4))
+    payees = [f"p{k}" for k in range(draw(st.integers(1, 25)))]
+    value = {"wide": st.integers(0, 10**12), "small": st.integers(0, 3),
+             "ties": st.just(5), "huge": st.integers(2**64, 2**100)}[kind]
+    rows = []
+    for g in range(n_groups):
+        members = draw(st.lists(st.sampled_from(payees), min_size=1, unique=True))
+        rows += [(g, p, draw(value)) for p in members]
+    whole = {g: sum(w for gg, _, w in rows if gg == g) for g in range(n_groups)}
+    if not all(whole.values()):
+        event("a sub-pool without weight: dropped")
+        rows = [r for r in rows if whole[r[0]]]
+    live = sorted({g for g, _, _ in rows})
+    total = draw(st.sampled_from([1, 3, 100, 10**9, 12_345_678_901]))
+    pool = Fraction(draw(st.integers(0, 10)), 10) * total if live else Fraction(0)
+    shares = [Fraction(draw(st.integers(1, 7))) for _ in live]
+    coefs = [Fraction(0)] * n_groups
+    for g, s in zip(live, shares, strict=True):
+        coefs[g] = pool * s / sum(shares) / whole[g]
+    fixed = {"platform": total - pool}
+    return total, coefs, rows, fixed
+
+
+@given(summed_quotas())
+def test_allocate_sums_equals_allocate(case):
+    total, coefs, rows, fixed = case
+    names = sorted({p for _, p, _ in rows})
+    got = allocate_sums(total, coefs, [g for g, _, _ in rows],
+                        [names.index(p) for _, p, _ in rows],
+                        [w & (2**64 - 1) for _, _, w in rows], [w >> 64 for _, _, w in rows],
+                        names, fixed)
+    quota: dict[str, Fraction] = {p: Fraction(0) for p in names}
+    for g, p, w in rows:
+        quota[p] += coefs[g] * w
+    quota["platform"] = quota.get("platform", Fraction(0)) + fixed["platform"]
+    if not any(quota.values()):
+        return
+    want = allocate(total, quota)
+    event("a tie at the cut" if len({v - int(v) for v in quota.values()}) < len(quota)
+          else "no tie")
+    assert got == want
+    assert sum(got.values()) == total
+
+
+def test_weight_columns_keep_128_bit_weights_exact():
+    big = 2**100 + 12345
+    w = {("create", "play"): {"a": big, "b": 1}, ("dj", "play"): {"a": 2**63, "c": 0}}
+    cols = WeightColumns.from_dict(w)
+    assert cols.to_dict() == w
+    assert cols.totals() == {("create", "play"): big + 1, ("dj", "play"): 2**63}

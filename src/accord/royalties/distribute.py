@@ -19,8 +19,9 @@ from fractions import Fraction
 from math import gcd
 
 from accord.royalties.model import PLATFORM, PPM, UNALLOCATED, Aggregate, Line, RevenueEvent
-from accord.royalties.money import allocate
+from accord.royalties.money import allocate, allocate_sums
 from accord.royalties.policy import Policy
+from accord.royalties.weights import WeightColumns, Weights
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,6 @@ class Distribution:
     def pool(self, currency: str) -> int:
         return sum(v for (c, p), v in self.allocations.items() if c == currency and p != PLATFORM)
 
-
-Weights = dict[tuple[str, str], dict[str, int]]  # (feature, subpool) -> payee -> weight
 
 
 def payee_weights(lines: Iterable[Line]) -> Weights:
@@ -81,27 +80,16 @@ def distribute(agg: Aggregate, revenue: Iterable[RevenueEvent], policy: Policy,
     return distribute_weights(payee_weights(agg.lines), agg.units, revenue, policy, period)
 
 
-def distribute_weights(weights: Weights, units: dict[tuple[str, str], int],
-                       revenue: Iterable[RevenueEvent], policy: Policy,
-                       period: str) -> Distribution:
-    rev: dict[tuple[str, str], int] = defaultdict(int)
-    for r in revenue:
-        if r.period == period:
-            rev[(r.feature, r.currency)] += r.amount_minor
-    totals = {k: sum(v.values()) for k, v in weights.items()}
-    payee_w = weights
-    fractions: dict[tuple[str, str], Fraction] = {}
-    for feature in sorted({f for f, _ in rev}):
-        for s, f in subpool_fractions(units, totals, feature, policy).items():
-            fractions[(feature, s)] = f
+def _coefficients(rev: dict[tuple[str, str], int], fractions: dict[tuple[str, str], Fraction],
+                  totals: dict[tuple[str, str], int], policy: Policy):
+    """Per currency with revenue: (total, c, fixed), where a payee's exact quota is the sum over
+    sub-pools s of c[s] * its weight in s, plus fixed[payee] (the platform's share, a pool
+    nobody can be paid from); c_s = P_f * f_s / W_s."""
     pool_fraction = Fraction(policy.pool.fraction)
-    allocations: dict[tuple[str, str], int] = {}
     for currency in sorted({c for _, c in rev}):
         total = sum(a for (_, c), a in rev.items() if c == currency)
         if total == 0:
             continue
-        # quota(payee) = sum over sub-pools of c_s * w, c_s = P_f * f_s / W_s (exact); with D
-        # the common denominator of every c_s, D * quota is an integer: one exact integer pass.
         coef: dict[tuple[str, str], Fraction] = {}
         fixed: dict[str, Fraction] = defaultdict(Fraction)
         for (feature, cur), amount in sorted(rev.items()):
@@ -114,13 +102,42 @@ def distribute_weights(weights: Weights, units: dict[tuple[str, str], int],
                 fixed[UNALLOCATED] += pool
             for s, f in subs.items():
                 coef[(feature, s)] = pool * f / totals[(feature, s)]
+        yield currency, total, coef, dict(fixed)
+
+
+def _revenue(revenue: Iterable[RevenueEvent], period: str) -> dict[tuple[str, str], int]:
+    rev: dict[tuple[str, str], int] = defaultdict(int)
+    for r in revenue:
+        if r.period == period:
+            rev[(r.feature, r.currency)] += r.amount_minor
+    return dict(rev)
+
+
+def _fractions(rev, units, totals, policy) -> dict[tuple[str, str], Fraction]:
+    fractions: dict[tuple[str, str], Fraction] = {}
+    for feature in sorted({f for f, _ in rev}):
+        for s, f in subpool_fractions(units, totals, feature, policy).items():
+            fractions[(feature, s)] = f
+    return fractions
+
+
+def distribute_weights(weights: Weights, units: dict[tuple[str, str], int],
+                       revenue: Iterable[RevenueEvent], policy: Policy,
+                       period: str) -> Distribution:
+    rev = _revenue(revenue, period)
+    totals = {k: sum(v.values()) for k, v in weights.items()}
+    fractions = _fractions(rev, units, totals, policy)
+    allocations: dict[tuple[str, str], int] = {}
+    for currency, total, coef, fixed in _coefficients(rev, fractions, totals, policy):
+        # with D the common denominator of every c_s, D * quota is an integer: one exact
+        # integer pass.
         den = 1
         for c in [*coef.values(), *fixed.values()]:
             den = den * c.denominator // gcd(den, c.denominator)
         scaled: dict[str, int] = defaultdict(int)
         for key, c in coef.items():
             m = c.numerator * (den // c.denominator)
-            for payee, w in payee_w[key].items():
+            for payee, w in weights[key].items():
                 scaled[payee] += w * m
         for payee, c in fixed.items():
             scaled[payee] += c.numerator * (den // c.denominator)
@@ -129,7 +146,45 @@ def distribute_weights(weights: Weights, units: dict[tuple[str, str], int],
                 allocations[(currency, payee)] = minor
         else:
             allocations[(currency, UNALLOCATED)] = total
-    return Distribution(period, dict(rev), allocations, fractions, totals)
+    return Distribution(period, rev, allocations, fractions, totals)
+
+
+def distribute_columns(weights: WeightColumns, units: dict[tuple[str, str], int],
+                       revenue: Iterable[RevenueEvent], policy: Policy,
+                       period: str) -> Distribution:
+    """`distribute_weights` over the engine's weight table as columns (weights.py): the same
+    Distribution, amount for amount, with the per-payee sums vectorised (money.allocate_sums)
+    instead of a Python loop over every (sub-pool, payee) line."""
+    import numpy as np
+
+    rev = _revenue(revenue, period)
+    totals = weights.totals()
+    fractions = _fractions(rev, units, totals, policy)
+    allocations: dict[tuple[str, str], int] = {}
+    for currency, total, coef, fixed in _coefficients(rev, fractions, totals, policy):
+        live = np.zeros(len(weights.groups), dtype=bool)
+        coefs = [Fraction(0)] * len(weights.groups)
+        for g, key in enumerate(weights.groups):
+            if key in coef:
+                live[g], coefs[g] = True, coef[key]
+        if live.all():  # every row counts: every payee is in some row
+            rows = slice(None)
+            keys, names = weights.payee, weights.payees
+        else:
+            rows = np.nonzero(live[weights.group])[0]
+            used, keys = np.unique(weights.payee[rows], return_inverse=True)
+            names = [weights.payees[k] for k in used.tolist()]
+        paid = np.array([c != 0 for c in coefs], dtype=bool)
+        if any(fixed.values()) or bool(
+                ((weights.lo[rows] != 0) | (weights.hi[rows] != 0))[paid[weights.group[rows]]]
+                .any()):
+            amounts = allocate_sums(total, coefs, weights.group[rows], keys, weights.lo[rows],
+                                    weights.hi[rows], names, fixed)
+            for payee, minor in amounts.items():
+                allocations[(currency, payee)] = minor
+        else:
+            allocations[(currency, UNALLOCATED)] = total
+    return Distribution(period, rev, allocations, fractions, totals)
 
 
 def line_amounts(dist: Distribution, lines: Iterable[Line], currency: str, payee: str,

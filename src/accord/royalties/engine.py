@@ -15,12 +15,11 @@ from typing import Protocol
 import pyarrow as pa
 
 from accord.royalties.policy import Policy
+from accord.royalties.weights import WeightColumns, Weights
 from accord.royalties.withhold import SlicedItem
 
 #: Instants that slice a period's usage, e.g. ("2026-10-20T00:00:00",).
 Cuts = tuple[str, ...]
-#: (feature, subpool) -> {payee: integer weight}
-Weights = dict[tuple[str, str], dict[str, int]]
 #: (feature, kind) -> units
 Units = dict[tuple[str, str], int]
 
@@ -31,6 +30,10 @@ class RoyaltyEngine(Protocol):
     def weights(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
                 ) -> Weights:
         """Integer weights per (feature, subpool) and payee."""
+
+    def weight_columns(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
+                       ) -> WeightColumns:
+        """The same weights as columns (what the allocation reads: no object per line)."""
 
     def units(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()) -> Units:
         """Units of use per (feature, kind)."""

@@ -18,6 +18,7 @@ from accord.royalties.engine import Cuts, RoyaltyEngine, Units, Weights
 from accord.royalties.eventlog import SCHEMAS, part_files
 from accord.royalties.model import FACTOR_SCALE, PPM, UNALLOCATED, Holder, Line, period_ok
 from accord.royalties.policy import Policy
+from accord.royalties.weights import WeightColumns
 from accord.royalties.withhold import SlicedItem
 
 HOLDERS_SCHEMA = pa.schema([("item_kind", pa.string()), ("item_id", pa.string()),
@@ -92,9 +93,41 @@ lines AS (
 """
 
 LINES_SQL = _ITEMS + "SELECT * FROM lines"
-WEIGHTS_SQL = _ITEMS + """
-SELECT feature, subpool, payee_id, SUM(weight) AS weight FROM lines
+#: The lines summed per payee, without a line per (feature, model, work): the training
+#: sub-pools' weights are summed per (model, payee) once, straight from the contribution rows,
+#: and then given to every feature that used the model (a work's training weight is the same in
+#: each), the usage sub-pools' as in `lines`. The same sums as grouping LINES_SQL by (feature,
+#: subpool, payee): a work's weight in `items` is the sum of its contribution rows and is kept
+#: when positive, and as contributions' tokens and seconds are never negative (eventlog refuses
+#: them) that is the sum of its positive rows.
+WEIGHTS_SQL = _ITEMS + """,
+usage_lines AS (
+  SELECT i.feature, i.subpool, COALESCE(h.payee_id, '{unallocated}') AS payee_id,
+         CAST(i.weight AS DECIMAL(38,0)) * CAST(COALESCE(h.factor, {scale}) AS DECIMAL(38,0))
+           AS weight
+  FROM (
+    SELECT u.feature, u.subpool, u.model_id, u.item_kind, u.item_id, SUM(u.weight) AS weight
+    FROM usage_items u JOIN active a
+      ON u.feature = a.feature AND u.item_kind = a.item_kind AND u.item_id = a.item_id
+    GROUP BY u.feature, u.subpool, u.model_id, u.item_kind, u.item_id
+  ) i LEFT JOIN holders h ON h.item_kind = i.item_kind AND h.item_id = i.item_id
+  WHERE i.weight > 0 AND COALESCE(h.factor, 1) > 0
+),
+used_models AS (SELECT DISTINCT model_id FROM model_units),
+train_payees AS (
+  SELECT t.model_id, COALESCE(h.payee_id, '{unallocated}') AS payee_id,
+         SUM(CAST(CAST({train_weight} AS BIGINT) AS DECIMAL(38,0))
+             * CAST(COALESCE(h.factor, {scale}) AS DECIMAL(38,0))) AS weight
+  FROM contributions t JOIN used_models m ON m.model_id = t.model_id
+  LEFT JOIN holders h ON h.item_kind = 'work' AND h.item_id = t.work_id
+  WHERE CAST({train_weight} AS BIGINT) > 0 AND COALESCE(h.factor, 1) > 0
+  GROUP BY t.model_id, COALESCE(h.payee_id, '{unallocated}')
+)
+SELECT feature, subpool, payee_id, SUM(weight) AS weight FROM usage_lines
 GROUP BY feature, subpool, payee_id
+UNION ALL
+SELECT m.feature, concat('training:', m.model_id) AS subpool, p.payee_id, p.weight
+FROM model_units m JOIN train_payees p ON p.model_id = m.model_id
 """
 UNITS_SQL = _ITEMS + """
 SELECT feature, 'output' AS k, SUM(units) AS units FROM out_units GROUP BY feature
@@ -294,10 +327,15 @@ class DuckDBEngine:
         self._use(policy, period, cuts, holders)
         return self.con.sql(render(LINES_SQL, policy, period)).to_arrow_table()
 
+    def weight_columns(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
+                       ) -> WeightColumns:
+        self._use(policy, period, cuts, holders)
+        return WeightColumns.from_arrow(
+            self.con.sql(render(WEIGHTS_SQL, policy, period)).to_arrow_table())
+
     def weights(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
                 ) -> Weights:
-        self._use(policy, period, cuts, holders)
-        return weights_from_rows(self.con.sql(render(WEIGHTS_SQL, policy, period)).fetchall())
+        return self.weight_columns(policy, period, holders, cuts).to_dict()
 
     def units(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()) -> Units:
         self._use(policy, period, cuts, holders)
@@ -385,6 +423,10 @@ class SparkEngine:
         self._use(policy, period, cuts, holders)
         rows = self.spark.sql(render(WEIGHTS_SQL, policy, period)).collect()
         return weights_from_rows([tuple(r) for r in rows])
+
+    def weight_columns(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
+                       ) -> WeightColumns:
+        return WeightColumns.from_dict(self.weights(policy, period, holders, cuts))
 
     def units(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()) -> Units:
         self._use(policy, period, cuts, holders)

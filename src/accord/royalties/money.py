@@ -135,3 +135,101 @@ def _integer_weights(weights: Mapping[K, Fraction | int]) -> dict[K, int]:
 def _order(key):
     """A total order over keys of mixed content (strings and tuples of strings)."""
     return repr(key) if not isinstance(key, str | tuple) else key
+
+
+def allocate_sums(total: int, coefs: list[Fraction], groups, keys, lo, hi, names: list[str],
+                  fixed: Mapping[str, Fraction]) -> dict[str, int]:
+    """`allocate` over quotas given as sums, without a Python loop over every key: the same
+    result, key for key, as `allocate(total, quota)` with
+
+        quota[names[k]] = sum of coefs[groups[i]] * w[i] over the rows i with keys[i] == k
+                          + fixed.get(names[k], 0),
+        w[i] = hi[i] * 2**64 + lo[i]   (exact 128-bit integers: lo uint64, hi int64),
+
+    for every name with a row and every fixed name, when the quotas add up to `total` (as a
+    distribution's do: the pool's sub-pool coefficients times their whole weight, plus the
+    platform's share). The quotas are summed in float64 with a proven error bound per key; only
+    the keys whose floor, or whose place at the largest-remainder cut, that bound leaves open are
+    summed exactly (Fractions), so the rounding rule stays `allocate`'s: floors, then one unit
+    each to the largest remainders, ties to the smaller name. Anything outside that case
+    (negative or non-conserving quotas) is handed to `allocate` itself."""
+    import numpy as np
+
+    groups = np.asarray(groups, dtype=np.int64)
+    keys = np.asarray(keys, dtype=np.int64)
+    lo = np.asarray(lo, dtype=np.uint64)
+    hi = np.asarray(hi, dtype=np.int64)
+    named = set(names) if fixed else set()
+    extra = [n for n in fixed if n not in named] if fixed else []
+    names = list(names) + extra
+    index = {n: names.index(n) for n in fixed} if fixed else {}
+    n_keys = len(names)
+
+    # exact quotas as integers over one denominator: quota = scaled / den
+    den = 1
+    for c in [*coefs, *(fixed or {}).values()]:
+        den = den * c.denominator // gcd(den, c.denominator)
+    mult = [c.numerator * (den // c.denominator) for c in coefs]
+
+    def exact(ks) -> dict[int, int]:
+        """den * the exact quotas of the keys ks."""
+        want = np.zeros(n_keys, dtype=bool)
+        want[np.asarray(list(ks), dtype=np.int64)] = True
+        q: dict[int, int] = dict.fromkeys((int(k) for k in ks), 0)
+        rows = np.nonzero(want[keys])[0]
+        for k, g, wl, wh in zip(keys[rows].tolist(), groups[rows].tolist(), lo[rows].tolist(),
+                                hi[rows].tolist(), strict=True):
+            q[k] += mult[g] * ((wh << 64) + wl)
+        for n, f in (fixed or {}).items():
+            if index[n] in q:
+                q[index[n]] += f.numerator * (den // f.denominator)
+        return q
+
+    def whole() -> dict[str, int]:
+        q = exact(range(n_keys))
+        return allocate(total, {names[k]: q[k] for k in range(n_keys)})
+
+    if (total <= 0 or any(c < 0 for c in coefs) or any(f < 0 for f in (fixed or {}).values())
+            or (hi < 0).any() or n_keys == 0):
+        return whole()
+    w = hi.astype(np.float64) * 2.0**64 + lo.astype(np.float64)
+    cf = np.array([float(c) for c in coefs], dtype=np.float64)
+    qa = np.bincount(keys, weights=cf[groups] * w, minlength=n_keys)
+    count = np.bincount(keys, minlength=n_keys).astype(np.float64)
+    for n, f in (fixed or {}).items():
+        qa[index[n]] += float(f)
+        count[index[n]] += 1
+    # Each term carries a relative error of at most 4u (u = 2**-53: the coefficient's and the
+    # weight's conversions, the weight's two halves, the product) and a sum of k non-negative
+    # terms adds at most (k - 1)u more; 2**-50 (8u) per term and 8 spare terms bound it with room.
+    eps = (count + 8.0) * 2.0**-50 * qa + 2.0**-1000
+    floor = np.floor(qa)
+    rem = qa - floor
+    known = exact(np.nonzero((rem <= eps) | (rem >= 1.0 - eps))[0].tolist())
+    floors = floor.astype(np.int64) if qa.size and qa.max() < 2.0**62 else None
+    if floors is None:
+        return whole()
+    for k, v in known.items():
+        floors[k] = v // den
+        rem[k] = (v % den) / den
+        eps[k] = 2.0**-50
+    left = total - int(floors.sum())
+    if left < 0 or left > n_keys:
+        return whole()  # the quotas do not add up to total: not this function's case
+    out = np.zeros(n_keys, dtype=bool)
+    if left:
+        cut = float(np.partition(rem, n_keys - left)[n_keys - left])  # left-th largest
+        spread = float(eps.max())
+        sure = rem - eps > cut + spread
+        open_ = ~sure & ~(rem + eps < cut - spread)
+        out |= sure
+        need = left - int(sure.sum())
+        todo = np.nonzero(open_)[0].tolist()
+        missing = [k for k in todo if k not in known]
+        known |= exact(missing) if missing else {}
+        ranked = sorted(todo, key=lambda k: (-(known[k] % den), names[k]))
+        if need < 0 or need > len(ranked):
+            return whole()
+        out[np.asarray(ranked[:need], dtype=np.int64)] = True
+    amounts = (floors + out).tolist()
+    return dict(zip(names, amounts, strict=True))

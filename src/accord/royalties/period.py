@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from accord.royalties.distribute import Distribution, distribute_weights
+from accord.royalties.distribute import Distribution, distribute_columns
 from accord.royalties.engine import Cuts, RoyaltyEngine
 from accord.royalties.engine_sql import holders_table, wanted_table
 from accord.royalties.model import Holder
@@ -56,9 +56,10 @@ def compute_period(engine: RoyaltyEngine, policy: Policy, revenue, period: str,
     table = holders_table(holders)
     wanted, mine, cuts = _plan(holders, facts, period)
     at = tuple(c.strftime("%Y-%m-%dT%H:%M:%S") for c in cuts)
-    weights = engine.weights(policy, period, table, at)
+    columns = engine.weight_columns(policy, period, table, at)
+    weights = columns.to_dict()  # the fingerprint and the withholding read them by payee
     units = engine.units(policy, period, table, at)
-    dist = distribute_weights(weights, units, revenue, policy, period)
+    dist = distribute_columns(columns, units, revenue, policy, period)
     if wanted and dist.revenue:
         rows = engine.sliced(policy, period, wanted_table(wanted), at)
         quotas = withheld_quotas(dist, rows, mine, facts, revenue, policy, period, cuts)

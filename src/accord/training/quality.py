@@ -47,13 +47,21 @@ def losses(model: Transformer, tokenizer: Tokenizer, train: list[Piece],
     }
 
 
-def _stats(score: symusic.Score) -> dict[str, float] | None:
+def muspy_music(score: symusic.Score) -> muspy.Music | None:
+    """The score as MusPy reads it (through a MIDI file: MusPy takes no symusic object), or
+    None for a score without notes."""
     if score.note_num() == 0:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "x.mid"
         score.dump_midi(str(path))
-        music = muspy.read_midi(str(path))
+        return muspy.read_midi(str(path))
+
+
+def _stats(score: symusic.Score) -> dict[str, float] | None:
+    music = muspy_music(score)
+    if music is None:
+        return None
     values = {
         "pitch_class_entropy": muspy.pitch_class_entropy(music),
         "scale_consistency": muspy.scale_consistency(music),

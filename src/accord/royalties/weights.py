@@ -1,0 +1,100 @@
+"""A period's payee weights as columns: what the engine's weight query returns, held as NumPy
+arrays so that the allocation (distribute.distribute_columns) need not build a Python object per
+(sub-pool, payee) line.
+
+Each row is one (feature, subpool, payee) with an exact integer weight below 2**127, kept as
+its two 64-bit halves (the engines' DECIMAL(38,0) as Arrow stores it): lo (unsigned) and hi
+(signed), weight = hi * 2**64 + lo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+#: (feature, subpool) -> {payee: integer weight}
+Weights = dict[tuple[str, str], dict[str, int]]
+
+
+@dataclass(frozen=True)
+class WeightColumns:
+    groups: list[tuple[str, str]]  # (feature, subpool) per group index
+    payees: list[str]  # payee per payee index
+    group: np.ndarray  # int64, per row
+    payee: np.ndarray  # int64, per row
+    lo: np.ndarray  # uint64, per row
+    hi: np.ndarray  # int64, per row
+
+    @classmethod
+    def from_arrow(cls, t: pa.Table) -> WeightColumns:
+        """From a table with columns feature, subpool, payee_id and an integer weight
+        (decimal128 with scale 0, or int64), one row per (feature, subpool, payee)."""
+        n = t.num_rows
+        if n == 0:
+            e = np.zeros(0, dtype=np.int64)
+            return cls([], [], e, e, np.zeros(0, dtype=np.uint64), e)
+        lo, hi = _halves(t.column("weight").combine_chunks())
+        f = pc.dictionary_encode(t.column("feature")).combine_chunks()
+        s = pc.dictionary_encode(t.column("subpool")).combine_chunks()
+        p = pc.dictionary_encode(t.column("payee_id")).combine_chunks()
+        pair = (f.indices.to_numpy(zero_copy_only=False).astype(np.int64) * len(s.dictionary)
+                + s.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+        present = np.zeros(len(f.dictionary) * len(s.dictionary), dtype=bool)
+        present[pair] = True
+        used = np.nonzero(present)[0]
+        renumber = np.zeros(present.size, dtype=np.int64)
+        renumber[used] = np.arange(used.size)
+        group = renumber[pair]
+        features, subpools = f.dictionary.to_pylist(), s.dictionary.to_pylist()
+        groups = [(features[k // len(subpools)], subpools[k % len(subpools)])
+                  for k in used.tolist()]
+        return cls(groups, p.dictionary.to_pylist(), group.astype(np.int64),
+                   p.indices.to_numpy(zero_copy_only=False).astype(np.int64), lo, hi)
+
+    @classmethod
+    def from_dict(cls, weights: Weights) -> WeightColumns:
+        rows = [(f, s, p, w) for (f, s), v in weights.items() for p, w in v.items()]
+        return cls.from_arrow(pa.table({
+            "feature": pa.array([r[0] for r in rows], pa.string()),
+            "subpool": pa.array([r[1] for r in rows], pa.string()),
+            "payee_id": pa.array([r[2] for r in rows], pa.string()),
+            "weight": pa.array([r[3] for r in rows], pa.decimal128(38, 0))}))
+
+    def totals(self) -> dict[tuple[str, str], int]:
+        """W_s: each (feature, subpool)'s whole weight, exact."""
+        m = len(self.groups)
+        # lo in 16-bit quarters: a sum of fewer than 2**36 of them stays below 2**52, exact in
+        # float64; the rare rows with a non-zero hi are added in Python integers.
+        out = [0] * m
+        for q in range(4):
+            part = ((self.lo >> np.uint64(16 * q)) & np.uint64(0xFFFF)).astype(np.float64)
+            s = np.bincount(self.group, weights=part, minlength=m)
+            for i in range(m):
+                out[i] += int(s[i]) << (16 * q)
+        big = np.nonzero(self.hi)[0]
+        for g, wh in zip(self.group[big].tolist(), self.hi[big].tolist(), strict=True):
+            out[g] += wh << 64
+        return dict(zip(self.groups, out, strict=True))
+
+    def to_dict(self) -> Weights:
+        out: Weights = {k: {} for k in self.groups}
+        for g, p, wl, wh in zip(self.group.tolist(), self.payee.tolist(), self.lo.tolist(),
+                                self.hi.tolist(), strict=True):
+            out[self.groups[g]][self.payees[p]] = (wh << 64) + wl
+        return out
+
+
+def _halves(a: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    if a.null_count:
+        raise ValueError("a weight is missing (NULL)")
+    if pa.types.is_integer(a.type):
+        v = a.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        return v.astype(np.uint64), np.where(v < 0, -1, 0).astype(np.int64)
+    if not pa.types.is_decimal128(a.type) or a.type.scale != 0:
+        raise ValueError(f"weights must be integers, not {a.type}")
+    raw = np.frombuffer(a.buffers()[1], dtype="<u8")[2 * a.offset: 2 * (a.offset + len(a))]
+    pairs = raw.reshape(-1, 2)
+    return pairs[:, 0].copy(), pairs[:, 1].view(np.int64).copy()
