@@ -64,6 +64,8 @@ from accord.trust.fingerprint import peaks as peaks_mod  # noqa: E402
 from accord.trust.fingerprint import quads as quads_mod  # noqa: E402
 
 MUSIC = Path("/usr/share/games/wesnoth/1.16/data/core/music")
+CACHE = Path(tempfile.gettempdir()) / "accord-bench-trust-cache"
+RENDERED_SPARSE, RENDERED_DENSE, RENDERED_MIN_S = 24, 12, 30.0
 EXCERPT_S = 15.0
 SEED = 14  # the track split
 EXCERPT_SEED = 141  # excerpt positions and noise; run 1 (seed 14) tuned the thresholds
@@ -135,9 +137,71 @@ def chromaprint_best(query: np.ndarray, refs: dict[str, np.ndarray]):
     return best
 
 
-def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Path) -> dict:
-    idx_path = work / "index"
-    index = FingerprintIndex.create(idx_path)
+def rendered_tracks(cache: Path, sparse: int = RENDERED_SPARSE,
+                    dense: int = RENDERED_DENSE) -> list[Path]:
+    """Pieces of the bundled corpus rendered by the catalogue's renderer (FluidSynth, General MIDI
+    piano, 44.1 kHz, `accord.catalog.audio.render` from the canonical MIDI), cached in `cache`:
+    `sparse` one-line Essen folk tunes and `dense` four-part Bach chorales, the first in corpus
+    order that last RENDERED_MIN_S to 240 s."""
+    from accord.catalog import audio, corpus, symbolic
+
+    out_dir = cache / "rendered"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    listing = out_dir / f"pieces-{sparse}-{dense}.json"
+    if listing.exists():
+        paths = [Path(p) for p in json.loads(listing.read_text())]
+        if all(p.exists() for p in paths):
+            return paths
+    paths = []
+    for collection, want, prefix in (("essenFolksong", sparse, "essen"), ("bach", dense, "bach")):
+        got = 0
+        for _, path in corpus.corpus_files([collection]):
+            for i, text in symbolic.pieces_in_file(path):
+                if got >= want:
+                    break
+                try:
+                    piece = symbolic.parse(path, text)
+                except Exception:  # noqa: BLE001 - a piece the parser refuses is skipped
+                    continue
+                if not RENDERED_MIN_S <= symbolic.duration_seconds(piece) <= 240:
+                    continue
+                stem = f"{prefix}-{path.stem}-{i}".replace(".", "_")
+                mid, wav = out_dir / f"{stem}.mid", out_dir / f"{stem}.wav"
+                if not wav.exists():
+                    mid.write_bytes(symbolic.canonical_midi(piece))
+                    audio.render(mid, wav)
+                paths.append(wav)
+                got += 1
+            if got >= want:
+                break
+    from accord import atomic
+
+    atomic.write_text(listing, json.dumps([str(p) for p in paths]))
+    return paths
+
+
+def _cached_index(indexed: list[Path], cache: Path | None, work: Path):
+    """The quad index and Chromaprint references of `indexed`, built or reused from `cache`
+    (keyed by the track list; an index of other parameters is refused by open and rebuilt)."""
+    import hashlib
+
+    from accord.errors import InvalidInput
+
+    key = hashlib.sha256("\n".join(str(f) for f in indexed).encode()).hexdigest()[:16]
+    home = (cache if cache else work) / f"index-{key}"
+    refs_path = home / "chromaprint.json"
+    meta_path = home / "build.json"
+    if home.exists() and refs_path.exists() and meta_path.exists():
+        try:
+            index = FingerprintIndex.open(home / "quads")
+            refs = {k: np.array(v, dtype=np.uint32)
+                    for k, v in json.loads(refs_path.read_text()).items()}
+            return index, refs, json.loads(meta_path.read_text()) | {"reused": True}
+        except InvalidInput as exc:
+            print(f"  rebuilding the cached index: {exc}", flush=True)
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    index = FingerprintIndex.create(home / "quads")
     t0 = time.perf_counter()
     hashes = 0
     with index.batch():
@@ -147,7 +211,20 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
     t_index = time.perf_counter() - t0
     t0 = time.perf_counter()
     refs = {f.stem: decode(fpcalc_fingerprint(f)) for f in indexed}
-    t_cp_index = time.perf_counter() - t0
+    meta = {"hashes": hashes, "index_build_s": round(t_index, 1),
+            "chromaprint_reference_s": round(time.perf_counter() - t0, 1), "machine": machine()}
+    refs_path.write_text(json.dumps({k: [int(v) for v in r] for k, r in refs.items()}))
+    meta_path.write_text(json.dumps(meta))
+    return index, refs, meta | {"reused": False}
+
+
+def _empty_row() -> dict:
+    return {"tp": 0, "tn": 0, "false": 0, "n_pos": 0, "n_neg": 0, "ms": []}
+
+
+def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Path,
+                distortions: list[str], cache: Path | None) -> dict:
+    index, refs, build = _cached_index(indexed, cache, work)
     rng = np.random.default_rng(EXCERPT_SEED)
     queries = []
     for f, kind in [(f, "indexed") for f in indexed] + [(f, "held-out") for f in held]:
@@ -155,27 +232,30 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
         for _ in range(per_track):
             start = float(rng.uniform(2.0, min(dur, 120.0) - EXCERPT_S - 1.0))
             queries.append((f, kind, round(start, 2)))
-    rows = {name: {"ours": {"tp": 0, "tn": 0, "false": 0, "n_pos": 0, "n_neg": 0},
-                   "chromaprint": {"tp": 0, "tn": 0, "false": 0, "n_pos": 0, "n_neg": 0}}
-            for name in DISTORTIONS}
-    margin = {"ours_wrong_max_hashes": 0, "ours_true_min_hashes": None,
-              "chromaprint_wrong_min_ber": 1.0}
-    t_ours, t_cp = [], []
+    rows = {name: {"ours": _empty_row(), "chromaprint": _empty_row(),
+                   "margin": {"ours_wrong_max_hashes": 0, "ours_true_min_hashes": None,
+                              "chromaprint_wrong_min_ber": 1.0}}
+            for name in distortions}
     excerpt = work / "excerpt.wav"
     details = []
     for n, (f, kind, start) in enumerate(queries):
         subprocess.run(["sox", str(f), "-c", "1", "-r", "22050", str(excerpt), "trim",
                         str(start), str(EXCERPT_S)], check=True, capture_output=True)
-        for name in DISTORTIONS:
-            q = excerpt if name == "none" else distort(excerpt, name, work, rng)
+        # the noise of each query is drawn from its own seed, so a run over a subset of the
+        # distortions sees the same queries as a run over all of them
+        qrng = np.random.default_rng([EXCERPT_SEED, n])
+        for name in distortions:
+            q = excerpt if name == "none" else distort(excerpt, name, work, qrng)
             y, sr = sf.read(str(q), dtype="float32")
+            r = rows[name]
+            margin = r["margin"]
             a = time.perf_counter()
             found = index.query(y, sr, min_hashes=1)
-            t_ours.append(time.perf_counter() - a)
+            r["ours"]["ms"].append(1000 * (time.perf_counter() - a))
             a = time.perf_counter()
             qraw = decode(fpcalc_fingerprint(q))
             best = chromaprint_best(qraw, refs)
-            t_cp.append(time.perf_counter() - a)
+            r["chromaprint"]["ms"].append(1000 * (time.perf_counter() - a))
             ours_top = found[0] if found and found[0].matched_hashes >= index_min() else None
             for m in found:
                 if m.track_id != f.stem:
@@ -183,9 +263,8 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
                                                           m.matched_hashes)
             if best is not None and best[0] != f.stem:
                 margin["chromaprint_wrong_min_ber"] = min(margin["chromaprint_wrong_min_ber"],
-                                                          best[1])
+                                                          round(best[1], 4))
             cp_top = best[0] if best is not None and best[1] <= cp.MAX_BER else None
-            r = rows[name]
             for system, top in (("ours", ours_top.track_id if ours_top else None),
                                 ("chromaprint", cp_top)):
                 s = r[system]
@@ -205,15 +284,32 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
                             "chromaprint": {"track": best[0], "ber": round(best[1], 4)}
                             if best else None})
         print(f"  query {n + 1}/{len(queries)} {f.stem} ({kind}) done", flush=True)
+    for r in rows.values():
+        for system in ("ours", "chromaprint"):
+            ms = r[system].pop("ms")
+            r[system]["query_ms_median"] = round(float(np.median(ms)), 1)
+            r[system]["query_ms_p95"] = round(float(np.percentile(ms, 95)), 1)
+        r["machine"] = machine()
+    cp_ms = [r["chromaprint"]["query_ms_median"] for r in rows.values()]
     return {"indexed_tracks": len(indexed), "held_out_tracks": len(held),
-            "queries_per_distortion": len(queries), "excerpt_s": EXCERPT_S,
-            "hashes": hashes, "index_build_s": round(t_index, 1),
-            "chromaprint_reference_s": round(t_cp_index, 1), "rows": rows, "margin": margin,
-            "query_ms_ours_median": round(1000 * float(np.median(t_ours)), 1),
-            "query_ms_chromaprint_median": round(1000 * float(np.median(t_cp)), 1),
-            "chromaprint_ms_per_reference": round(
-                1000 * float(np.median(t_cp)) / max(len(refs), 1), 3),
+            "excerpts_per_track": per_track, "queries_per_distortion": len(queries),
+            "excerpt_s": EXCERPT_S, **build, "rows": rows,
+            "chromaprint_ms_per_reference": round(float(np.median(cp_ms)) / max(len(refs), 1),
+                                                  3),
             "details": details, "machine": machine()}
+
+
+def merge_robust(old: dict | None, new: dict) -> dict:
+    """A run over some distortions merged into an earlier run's result for the other ones (the
+    same tracks, excerpts and index; a different protocol replaces the old result)."""
+    same = old and all(old.get(k) == new[k] for k in ("indexed_tracks", "held_out_tracks",
+                                                      "queries_per_distortion", "excerpt_s"))
+    if not same:
+        return new
+    rows = {**old["rows"], **new["rows"]}
+    details = [d for d in old.get("details", []) if d["distortion"] not in new["rows"]]
+    return {**new, "rows": {k: rows[k] for k in DISTORTIONS if k in rows},
+            "details": details + new["details"]}
 
 
 def index_min() -> int:
@@ -258,13 +354,41 @@ def fill_index(path, real: dict, size: int, rng: np.random.Generator) -> Fingerp
     return FingerprintIndex.open(path)
 
 
-def part_scale(indexed: list[Path], sizes: list[int], work: Path, robust: dict | None) -> dict:
-    rng = np.random.default_rng(SEED + 1)
+def real_quads(indexed: list[Path], cache: Path | None) -> dict:
+    """Each track's reference quads and duration, cached by the track list and the source of
+    the peak and quad code (a change to either recomputes them)."""
+    import hashlib
+
+    h = hashlib.sha256("\n".join(str(f) for f in indexed).encode())
+    for mod in (peaks_mod, quads_mod):
+        h.update(Path(mod.__file__).read_bytes())
+    path = cache / f"quads-{h.hexdigest()[:16]}.npz" if cache else None
+    fields = ("coords", "t", "width", "height", "f_root")
+    if path is not None and path.exists():
+        z = np.load(path)
+        return {f.stem: (quads_mod.Quads(*(z[f"{i}-{fld}"] for fld in fields)),
+                         float(z[f"{i}-duration"])) for i, f in enumerate(indexed)}
     real = {}
     for f in indexed:
         x, sr = mono(f)
         real[f.stem] = (quads_mod.build(peaks_mod.extract(x, sr), "reference"),
                         x.shape[0] / sr)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {}
+        for i, (q, d) in enumerate(real.values()):
+            arrays |= {f"{i}-{fld}": getattr(q, fld) for fld in fields}
+            arrays[f"{i}-duration"] = np.array(d)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+    return real
+
+
+def part_scale(indexed: list[Path], sizes: list[int], work: Path, robust: dict | None,
+               cache: Path | None = None) -> dict:
+    rng = np.random.default_rng(SEED + 1)
+    real = real_quads(indexed, cache)
     # query set: 15 s excerpts of 8 indexed tracks, undistorted, pitch +1 st and speed +3%
     qset = []
     for f in indexed[:: max(1, len(indexed) // 8)][:8]:
@@ -338,15 +462,28 @@ HELD_SHAPES = {"s5x4 k10,8": ((5, 4), (10, 8)), "s3x3x2 k6,6,4": ((3, 3, 2), (6,
                "s8x4 k8,4 (no overlap)": ((8, 4), (8, 4))}
 
 
-def part_artefact(cal_tracks: list[Path], eval_tracks: list[Path], clips_per_track: int,
-                  steps: int) -> dict:
+def artefact_clips(cal_tracks: list[Path], eval_tracks: list[Path], val_clips: int,
+                   clips_per_track: int, steps: int, cache: Path | None) -> tuple[dict, dict]:
+    """The artefact part's clips: ({"val": [(clip, label, shape)], "eval": [...]}, shape info);
+    clean clips and the same clips through every decoder, cached (float16) in `cache`."""
+    import hashlib
+
     import torch
     from scipy import signal
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score, roc_curve
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     sr = 22050
+    key = hashlib.sha256(json.dumps([[str(f) for f in cal_tracks], [str(f) for f in eval_tracks],
+                                     val_clips, clips_per_track, steps, repr(CAL_SHAPES),
+                                     repr(HELD_SHAPES), SEED]).encode()).hexdigest()[:16]
+    path = cache / f"artefact-clips-{key}.npz" if cache else None
+    if path is not None and path.exists():
+        z = np.load(path, allow_pickle=False)
+        meta = json.loads(str(z["meta"]))
+        sets = {role: [(z[f"{role}-{i}"].astype(np.float32), lab, name)
+                       for i, (lab, name) in enumerate(meta["labels"][role])]
+                for role in ("val", "eval")}
+        return sets, meta["shapes"]
 
     def clips(tracks: list[Path], per_track: int) -> list[np.ndarray]:
         out = []
@@ -359,7 +496,7 @@ def part_artefact(cal_tracks: list[Path], eval_tracks: list[Path], clips_per_tra
                 out.append(signal.resample_poly(x.mean(axis=1), sr, fsr).astype(np.float32))
         return out
 
-    cal, ev = clips(cal_tracks, 3), clips(eval_tracks, clips_per_track)
+    cal, ev = clips(cal_tracks, val_clips), clips(eval_tracks, clips_per_track)
     train = np.concatenate(cal)
 
     def trained(strides, kernels):
@@ -390,58 +527,131 @@ def part_artefact(cal_tracks: list[Path], eval_tracks: list[Path], clips_per_tra
             y = model(torch.tensor(x[:n])[None, None])[0, 0].numpy()
         return y
 
-    def stat(x):
-        return artefact_mod.artefact_score(x, sr).statistic
-
     shapes_info = {}
-    cal_stats = [(stat(x), 0) for x in cal]
-    for name, (s, k) in CAL_SHAPES.items():
-        model, info = trained(s, k)
-        shapes_info[name] = dict(info, role="calibration")
-        cal_stats += [(stat(through(model, s, x)), 1) for x in cal]
-    ev_stats = [(stat(x), 0, "clean") for x in ev]
-    for name, (s, k) in HELD_SHAPES.items():
-        model, info = trained(s, k)
-        shapes_info[name] = dict(info, role="held-out")
-        ev_stats += [(stat(through(model, s, x)), 1, name) for x in ev]
-    xs = np.log(np.maximum([v for v, _ in cal_stats], 1e-3))[:, None]
-    ys = np.array([y for _, y in cal_stats])
-    lr = LogisticRegression(C=100.0).fit(xs, ys)
-    a, b = float(lr.coef_[0][0]), float(lr.intercept_[0])
-    ex = np.log(np.maximum([v for v, _, _ in ev_stats], 1e-3))
+    sets = {"val": [(x, 0, "clean") for x in cal], "eval": [(x, 0, "clean") for x in ev]}
+    for role, shapes, base in (("val", CAL_SHAPES, cal), ("eval", HELD_SHAPES, ev)):
+        for name, (s, k) in shapes.items():
+            model, info = trained(s, k)
+            shapes_info[name] = dict(info, role="validation" if role == "val" else "held-out")
+            sets[role] += [(through(model, s, x), 1, name) for x in base]
+            print(f"  {role} shape {name} trained {info}", flush=True)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"labels": {r: [(lab, name) for _, lab, name in v] for r, v in sets.items()},
+                "shapes": shapes_info}
+        arrays = {f"{r}-{i}": x.astype(np.float16) for r, v in sets.items()
+                  for i, (x, _, _) in enumerate(v)}
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, meta=np.array(json.dumps(meta)), **arrays)
+        os.replace(tmp, path)
+    return sets, shapes_info
+
+
+def part_artefact(cal_tracks: list[Path], eval_tracks: list[Path], val_clips: int,
+                  clips_per_track: int, steps: int, cache: Path | None = None) -> dict:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    sr = 22050
+    resolutions = artefact_mod.RESOLUTIONS_HZ
+    sets, shapes_info = artefact_clips(cal_tracks, eval_tracks, val_clips, clips_per_track,
+                                       steps, cache)
+
+    def stats(x) -> list[float]:  # one statistic per candidate resolution
+        return [artefact_mod.statistic(x, sr, r) for r in resolutions]
+
+    t0 = time.perf_counter()
+    val = [(stats(x), lab, name) for x, lab, name in sets["val"]]
+    ev_stats = [(stats(x), lab, name) for x, lab, name in sets["eval"]]
+    stat_s = time.perf_counter() - t0
+    vx = np.log(np.maximum(np.array([v for v, _, _ in val]), 1e-3))  # (clips, resolutions)
+    vy = np.array([y for _, y, _ in val])
+    ex = np.log(np.maximum(np.array([v for v, _, _ in ev_stats]), 1e-3))
     ey = np.array([y for _, y, _ in ev_stats])
-    score = 1 / (1 + np.exp(-(a * ex + b)))
-    fpr, tpr, _ = roc_curve(ey, score)
+    en = [n for _, _, n in ev_stats]
+
+    def tpr_at(y, s, fpr_max=0.01):
+        f, t, _ = roc_curve(y, s)
+        return float(np.max(t[f <= fpr_max]))
+
+    # the choice, on validation only: the highest partial AUC up to 5% false positives (1% is
+    # one or two clean validation clips, too coarse to rank on), then the higher full AUC
+    choice = []
+    for j, r in enumerate(resolutions):
+        choice.append({"bin_hz": r, "val_pauc_5pct": round(float(
+            roc_auc_score(vy, vx[:, j], max_fpr=0.05)), 4),
+            "val_auc": round(float(roc_auc_score(vy, vx[:, j])), 4),
+            "val_tpr_at_1pct_fpr": round(tpr_at(vy, vx[:, j]), 4)})
+    best = max(range(len(resolutions)),
+               key=lambda j: (choice[j]["val_pauc_5pct"], choice[j]["val_auc"]))
+    lr = LogisticRegression(C=100.0).fit(vx[:, best][:, None], vy)
+    a, b = float(lr.coef_[0][0]), float(lr.intercept_[0])
+    score = 1 / (1 + np.exp(-(a * ex[:, best] + b)))
+    vscore = 1 / (1 + np.exp(-(a * vx[:, best] + b)))
+    # the operating threshold, also from validation: the lowest score above every clean
+    # validation clip but the top 1%
+    thr = float(np.quantile(vscore[vy == 0], 0.99))
     per_shape = {}
     for name in HELD_SHAPES:
-        sel = np.array([n in ("clean", name) for _, _, n in ev_stats])
-        f2, t2, _ = roc_curve(ey[sel], score[sel])
+        sel = np.array([n in ("clean", name) for n in en])
         per_shape[name] = {"auc": round(float(roc_auc_score(ey[sel], score[sel])), 4),
-                           "tpr_at_1pct_fpr": round(float(np.max(t2[f2 <= 0.01])), 4)}
+                           "tpr_at_1pct_fpr": round(tpr_at(ey[sel], score[sel]), 4),
+                           "tpr_at_val_threshold": round(float(np.mean(
+                               score[np.array([n == name for n in en])] > thr)), 4)}
+    # for transparency only (not used for any choice): the held-out figures at every resolution
+    held_by_res = {str(r): {"auc": round(float(roc_auc_score(ey, ex[:, j])), 4),
+                            "tpr_at_1pct_fpr": round(tpr_at(ey, ex[:, j]), 4)}
+                   for j, r in enumerate(resolutions)}
     clean_scores = score[ey == 0]
-    return {"sr": sr, "clip_s": 10, "calibration_clips": len(cal), "evaluation_clips": len(ev),
-            "train_steps": steps, "shapes": shapes_info, "calibration": [round(a, 4), round(b, 4)],
+    return {"sr": sr, "clip_s": 10, "validation_tracks": len(cal_tracks),
+            "held_out_tracks": len(eval_tracks),
+            "validation_clips": sum(lab == 0 for _, lab, _ in sets["val"]),
+            "evaluation_clips": sum(lab == 0 for _, lab, _ in sets["eval"]),
+            "train_steps": steps, "shapes": shapes_info,
+            "statistic_ms_per_clip_and_resolution": round(
+                1000 * stat_s / (len(val) + len(ev_stats)) / len(resolutions), 1),
+            "resolution_choice": choice, "bin_hz": resolutions[best],
+            "calibration": [round(a, 4), round(b, 4)],
             "auc": round(float(roc_auc_score(ey, score)), 4),
-            "tpr_at_1pct_fpr": round(float(np.max(tpr[fpr <= 0.01])), 4),
+            "tpr_at_1pct_fpr": round(tpr_at(ey, score), 4),
+            "validation_threshold": round(thr, 4),
+            "tpr_at_val_threshold": round(float(np.mean(score[ey == 1] > thr)), 4),
+            "fpr_at_val_threshold": round(float(np.mean(clean_scores > thr)), 4),
             "tpr_at_score_0.5": round(float(np.mean(score[ey == 1] > 0.5)), 4),
             "fpr_at_score_0.5": round(float(np.mean(clean_scores > 0.5)), 4),
             "per_held_out_shape": per_shape,
-            "clean_stat_median": round(float(np.median([v for v, y, _ in ev_stats if y == 0])),
-                                       3),
-            "fake_stat_median": round(float(np.median([v for v, y, _ in ev_stats if y == 1])), 3),
+            "held_out_by_resolution_not_used_for_choice": held_by_res,
+            "clean_stat_median": round(float(np.exp(np.median(ex[ey == 0, best]))), 3),
+            "fake_stat_median": round(float(np.exp(np.median(ex[ey == 1, best]))), 3),
             "machine": machine()}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", default="all", choices=["robust", "scale", "artefact", "all"])
-    ap.add_argument("--excerpts-per-track", type=int, default=1)
+    ap.add_argument("--audio", default="wesnoth", choices=["wesnoth", "rendered", "both"],
+                    help="robust: the Wesnoth soundtrack, rendered corpus pieces, or both")
+    ap.add_argument("--excerpts-per-track", type=int, default=4)
+    ap.add_argument("--distortions", default="all",
+                    help="robust: comma-separated subset of the distortion names (or 'all'); "
+                         "results merge into the earlier run's for the others")
     ap.add_argument("--scale-tracks", default="1000,100000")
-    ap.add_argument("--clips-per-track", type=int, default=5, help="evaluation tracks")
+    ap.add_argument("--clips-per-track", type=int, default=8, help="held-out tracks")
+    ap.add_argument("--val-clips-per-track", type=int, default=10, help="validation tracks")
     ap.add_argument("--train-steps", type=int, default=200)
     ap.add_argument("--limit-tracks", type=int, default=0, help="use only the first N (smoke)")
+    ap.add_argument("--cache", default=str(CACHE),
+                    help="indexes, references and renderings kept between runs")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "trust.json"))
     args = ap.parse_args()
+    distortions = list(DISTORTIONS) if args.distortions == "all" else [
+        d.strip() for d in args.distortions.split(",")]
+    unknown = [d for d in distortions if d not in DISTORTIONS]
+    if unknown:
+        ap.error(f"--distortions: unknown {unknown}; known: {list(DISTORTIONS)}")
+    if args.excerpts_per_track < 1:
+        ap.error("--excerpts-per-track: must be at least 1")
+    cache = Path(args.cache)
     tracks = ensure_music()
     if args.limit_tracks:
         tracks = tracks[:args.limit_tracks]
@@ -452,21 +662,36 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="accord-bench-trust-"))
     try:
         if args.part in ("robust", "all"):
-            result["robust"] = part_robust(indexed, held, args.excerpts_per_track, work)
-            _write(out_path, result)
-            print_robust(result["robust"])
+            sets = {"wesnoth": (indexed, held)}
+            if args.audio in ("rendered", "both"):
+                pieces = rendered_tracks(cache)
+                if args.limit_tracks:
+                    pieces = pieces[:args.limit_tracks]
+                sets["rendered"] = split(pieces)
+                print(f"rendered: {len(pieces)} pieces, {len(sets['rendered'][0])} indexed")
+            if args.audio == "rendered":
+                del sets["wesnoth"]
+            for audio, (ix, ho) in sets.items():
+                key = f"robust_{audio}"
+                run = part_robust(ix, ho, args.excerpts_per_track, work, distortions, cache)
+                result[key] = merge_robust(result.get(key), run)
+                _write(out_path, result)
+                print(f"{audio}:")
+                print_robust(result[key])
         if args.part in ("scale", "all"):
             sizes = [int(s) for s in args.scale_tracks.split(",")]
-            result["scale"] = part_scale(indexed, sizes, work, result.get("robust"))
+            robust = result.get("robust_wesnoth")
+            result["scale"] = part_scale(indexed, sizes, work, robust, cache)
             _write(out_path, result)
         if args.part in ("artefact", "all"):
-            # its own split: calibration on a third of the tracks, evaluation on the rest (more
+            # its own split: validation on a third of the tracks, evaluation on the rest (more
             # clean clips than the 20% hold-out gives, so 1% false positives is measurable)
             order = np.random.default_rng(SEED + 2).permutation(len(tracks))
             cal_n = len(tracks) // 3
             result["artefact"] = part_artefact([tracks[i] for i in order[:cal_n]],
                                                [tracks[i] for i in order[cal_n:]],
-                                               args.clips_per_track, args.train_steps)
+                                               args.val_clips_per_track,
+                                               args.clips_per_track, args.train_steps, cache)
             _write(out_path, result)
             print(json.dumps(result["artefact"], indent=1))
     finally:
@@ -474,12 +699,13 @@ def main() -> None:
 
 
 def print_robust(r: dict) -> None:
-    print("| distortion | ours TP | Chromaprint TP | ours TN | Chromaprint TN | false (ours/cp) |")
+    print("| distortion | ours TP | Chromaprint TP | ours TN | Chromaprint TN | false (ours/cp) "
+          "| ms ours / cp | margin |")
     for name, row in r["rows"].items():
         o, c = row["ours"], row["chromaprint"]
         print(f"| {name} | {o['tp']}/{o['n_pos']} | {c['tp']}/{c['n_pos']} | "
-              f"{o['tn']}/{o['n_neg']} | {c['tn']}/{c['n_neg']} | {o['false']} / {c['false']} |")
-    print(json.dumps(r["margin"]), r["query_ms_ours_median"], r["query_ms_chromaprint_median"])
+              f"{o['tn']}/{o['n_neg']} | {c['tn']}/{c['n_neg']} | {o['false']} / {c['false']} "
+              f"| {o['query_ms_median']} / {c['query_ms_median']} | {json.dumps(row['margin'])} |")
 
 
 def _write(path: Path, result: dict) -> None:
