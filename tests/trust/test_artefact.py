@@ -7,15 +7,20 @@ import numpy as np
 import pytest
 
 from accord.errors import InvalidInput
+from accord.trust import artefact
 from accord.trust.artefact import ArtefactFinding, artefact_score
 
 SR = 22050
 
 
-def music(seed: int, seconds: float = 6.0) -> np.ndarray:
+def music(seed: int, seconds: float = 6.0, grid: bool = False) -> np.ndarray:
+    """Notes every 0.2 s, played with +-15 ms of timing (grid=True: sample-exact, which repeats
+    the spectrum's fine structure at 5 Hz: see test_a_sample_exact_rhythm_grid_makes_a_comb)."""
     rng = np.random.default_rng(seed)
     out = np.zeros(int(seconds * SR))
     for on in np.arange(0, seconds - 0.6, 0.2):
+        if not grid:
+            on = max(0.0, on + rng.uniform(-0.015, 0.015))
         f0 = 110 * 2 ** (rng.integers(0, 30) / 12)
         tt = np.arange(int(0.6 * SR)) / SR
         note = np.exp(-tt * 5) * sum(np.sin(2 * np.pi * f0 * h * tt) / h ** 1.5
@@ -46,7 +51,7 @@ def decoded(x: np.ndarray, strides: tuple[int, ...], seed: int = 0) -> np.ndarra
     return (y / np.abs(y).max() * 0.5).astype(np.float32)
 
 
-@pytest.mark.parametrize("strides", [(4, 4), (8,), (2, 2, 2), (5, 4)], ids=str)
+@pytest.mark.parametrize("strides", [(4, 4), (8,), (2, 2, 2), (5, 4), (3, 3, 2)], ids=str)
 def test_music_through_a_transposed_convolution_decoder_scores_higher(strides):
     clean = artefact_score(music(1), SR)
     fake = artefact_score(decoded(music(1), strides), SR)
@@ -66,6 +71,42 @@ def test_the_comb_of_a_stride_16_decoder_is_at_the_rate_over_16():
     assert fake.peak_frequencies_hz[:3] == pytest.approx([SR / 16, 2 * SR / 16, 3 * SR / 16])
 
 
+def test_the_implied_upsampling_is_a_product_of_the_stride_factors():
+    for strides in ((5, 4), (3, 3, 2)):
+        fake = artefact_score(decoded(music(1), strides), SR)
+        n = fake.upsampling
+        for p in (2, 3, 5):
+            while n % p == 0:
+                n //= p
+        assert n == 1 and fake.spacing_hz == pytest.approx(fake.base_rate / fake.upsampling)
+        # the comb divides the decoder's own cumulative stride: a tooth every SR/N where N
+        # divides the product of the strides
+        assert int(np.prod(strides)) % fake.upsampling == 0
+
+
+def test_every_candidate_resolution_separates_a_decoded_clip():
+    clean, fake = music(1), decoded(music(1), (4, 4))
+    for bin_hz in artefact.RESOLUTIONS_HZ:
+        assert artefact.statistic(fake, SR, bin_hz) > artefact.statistic(clean, SR, bin_hz) + 2
+
+
+def test_a_clip_shorter_than_one_spectrum_segment_is_padded_not_refused():
+    x = music(1, seconds=2.5)  # 55,125 samples; the finest bins need 65,536
+    finding = artefact_score(x, SR)
+    assert 0.0 <= finding.score <= 1.0 and np.isfinite(finding.statistic)
+    assert artefact.statistic(x, SR, min(artefact.RESOLUTIONS_HZ)) > 0
+
+
+def test_a_sample_exact_rhythm_grid_makes_a_comb():
+    """A known limit, pinned: notes on a sample-exact 0.2 s grid put spectral lines every 5 Hz,
+    and a candidate spacing that is a multiple of 5 Hz collects them (docs: evidence, not
+    proof). Played timing (music() by default) removes it."""
+    strict = artefact_score(music(1, grid=True), SR)
+    played = artefact_score(music(1), SR)
+    assert strict.spacing_hz % 5 == pytest.approx(0, abs=1e-6)
+    assert strict.statistic > played.statistic
+
+
 def test_plain_recordings_score_low():
     for seed in (2, 3):
         assert artefact_score(music(seed), SR).score < 0.5
@@ -82,3 +123,7 @@ def test_bad_input_is_refused():
         artefact_score(np.full(SR * 3, np.nan), SR)
     with pytest.raises(InvalidInput, match="shape"):
         artefact_score(np.zeros((2, 2, SR * 3)), SR)
+    with pytest.raises(InvalidInput, match="bin width"):
+        artefact.statistic(music(1), SR, 0.0)
+    with pytest.raises(InvalidInput, match="infinity"):
+        artefact.statistic(np.full(SR * 3, np.inf), SR)

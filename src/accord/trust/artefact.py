@@ -9,13 +9,16 @@ stacks such layers leaves combs spaced by sr/N for the cumulative strides N. Nat
 and music rendered by synthesisers, have harmonic peaks too, but not on a comb locked to the
 sample rate that runs up to the Nyquist frequency.
 
-The detector: the long-term average spectrum (Welch, ~5 Hz bins) in dB, minus its running median
-(so only narrow peaks remain); for every candidate spacing F = base/N (base: the file's own rate
-and common model rates, N = 2, 3, ..., while F spans at least 8 bins), the residual at each comb
-tooth k*F is compared with the residual halfway between teeth, and a median statistic over
-the teeth measures how consistently the comb stands out (see comb_statistics). The largest over
-all spacings is the statistic; a logistic curve fitted in bench/trust.py on decoders of some
-shapes, and evaluated on decoders of other shapes, maps it to a score in [0, 1].
+The detector: the long-term average spectrum (Welch over the whole clip, fine bins of ~BIN_HZ)
+in dB, minus its local floor (a running median over FLOOR_HZ), so only narrow peaks remain; for
+every candidate spacing F = base/N (base: the file's own rate and common model rates; N a product
+of the stride factors 2, 3 and 5, as decoders stack strides such as 2, 4, 5, 8; F at least 8
+bins and MIN_SPACING_HZ wide, finer combs being rhythm's), the residual at each comb tooth k*F is
+compared with the residual halfway between teeth, and a median statistic over the teeth
+measures how consistently the comb stands out (see comb_statistics). The largest over all
+spacings is the statistic; a logistic curve fitted in bench/trust.py on decoders of some shapes
+and on some tracks (the validation set, which also chose BIN_HZ), and evaluated on decoders of
+other shapes and other tracks, maps it to a score in [0, 1].
 
 Evidence, not proof: a decoder without transposed convolutions (nearest or linear upsampling
 followed by convolution, diffusion in a spectrogram domain with a vocoder that avoids the
@@ -31,18 +34,28 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage, signal
 
+from accord.errors import InvalidInput
 from accord.trust.samples import mono
 
 MAX_ANALYSED_S = 120.0  # only the first two minutes are analysed
 MIN_DURATION_S = 2.0
 MIN_BINS_PER_TOOTH = 8
+# combs finer than this are not considered: rhythm makes them (notes on a strict grid repeat the
+# spectrum's fine structure at the grid rate, under ~16 Hz), while a decoder's cumulative
+# upsampling (hops of 64-2048 samples) leaves combs of sr/N well above it
+MIN_SPACING_HZ = 20.0
 F_LOW = 500.0  # teeth below this are ignored (dense musical harmonics)
 BASE_RATES = (16000, 22050, 24000, 32000, 44100, 48000)
-MEDIAN_BINS = 31
-# logistic calibration of log(statistic): score = 1 / (1 + exp(-(A * log(t) + B))).
-# Fitted by bench/trust.py on the calibration decoder shapes (2026-12-02; bench/RESULTS.md):
-# 0.5 at a statistic of 5.4. On held-out shapes: ROC AUC 0.92, 16% caught at 1% false positives.
-CALIBRATION = (4.5322, -7.6627)
+STRIDE_FACTORS = (2, 3, 5)  # cumulative upsampling N = 2^a 3^b 5^c: the strides decoders use
+# Welch bin width (Hz; the nearest power-of-two segment) and the running median's width (Hz)
+# that gives the local spectral floor. BIN_HZ is chosen by bench/trust.py among RESOLUTIONS_HZ
+# on the *validation* decoders and tracks; the held-out shapes and tracks take no part in it.
+RESOLUTIONS_HZ = (5.0, 2.5, 1.25, 0.625, 0.3125)
+BIN_HZ = 0.3125
+FLOOR_HZ = 150.0
+# logistic calibration of log(statistic): score = 1 / (1 + exp(-(A * log(t) + B))), fitted by
+# bench/trust.py on the validation decoders and tracks at BIN_HZ (bench/RESULTS.md, "Trust").
+CALIBRATION = (9.5905, -15.4292)
 
 
 @dataclass(frozen=True)
@@ -71,22 +84,47 @@ def _mono(samples: np.ndarray, sr: int) -> np.ndarray:
     return mono(samples, sr, min_sr=8000, min_s=MIN_DURATION_S)[: int(MAX_ANALYSED_S * sr)]
 
 
-def residual_spectrum(samples: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
-    """(dB spectrum minus its running median, bin width in Hz)."""
+def residual_spectrum(samples: np.ndarray, sr: int,
+                      bin_hz: float = BIN_HZ) -> tuple[np.ndarray, float]:
+    """(long-term average spectrum in dB minus its local floor, bin width in Hz).
+
+    Welch over the whole (first MAX_ANALYSED_S of the) clip with ~bin_hz bins and half-overlapping
+    Hann segments (a clip shorter than one segment is analysed as one zero-padded segment); the
+    floor is the running median over FLOOR_HZ, so only narrow peaks remain."""
+    if not bin_hz > 0:
+        raise InvalidInput(f"artefact: bin width must be positive, got {bin_hz!r}")
     x = _mono(samples, sr)
-    nper = int(2 ** np.round(np.log2(sr / 5.0)))
+    nper = int(2 ** np.round(np.log2(sr / bin_hz)))
+    if x.shape[0] < nper:
+        x = np.pad(x, (0, nper - x.shape[0]))
     _, psd = signal.welch(x, fs=sr, nperseg=nper, noverlap=nper // 2, window="hann")
     db = 10.0 * np.log10(psd + 1e-20)
-    return db - ndimage.median_filter(db, size=MEDIAN_BINS, mode="nearest"), sr / nper
+    width = sr / nper
+    size = int(FLOOR_HZ / width) | 1
+    return db - ndimage.median_filter(db, size=size, mode="nearest"), width
+
+
+def _smooth(limit: int) -> np.ndarray:
+    """The numbers 2..limit whose prime factors are all in STRIDE_FACTORS."""
+    out = {1}
+    for p in STRIDE_FACTORS:
+        more = set()
+        for v in out:
+            while v * p <= limit:
+                v *= p
+                more.add(v)
+        out |= more
+    return np.array(sorted(out - {1}), dtype=np.int64)
 
 
 def _spacings(sr: int, bin_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     spac, base, up = [], [], []
     nyq = sr / 2
     for b in BASE_RATES + (int(sr),):
-        n = np.arange(2, int(b / (MIN_BINS_PER_TOOTH * bin_hz)) + 1)
+        finest = max(MIN_BINS_PER_TOOTH * bin_hz, MIN_SPACING_HZ)
+        n = _smooth(int(b / finest))
         f = b / n
-        keep = (f <= nyq) & (f >= MIN_BINS_PER_TOOTH * bin_hz)
+        keep = (f <= nyq) & (f >= finest)
         spac.append(f[keep])
         base.append(np.full(keep.sum(), b))
         up.append(n[keep])
@@ -98,11 +136,12 @@ def _spacings(sr: int, bin_hz: float) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def comb_statistics(resid: np.ndarray, bin_hz: float, sr: int):
     """Median-tooth z statistic of every candidate comb: (z, spacing, base, N, teeth count).
 
-    d_k = residual at tooth k minus residual halfway to the next tooth, in units of the
-    residual's robust spread; a comb's statistic is the median d_k scaled to a standard normal
-    under the null (median of n normals: sd 1.2533 / sqrt(n)). The median asks *most* teeth to
-    stand out, so a few loud musical harmonics or a fine comb brushing past a few real peaks do
-    not make a comb."""
+    Candidate spacings are base/N for N a product of the stride factors 2, 3 and 5 (the comb of
+    a decoder's cumulative upsampling). d_k = residual at tooth k minus residual halfway to the
+    next tooth, in units of the residual's robust spread; a comb's statistic is the median d_k
+    scaled to a standard normal under the null (median of n normals: sd 1.2533 / sqrt(n)). The
+    median asks *most* teeth to stand out, so a few loud musical harmonics or a fine comb
+    brushing past a few real peaks do not make a comb."""
     spacing, base, up = _spacings(sr, bin_hz)
     nyq = sr / 2
     top = resid.shape[0] - 1
@@ -110,20 +149,38 @@ def comb_statistics(resid: np.ndarray, bin_hz: float, sr: int):
     local = ndimage.maximum_filter1d(resid, size=3, mode="nearest")
     band = local[int(F_LOW / bin_hz):int(0.985 * nyq / bin_hz)]
     spread = max(1.4826 * float(np.median(np.abs(band - np.median(band)))) * np.sqrt(2), 1e-3)
-    z_out = np.full(spacing.shape[0], -np.inf)
-    teeth = np.zeros(spacing.shape[0], dtype=np.int64)
-    for i, f in enumerate(spacing):
-        k = np.arange(1, int(nyq / f) + 1)
-        tooth = k * f
-        tooth = tooth[(tooth >= F_LOW) & (tooth <= 0.985 * nyq)]
-        if tooth.shape[0] < 3:
-            continue
-        on = local[np.clip(np.round(tooth / bin_hz).astype(np.int64), 0, top)]
-        off = local[np.clip(np.round((tooth - f / 2) / bin_hz).astype(np.int64), 0, top)]
-        d = (on - off) / spread
-        z_out[i] = float(np.median(d)) * np.sqrt(d.shape[0]) / 1.2533
-        teeth[i] = d.shape[0]
+    # every comb's teeth at once: tooth j of comb i is k_j * spacing[i], k from 1 to Nyquist
+    n_k = (nyq / spacing).astype(np.int64)
+    comb = np.repeat(np.arange(spacing.shape[0]), n_k)
+    k = np.arange(comb.shape[0]) - np.repeat(np.cumsum(n_k) - n_k, n_k) + 1
+    tooth = k * spacing[comb]
+    keep = (tooth >= F_LOW) & (tooth <= 0.985 * nyq)
+    comb, tooth = comb[keep], tooth[keep]
+    on = local[np.clip(np.round(tooth / bin_hz).astype(np.int64), 0, top)]
+    off = local[np.clip(np.round((tooth - spacing[comb] / 2) / bin_hz).astype(np.int64), 0, top)]
+    d = (on - off) / spread
+    # the median of each comb's d: teeth are grouped by comb in increasing order, so one sort of
+    # comb * 4096 + d (d clipped to +-1000, far beyond any median) sorts within the groups
+    d = np.sort(comb * 4096.0 + np.clip(d, -1000.0, 1000.0)) - comb * 4096.0
+    count = np.bincount(comb, minlength=spacing.shape[0])
+    start = np.cumsum(count) - count
+    ok = count >= 3
+    mid_lo = d[np.where(ok, start + (count - 1) // 2, 0)]
+    mid_hi = d[np.where(ok, start + count // 2, 0)]
+    z_out = np.where(ok, (mid_lo + mid_hi) / 2 * np.sqrt(np.maximum(count, 1)) / 1.2533, -np.inf)
+    teeth = np.where(ok, count, 0).astype(np.int64)
     return z_out, spacing, base, up, teeth
+
+
+def statistic(samples: np.ndarray, sr: int, bin_hz: float = BIN_HZ) -> float:
+    """The largest comb statistic at a given resolution (what the bench compares)."""
+    resid, width = residual_spectrum(samples, sr, bin_hz)
+    return float(max(np.max(comb_statistics(resid, width, int(sr))[0]), 1e-3))
+
+
+def calibrated(stat: float, calibration: tuple[float, float] = CALIBRATION) -> float:
+    a, b = calibration
+    return float(1.0 / (1.0 + np.exp(-(a * np.log(max(stat, 1e-3)) + b))))
 
 
 def artefact_score(samples: np.ndarray, sr: int) -> ArtefactFinding:
@@ -132,13 +189,11 @@ def artefact_score(samples: np.ndarray, sr: int) -> ArtefactFinding:
     t, spacing, base, up, teeth = comb_statistics(resid, bin_hz, int(sr))
     i = int(np.argmax(t))
     stat = float(max(t[i], 1e-3))
-    a, b = CALIBRATION
-    score = float(1.0 / (1.0 + np.exp(-(a * np.log(stat) + b))))
     f = float(spacing[i])
     k = np.arange(1, int(sr / 2 / f) + 1) * f
     k = k[(k >= F_LOW) & (k <= 0.985 * sr / 2)]
     height = resid[np.clip(np.round(k / bin_hz).astype(np.int64), 0, resid.shape[0] - 1)]
     strongest = tuple(float(v) for v in np.sort(k[np.argsort(-height)[:8]]))
-    return ArtefactFinding(score=score, statistic=stat, spacing_hz=f, base_rate=int(base[i]),
-                           upsampling=int(up[i]), peak_frequencies_hz=strongest,
-                           teeth=int(teeth[i]))
+    return ArtefactFinding(score=calibrated(stat), statistic=stat, spacing_hz=f,
+                           base_rate=int(base[i]), upsampling=int(up[i]),
+                           peak_frequencies_hz=strongest, teeth=int(teeth[i]))
