@@ -1,22 +1,36 @@
 """Benchmark: upload screening's re-upload detection and AI-artefact signal.
 
-    PYTHONPATH=src .venv/bin/python bench/trust.py [--part robust|scale|artefact|all]
-        [--excerpts-per-track 1] [--scale-tracks 1000,100000] [--out bench/results/trust.json]
+The full protocol (about 2 h on one free core; for the lead):
+
+    PYTHONPATH=src .venv/bin/python bench/trust.py --part all --audio both \
+        --excerpts-per-track 4 --scale-tracks 1000,100000
+
+Options: --part robust|scale|artefact|all, --audio wesnoth|rendered|both, --distortions
+"none,pitch +1 st,..." (a subset; each run's rows merge into the earlier result for the same
+protocol, so the full table can be filled by several shorter runs), --excerpts-per-track 4,
+--clips-per-track 8 and --val-clips-per-track 10 (artefact), --cache DIR (indexes, reference
+fingerprints, quads, rendered pieces and decoded clips are kept there between runs),
+--limit-tracks N (smoke), --out bench/results/trust.json.
 
 Audio: Debian's `wesnoth-1.16-music` (a GPL game soundtrack nobody here wrote; the bench
 installs it with apt-get if it is missing and refuses to run without it). Tracks shorter than
 40 s are dropped; the rest are split 80/20 by a fixed seed into indexed and held-out tracks.
+`--audio rendered`: 36 pieces of the bundled corpus (24 one-line Essen folk tunes, the sparse
+solo material of the demo catalogue, and 12 four-part Bach chorales, the first in corpus order
+lasting 30-240 s) rendered by the catalogue's renderer (`accord.catalog.audio.render`:
+FluidSynth, General MIDI piano, 44.1 kHz), split 80/20 the same way.
 
 robust: the Panako/Olaf protocol. Index the 80% in our quad index; fingerprint the same 80%
 with fpcalc through the catalogue's helper (the baseline: Chromaprint alone, offset-searching
-bit-error matcher). Cut 15 s excerpts (start drawn per track within the first 120 s, which is
-what fpcalc fingerprints by default) of indexed and held-out tracks; distort each with sox
-(pitch +-1/+-2 semitones, speed and tempo +-3/+-5%, MP3 64 kbps) or numpy (white noise at
-10 dB SNR) or sox's sinc band-pass 300-3000 Hz; query both systems with the same file. True
-positive: an indexed excerpt's top match is its own track (Chromaprint: the lowest bit error rate
-is its own track and at most MAX_BER). True negative: a held-out excerpt matches nothing. Any
-top match on the wrong track counts as a false match. Thresholds (MIN_HASHES, MAX_BER) were
-fixed before this run on other tracks; the run reports the margin (largest wrong-track score).
+bit-error matcher). Cut `--excerpts-per-track` 15 s excerpts (starts drawn per track within the
+first 120 s, which is what fpcalc fingerprints by default) of indexed and held-out tracks;
+distort each with sox (pitch +-1/+-2 semitones, speed and tempo +-3/+-5%, MP3 64 kbps) or numpy
+(white noise at 10 dB SNR, drawn from a per-query seed) or sox's sinc band-pass 300-3000 Hz;
+query both systems with the same file. True positive: an indexed excerpt's top match is its own
+track (Chromaprint: the lowest bit error rate is its own track and at most MAX_BER). True
+negative: a held-out excerpt matches nothing. Any top match on the wrong track counts as a false
+match. Thresholds (MIN_HASHES, MAX_BER) were fixed before on other excerpts; the run reports the
+margin (largest wrong-track vote count, smallest true one) per distortion.
 
 scale: query time per excerpt at 1,000 and 100,000 indexed tracks. The index holds the real
 indexed tracks plus synthetic tracks: each synthetic track's quads are rows drawn at random
@@ -29,12 +43,16 @@ an uncompacted index would be).
 The baseline is Chromaprint's linear scan: its measured cost per reference times the count.
 
 artefact: ROC AUC and the true-positive rate at 1% false positives of accord.trust.artefact on
-held-out decoders. Its own split of the tracks: a third for calibration (3 clips each), the rest
-for evaluation (5 clips each). 10 s clips at 22,050 Hz: clean clips vs the same clips
-through small strided-conv encoder / transposed-conv decoder autoencoders trained briefly on the
-calibration tracks (a few hundred Adam steps, CPU). The logistic calibration is fitted on the
-calibration shapes and calibration tracks; AUC and TPR are reported on other tracks through
-other (held-out) shapes.
+held-out decoders and held-out tracks. Its own split of the tracks: a third for validation
+(`--val-clips-per-track` clips each), the rest for evaluation (`--clips-per-track` clips each).
+10 s clips at 22,050 Hz: clean clips vs the same clips through small strided-conv encoder /
+transposed-conv decoder autoencoders trained briefly on the validation tracks (a few hundred
+Adam steps, CPU). Everything tunable is chosen on the validation shapes and validation tracks
+only: the spectral resolution (among artefact.RESOLUTIONS_HZ, by partial AUC up to 5% false
+positives, then AUC), the logistic calibration and an operating threshold (the clean validation
+clips' 99th percentile). AUC, TPR at 1% FPR, and TPR/FPR at that threshold are reported on
+other tracks through other (held-out) shapes; the held-out figures at every resolution are
+printed too, marked as not used for the choice.
 """
 
 from __future__ import annotations
