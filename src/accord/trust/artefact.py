@@ -11,14 +11,15 @@ sample rate that runs up to the Nyquist frequency.
 
 The detector: the long-term average spectrum (Welch over the whole clip, fine bins of ~BIN_HZ)
 in dB, minus its local floor (a running median over FLOOR_HZ), so only narrow peaks remain; for
-every candidate spacing F = base/N (base: the file's own rate and common model rates; N a product
-of the stride factors 2, 3 and 5, as decoders stack strides such as 2, 4, 5, 8; F at least 8
-bins and MIN_SPACING_HZ wide, finer combs being rhythm's), the residual at each comb tooth k*F is
-compared with the residual halfway between teeth, and a median statistic over the teeth
-measures how consistently the comb stands out (see comb_statistics). The largest over all
-spacings is the statistic; a logistic curve fitted in bench/trust.py on decoders of some shapes
-and on some tracks (the validation set, which also chose BIN_HZ), and evaluated on decoders of
-other shapes and other tracks, maps it to a score in [0, 1].
+every candidate spacing F = base/N (base: the file's own rate and common model rates; N a
+product of the stride factors 2, 3 and 5, as decoders stack strides such as 2, 4, 5, 8; F at
+least 8 bins and MIN_SPACING_HZ wide, finer combs being rhythm's), the residual at each comb
+tooth k*F is compared with the strongest residual at fractions (1/2, 1/3, ..., 5/6) of the way
+to the previous tooth, and a median statistic over the teeth measures how consistently the comb
+stands out (see comb_statistics). The largest over all spacings is the statistic; a logistic
+curve fitted in bench/trust.py on decoders of some shapes and on some tracks (the validation
+set, which also chose BIN_HZ), and evaluated on decoders of other shapes and other tracks, maps
+it to a score in [0, 1].
 
 Evidence, not proof: a decoder without transposed convolutions (nearest or linear upsampling
 followed by convolution, diffusion in a spectrogram domain with a vocoder that avoids the
@@ -44,6 +45,10 @@ MIN_BINS_PER_TOOTH = 8
 # spectrum's fine structure at the grid rate, under ~16 Hz), while a decoder's cumulative
 # upsampling (hops of 64-2048 samples) leaves combs of sr/N well above it
 MIN_SPACING_HZ = 20.0
+# a tooth is compared with the strongest of these points between it and the previous tooth
+# (fractions of the spacing): notes on a sample-exact grid of rate r put lines every r Hz, and a
+# comb of spacing F = m * r would collect them; for m <= 6 one of these points is on such a line
+OFF_FRACTIONS = (1 / 2, 1 / 3, 2 / 3, 1 / 4, 3 / 4, 1 / 5, 2 / 5, 3 / 5, 4 / 5, 1 / 6, 5 / 6)
 F_LOW = 500.0  # teeth below this are ignored (dense musical harmonics)
 BASE_RATES = (16000, 22050, 24000, 32000, 44100, 48000)
 STRIDE_FACTORS = (2, 3, 5)  # cumulative upsampling N = 2^a 3^b 5^c: the strides decoders use
@@ -55,7 +60,7 @@ BIN_HZ = 0.3125
 FLOOR_HZ = 150.0
 # logistic calibration of log(statistic): score = 1 / (1 + exp(-(A * log(t) + B))), fitted by
 # bench/trust.py on the validation decoders and tracks at BIN_HZ (bench/RESULTS.md, "Trust").
-CALIBRATION = (9.5905, -15.4292)
+CALIBRATION = (2.3669, 0.4171)
 
 
 @dataclass(frozen=True)
@@ -137,11 +142,13 @@ def comb_statistics(resid: np.ndarray, bin_hz: float, sr: int):
     """Median-tooth z statistic of every candidate comb: (z, spacing, base, N, teeth count).
 
     Candidate spacings are base/N for N a product of the stride factors 2, 3 and 5 (the comb of
-    a decoder's cumulative upsampling). d_k = residual at tooth k minus residual halfway to the
-    next tooth, in units of the residual's robust spread; a comb's statistic is the median d_k
-    scaled to a standard normal under the null (median of n normals: sd 1.2533 / sqrt(n)). The
+    a decoder's cumulative upsampling). d_k = residual at tooth k minus the strongest residual at
+    OFF_FRACTIONS of the way back to the previous tooth, in units of the residual's robust
+    spread; a comb's statistic is the median d_k, times sqrt(n) / 1.2533 (the scale of a median
+    of n normals; under the null the maximum over the off points biases it below zero). The
     median asks *most* teeth to stand out, so a few loud musical harmonics or a fine comb
-    brushing past a few real peaks do not make a comb."""
+    brushing past a few real peaks do not make a comb; the off points make a rhythm's denser
+    lines cancel their own teeth."""
     spacing, base, up = _spacings(sr, bin_hz)
     nyq = sr / 2
     top = resid.shape[0] - 1
@@ -157,7 +164,12 @@ def comb_statistics(resid: np.ndarray, bin_hz: float, sr: int):
     keep = (tooth >= F_LOW) & (tooth <= 0.985 * nyq)
     comb, tooth = comb[keep], tooth[keep]
     on = local[np.clip(np.round(tooth / bin_hz).astype(np.int64), 0, top)]
-    off = local[np.clip(np.round((tooth - spacing[comb] / 2) / bin_hz).astype(np.int64), 0, top)]
+    # between teeth: the strongest of the points at OFF_FRACTIONS of the way to the previous
+    # tooth (a rhythm's lines every F/m, m <= 6, fall on one of them; a decoder leaves none)
+    off = np.full(tooth.shape[0], -np.inf)
+    for q in OFF_FRACTIONS:
+        at = np.round((tooth - q * spacing[comb]) / bin_hz).astype(np.int64)
+        off = np.maximum(off, local[np.clip(at, 0, top)])
     d = (on - off) / spread
     # the median of each comb's d: teeth are grouped by comb in increasing order, so one sort of
     # comb * 4096 + d (d clipped to +-1000, far beyond any median) sorts within the groups
