@@ -149,11 +149,16 @@ def setup_document(start: datetime) -> dict:
     return {"accord_rights_document": 1, "parties": parties, "agreements": agreements}
 
 
+def collections_of_corpus() -> list[str]:
+    """The bundled corpus's collections (its top-level folders), sorted."""
+    return sorted(d.name for d in corpus_root().iterdir()
+                  if d.is_dir() and not d.name.startswith(("_", ".")))
+
+
 def corpus_files(collections: list[str] | None = None) -> list[tuple[str, Path]]:
     """(collection, path) of every symbolic file of the bundled corpus, in a stable order."""
     root = corpus_root()
-    known = sorted(d.name for d in root.iterdir()
-                   if d.is_dir() and not d.name.startswith(("_", ".")))
+    known = collections_of_corpus()
     chosen = collections if collections else known
     unknown = [c for c in chosen if c not in known]
     if unknown:

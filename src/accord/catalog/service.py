@@ -63,6 +63,20 @@ def setup_corpus_rights(session: Session, audit: AuditLog, start: datetime) -> d
     return rights_service.import_document(session, doc, "corpus rights", audit).to_json()
 
 
+def register_corpus_writers(session: Session, audit: AuditLog, start: datetime) -> int:
+    """Every bundled collection's writer party with its consent fixture, without works
+    (idempotent). A home that imported only part of the corpus (the demo) then holds the facts
+    the permission rule needs to check a model trained on all of it, the reference model, in
+    its own registry. Returns the number of collections."""
+    cols = corpus.collections_of_corpus()
+    doc = {"accord_rights_document": 1,
+           "parties": [corpus.writer_party(c) for c in cols],
+           "consents": [c for col in cols for c in corpus.writer_consents(col, start)]}
+    rights_service.import_document(session, parse_document(doc, "corpus writers"),
+                                   "corpus writers", audit)
+    return len(cols)
+
+
 def ingest_batch(session: Session, settings: Settings, items: list[Prepared], audit: AuditLog,
                  source: str, start: datetime) -> BatchResult:
     """Store one file's (or batch's) pieces: works, writers and consents through the rights

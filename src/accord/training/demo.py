@@ -107,6 +107,10 @@ def reference_stage(s: Settings, engine, out: Console, at) -> dict | None:
     from accord.training import reference
 
     try:
+        from accord.catalog.importer import DEMO_START
+
+        with session_scope(engine) as session:  # the writers of collections not imported here
+            catalog.register_corpus_writers(session, AuditLog(session, "training"), DEMO_START)
         with session_scope(engine) as session:
             result = reference.import_reference(session, s, at=at, register_missing_works=True)
         ref = reference.load()
