@@ -171,9 +171,9 @@ def client_of(request: Request) -> str:
 def authenticate_throttled(ctx: AppContext, email: str, password: str,
                            client: str = "unknown") -> Account | None:
     """Check a password with the backoff of accord.accounts.throttle, per (address, client) and
-    per client, kept in the shared state (database or Redis: every worker sees the same counts): a blocked key gets
-    429 with Retry-After before any password is checked; an unknown address costs the same
-    argon2 work as a known one (a dummy hash). A success clears its keys."""
+    per client, kept in the shared state (database or Redis: every worker sees the same counts):
+    a blocked key gets 429 with Retry-After before any password is checked; an unknown address
+    costs the same argon2 work as a known one (a dummy hash). A success clears its keys."""
     pair, whole = throttle.keys(email, client)
     at = ctx.clock()
     if wait := ctx.state.signin_wait((pair, whole), at):
