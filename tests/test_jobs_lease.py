@@ -24,7 +24,7 @@ from accord.jobs.tables import JobRow
 from accord.jobs.worker import Outcome, Worker
 from accord.timeutil import now
 
-LEASE_S = 1.5
+LEASE_S = 3.0  # long enough that a busy machine does not starve a healthy heartbeat
 SLOW_WORKER = textwrap.dedent("""
     import pathlib, sys, time
     from accord.db.engine import make_engine
@@ -35,7 +35,7 @@ SLOW_WORKER = textwrap.dedent("""
 
     def slow(job, report):
         (marks / "A-started").touch()
-        for i in range(40):
+        for i in range(100):
             report(f"step {i}")
             time.sleep(0.1)
         (marks / "A-completed").touch()
