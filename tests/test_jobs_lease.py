@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from accord.db.engine import session_scope
+from accord.db.engine import make_engine, session_scope
 from accord.jobs import queue
 from accord.jobs.tables import JobRow
 from accord.jobs.worker import Outcome, Worker
 from accord.timeutil import now
+from tests.conftest import empty_all_tables
 
 LEASE_S = 3.0  # long enough that a busy machine does not starve a healthy heartbeat
 SLOW_WORKER = textwrap.dedent("""
@@ -108,17 +109,24 @@ def _claimed_by_a_live_process(engine) -> tuple[str, JobRow]:
     return jid, row
 
 
-def test_sqlite_a_live_process_with_a_fresh_lease_keeps_its_job(engine, db_url):
-    if not db_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL's lease is heartbeat_at itself")
+@pytest.fixture
+def sqlite_engine(sqlite_url):
+    """SQLite only: PostgreSQL's lease is heartbeat_at itself (the test above)."""
+    engine = make_engine(sqlite_url)
+    empty_all_tables(engine)
+    yield engine
+    empty_all_tables(engine)
+
+
+def test_sqlite_a_live_process_with_a_fresh_lease_keeps_its_job(sqlite_engine):
+    engine = sqlite_engine
     jid, row = _claimed_by_a_live_process(engine)
     assert queue.renew_lease(engine, jid, row.attempts)
     assert queue.recover(engine, 60) == {"resumed": [], "failed": []}
 
 
-def test_sqlite_a_live_process_with_a_stale_lease_loses_its_job(engine, db_url):
-    if not db_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL's lease is heartbeat_at itself")
+def test_sqlite_a_live_process_with_a_stale_lease_loses_its_job(sqlite_engine):
+    engine = sqlite_engine
     jid, row = _claimed_by_a_live_process(engine)
     lease: Path = queue.lease_dir(engine) / f"{jid}.{row.attempts}"
     old = time.time() - 120
