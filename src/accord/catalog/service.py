@@ -303,3 +303,55 @@ def audio_files(session: Session, recording_ids: Iterable[str] | None = None,
     return [{"id": r.id, "recording_id": r.recording_id, "path": r.path,
              "fingerprint": r.fingerprint, "duration_s": r.duration_s}
             for r in session.execute(q.limit(limit)).scalars()]
+
+
+# --- a DDEX message offered with an upload (upload screening reads it through here) ------------
+
+@dataclass(frozen=True)
+class DeclaredRecording:
+    """What a DDEX ERN message says of its first SoundRecording: title, display artists (names
+    resolved through the PartyList), ISRC and the AI disclosure as the catalogue's reader reads
+    it (accord.catalog.ddex.ai_disclosure; names in ddex_names' one AI table, checked against
+    the ERN 4.3.1 XSD), with its extent: "all", "partly", "none" or None (silent)."""
+
+    title: str
+    artists: tuple[str, ...]
+    isrc: str | None
+    ai: dict
+    ai_extent: str | None
+
+
+def declared_recording(path: Path, max_bytes: int = 5 * 1024 * 1024,
+                       max_elements: int = 50_000) -> DeclaredRecording:
+    """Read a DDEX message's first SoundRecording through the hardened XML door (no DOCTYPE,
+    size, depth and element limits); InvalidInput names the file and the problem."""
+    from accord.catalog.ddex import ai_disclosure, ai_extent
+    from accord.catalog.ddex_elements import local
+    from accord.catalog.ddex_xml import XmlLimits, load
+
+    _, root = load(Path(path), XmlLimits(max_bytes=max_bytes, max_elements=max_elements))
+    recordings = [el for el in root.iter() if local(el) == "SoundRecording"]
+    scope = recordings[0] if recordings else root
+    title = next(((el.text or "").strip() for el in scope.iter()
+                  if local(el) in ("DisplayTitleText", "TitleText") and (el.text or "").strip()),
+                 "")
+    names = {}
+    for party in root.iter():
+        if local(party) == "Party":
+            ref = next((c.text for c in party.iter() if local(c) == "PartyReference"), None)
+            full = next((c.text for c in party.iter() if local(c) == "FullName"), None)
+            if ref and full:
+                names[ref.strip()] = full.strip()
+    artists = []
+    for el in scope.iter():
+        if local(el) == "DisplayArtistName" and (el.text or "").strip():
+            artists.append(el.text.strip())
+        elif local(el) == "ArtistPartyReference" and (el.text or "").strip() in names:
+            artists.append(names[el.text.strip()])
+    isrc = next(((el.text or "").strip() for el in scope.iter()
+                 if local(el) == "ISRC" and (el.text or "").strip()), None)
+    ai, problems = ai_disclosure(scope) if recordings else ({}, [])
+    if problems:
+        where, msg = problems[0]
+        raise InvalidInput(f"{path}: SoundRecording/{where}: {msg}")
+    return DeclaredRecording(title, tuple(dict.fromkeys(artists)), isrc, ai, ai_extent(ai))

@@ -131,6 +131,7 @@ def screen_upload(session: Session, settings: Settings, path: Path, *, uploader:
         size_bytes=read.size_bytes, duration_s=read.duration_s, fingerprint=upload.fingerprint,
         title=credit.title, artists=list(credit.artists),
         disclosure={"source": disclosure.source, "declared_ai": disclosure.ai,
+                    "extent": disclosure.extent,
                     "fields": [list(f) for f in disclosure.fields],
                     "c2pa": sig.c2pa.to_json() if sig.c2pa else None},
         recording_id=recording_id, outcome=decision.outcome.value,
