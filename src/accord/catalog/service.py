@@ -147,6 +147,17 @@ def symbolic_items(session: Session, work_ids: Iterable[str] | None = None) -> l
                          composer=r.composer) for r in rows]
 
 
+def work_of_recording(session: Session, recording_id: str) -> str | None:
+    """The work a registry recording records (None: not registered)."""
+    return lookup.recording_work(session, recording_id)
+
+
+def recordings_of_works(session: Session, work_ids: Iterable[str]) -> dict[str, list[str]]:
+    """The registry's recordings of each work, in id order (a work without any maps to [])."""
+    found = lookup.expand_works(session, work_ids)
+    return {w: [r["id"] for r in d.get("recordings", [])] for w, d in found.items()}
+
+
 def item_json(r: CatalogItemRow, writers: tuple[str, ...] = ()) -> dict:
     return {"id": r.id, "work_id": r.work_id, "content_hash": r.content_hash,
             "title": r.title, "composer": r.composer, "collection": r.collection,

@@ -120,7 +120,8 @@ def screen_upload(session: Session, settings: Settings, path: Path, *, uploader:
                                                  else getattr(art, "evidence", {})),
                       voices=gather.voices_of(session, read, uploader_party, at))
     else:
-        sig = replace(sig, styles=gather.styles_of(session, read.notes, uploader_party, at))
+        sig = replace(sig, styles=gather.styles_of(session, read.notes, uploader_party, at),
+                      melodies=gather.melodies_of(session, settings, read.notes, recording_id))
     findings = run_rules(sig, params)
     decision = decide(findings, policy)
     sid = f"scr-{uuid.uuid4().hex[:16]}"
