@@ -65,7 +65,8 @@ def policy_for(settings: Settings, path: Path | None = None) -> Policy:
 
 def _declared(metadata: Path | None, ddex: Path | None) -> tuple[Credit, Disclosure, str | None]:
     if metadata is not None and ddex is not None:
-        raise InvalidInput("give either --metadata or --ddex, not both")
+        raise InvalidInput("give either a metadata JSON file or a DDEX message (`metadata` or "
+                           "`ddex`; --metadata or --ddex), not both")
     if metadata is not None:
         return (*declared.from_metadata(metadata), None)
     if ddex is not None:

@@ -49,7 +49,9 @@ async def screen_request(request: Request, ctx, session, account, csrf: bool = F
     authorize(actor_of(account), Action.UPLOAD)
     async with spooled_form(request, max_bytes(ctx), ("file", "metadata", "ddex")) as form:
         if "file" not in form.files:
-            raise InvalidInput("upload: the form has no `file` part")
+            raise InvalidInput("upload: the `file` part is empty: choose a file to upload"
+                               if "file" in form.unchosen else
+                               "upload: the form has no `file` part")
         path, name = form.files["file"]
         if csrf:
             from accord.web.session import check_csrf
