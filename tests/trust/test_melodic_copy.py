@@ -154,3 +154,38 @@ def test_the_catalogue_melody_index_is_stored_and_rebuilt_when_the_catalogue_cha
     second = sorted((home.trust_dir / "melodies").glob("*.npz"))
     assert len(second) == 1 and second != first
     assert d["outcome"] == "accept"
+
+
+def test_a_musicxml_upload_of_the_corpus_piece_is_rejected(home, engine, chorale, tmp_path):
+    """The score itself (.mxl, as music21 ships it) and a transposed MusicXML copy: read through
+    the catalogue's own parser (catalog.service.canonical_midi_of_score), both are copies."""
+    import shutil
+
+    from music21 import converter, corpus
+
+    src = corpus.getWork("bach/bwv66.6")
+    up = shutil.copy(src, tmp_path / "chorale.mxl")
+    d = screen(engine, home, up)
+    assert d["kind"] == "symbolic" and d["outcome"] == "reject"
+    assert finding(d)["evidence"]["matches"][0]["work"] == chorale["work_id"]
+    moved = tmp_path / "moved.musicxml"
+    converter.parse(src).transpose(5).write("musicxml", fp=str(moved))
+    d = screen(engine, home, moved, uploader="u2")
+    assert finding(d)["verdict"] == "copy" and d["outcome"] == "reject"
+
+
+def test_hostile_scores_are_refused_before_parsing(home, engine, tmp_path):
+    import zipfile
+
+    from accord.errors import InvalidInput
+
+    bomb = tmp_path / "bomb.mxl"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("score.xml", b"<a>" + b" " * (25 * 1024 * 1024) + b"</a>")
+    assert bomb.stat().st_size < 1024 * 1024  # small on disk, huge unpacked
+    entity = tmp_path / "lol.musicxml"
+    entity.write_text('<?xml version="1.0"?><!DOCTYPE score-partwise [<!ENTITY a "aaaa">'
+                      '<!ENTITY b "&a;&a;&a;&a;">]><score-partwise>&b;</score-partwise>')
+    for path, message in ((bomb, "unpacks to"), (entity, "entity declarations are refused")):
+        with session_scope(engine) as s, pytest.raises(InvalidInput, match=message):
+            service.screen_upload(s, home, path, uploader="u1", audit=AuditLog(s, "t"))

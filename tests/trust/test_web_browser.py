@@ -58,11 +58,12 @@ def test_upload_decision_appeal_and_review_in_the_browser(tmp_path):
             sync_api.expect(page.get_by_role("heading", name="Your uploads")).to_be_visible()
             no_axe_violations(page)
             # the optional inputs left unchosen: the browser sends them empty, they are absent
-            page.get_by_label("Audio (WAV, FLAC, OGG, MP3) or MIDI").set_input_files(str(bare))
+            file_input = page.get_by_label("Audio (WAV, FLAC, OGG, MP3), MIDI or MusicXML")
+            file_input.set_input_files(str(bare))
             page.get_by_role("button", name="Upload and screen").click()
             page.wait_for_url(f"{base}/uploads#job-*")
             sync_api.expect(page.locator("#uploads-list")).to_contain_text("screening…")
-            page.get_by_label("Audio (WAV, FLAC, OGG, MP3) or MIDI").set_input_files(str(wav))
+            file_input.set_input_files(str(wav))
             page.get_by_label("Metadata JSON (title, artists, AI disclosure; optional)") \
                 .set_input_files(str(meta))
             page.get_by_role("button", name="Upload and screen").click()

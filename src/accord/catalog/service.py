@@ -366,3 +366,45 @@ def declared_recording(path: Path, max_bytes: int = 5 * 1024 * 1024,
         where, msg = problems[0]
         raise InvalidInput(f"{path}: SoundRecording/{where}: {msg}")
     return DeclaredRecording(title, tuple(dict.fromkeys(artists)), isrc, ai, ai_extent(ai))
+
+
+# --- a score offered with an upload (upload screening compares its melody) --------------------
+
+#: MusicXML read for an upload; .mxl is a zip: its members are counted and sized before any
+#: parser sees them (a "zip bomb" costs nothing).
+SCORE_SUFFIXES = (".musicxml", ".mxl", ".xml")
+MAX_SCORE_MEMBERS = 50
+MAX_SCORE_UNPACKED = 20 * 1024 * 1024
+
+
+def canonical_midi_of_score(path: Path) -> bytes:
+    """The canonical MIDI the catalogue would store for a MusicXML file (.musicxml, .xml, or
+    compressed .mxl), parsed as the catalogue's importer parses it (music21). Refused with
+    InvalidInput naming the file: another format, an .mxl whose members are too many or unpack
+    to more than MAX_SCORE_UNPACKED bytes, an XML entity declaration, an unparsable score."""
+    import zipfile
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SCORE_SUFFIXES:
+        raise InvalidInput(f"{path}: not a MusicXML file (known: {', '.join(SCORE_SUFFIXES)})")
+    try:
+        if suffix == ".mxl":
+            with zipfile.ZipFile(path) as z:
+                members = z.infolist()
+                if len(members) > MAX_SCORE_MEMBERS:
+                    raise InvalidInput(f"{path}: the .mxl archive has {len(members)} members, "
+                                       f"over the limit of {MAX_SCORE_MEMBERS}")
+                unpacked = sum(m.file_size for m in members)
+                if unpacked > MAX_SCORE_UNPACKED:
+                    raise InvalidInput(f"{path}: the .mxl archive unpacks to {unpacked:,} "
+                                       f"bytes, over the limit of {MAX_SCORE_UNPACKED:,}")
+                texts = [z.read(m) for m in members if m.filename.lower().endswith(
+                    (".xml", ".musicxml"))]
+        else:
+            texts = [path.read_bytes()]
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise InvalidInput(f"{path}: cannot read the score ({exc})") from None
+    if any(b"<!ENTITY" in t for t in texts):
+        raise InvalidInput(f"{path}: XML entity declarations are refused in a score")
+    return symbolic.canonical_midi(symbolic.parse(path))
