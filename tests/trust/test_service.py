@@ -173,7 +173,7 @@ def test_nothing_is_stored_for_bad_input(home, engine, tmp_path):
     bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
     with pytest.raises(InvalidInput), session_scope(engine) as s:
         service.screen_upload(s, home, bad, uploader="u8", audit=AuditLog(s, "test"))
-    with pytest.raises(InvalidInput, match="either --metadata or --ddex"), \
+    with pytest.raises(InvalidInput, match=r"--metadata or --ddex\), not both"), \
             session_scope(engine) as s:
         service.screen_upload(s, home, write_tune(tmp_path / "x.wav", 3), uploader="u8",
                               audit=AuditLog(s, "test"), metadata=bad, ddex=bad)
