@@ -189,3 +189,17 @@ def test_hostile_scores_are_refused_before_parsing(home, engine, tmp_path):
     for path, message in ((bomb, "unpacks to"), (entity, "entity declarations are refused")):
         with session_scope(engine) as s, pytest.raises(InvalidInput, match=message):
             service.screen_upload(s, home, path, uploader="u1", audit=AuditLog(s, "t"))
+
+
+def test_the_review_queue_shows_the_melodic_evidence(home, engine, chorale, tmp_path):
+    """The admin's queue names the matched work, its recording and the coverage."""
+    from accord.web.trust import _evidence
+
+    up = shifted(chorale["midi_path"], tmp_path / "copy.mid", semitones=1)
+    d = screen(engine, home, up)
+    lines = _evidence(finding(d))
+    assert lines == [f"melody of work {chorale['work_id']} 'bwv66.6.mxl' (rec-bwv66-6): coverage "
+                     f"1.0 ({finding(d)['evidence']['matches'][0]['shared_ngrams']} of "
+                     f"{finding(d)['evidence']['matches'][0]['upload_ngrams']} 8-grams), "
+                     f"longest shared passage "
+                     f"{finding(d)['evidence']['matches'][0]['longest_run_notes']} notes"]
