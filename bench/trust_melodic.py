@@ -83,14 +83,14 @@ def main() -> None:
     ap.add_argument("--notes", type=int, default=200)
     ap.add_argument("--out", default="bench/results/trust_melodic.json")
     a = ap.parse_args()
-    out = {"nproc": os.cpu_count(), "loadavg_before": open("/proc/loadavg").read().split()[:3],
+    out = {"nproc": os.cpu_count(), "loadavg_before": Path("/proc/loadavg").read_text().split()[:3],
            "runs": []}
     with tempfile.TemporaryDirectory() as d:
         for size in [int(x) for x in a.sizes.split(",")]:
             r = run(size, a.notes, Path(d))
             print(json.dumps(r))
             out["runs"].append(r)
-    out["loadavg_after"] = open("/proc/loadavg").read().split()[:3]
+    out["loadavg_after"] = Path("/proc/loadavg").read_text().split()[:3]
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(out, indent=2))
     print(json.dumps({k: out[k] for k in ("nproc", "loadavg_before", "loadavg_after")}))
