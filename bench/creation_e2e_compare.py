@@ -19,6 +19,7 @@ from accord.creation import service
 from accord.creation.request import CreationRequest, Params
 from accord.db.engine import make_engine, session_scope
 from accord.royalties import released
+from accord.workflows.release import released_outputs
 
 
 def cpu() -> float:
@@ -35,7 +36,7 @@ def run(s: Settings, eng, mid: str, count: int, seed: int) -> dict:
     with session_scope(eng) as session:
         attribution.credit_new_outputs(session, s, [o.id for o in res.outputs])
     with session_scope(eng) as session:
-        released.record_released(session, s, [o.id for o in res.outputs])
+        released.record_released(session, s, released_outputs(res.outputs))
     t2, used = time.perf_counter(), cpu() - c0
     music = sum(o.parameters["shaped"]["duration_s"] for o in res.outputs)
     return {"count": count, "music_s": round(music, 1), "create_s": round(t1 - t0, 2),

@@ -279,6 +279,7 @@ def e2e_main(argv: list[str]) -> None:
     args = ap.parse_args(argv)
     from accord.attribution import service as attribution
     from accord.royalties import released
+    from accord.workflows.release import released_outputs
 
     env0 = _env()
     s = Settings(home=Path(args.home))
@@ -300,7 +301,7 @@ def e2e_main(argv: list[str]) -> None:
         with session_scope(engine) as session:
             attribution.credit_new_outputs(session, s, [o.id for o in res.outputs])
         with session_scope(engine) as session:
-            released.record_released(session, s, [o.id for o in res.outputs])
+            released.record_released(session, s, released_outputs(res.outputs))
         marks.append(("end", time.perf_counter()))
         stages = Counter()
         for (name, t), (_, t2) in zip(marks, marks[1:], strict=False):

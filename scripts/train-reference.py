@@ -27,7 +27,7 @@ from accord.training.model import preset
 from accord.training.trainer import TrainConfig, save_pieces, train
 
 SCHEDULE = {"batch_size": 8, "learning_rate": 3e-3, "min_lr": 3e-4, "warmup_steps": 100,
-            "eval_interval": 150, "patience": 1000, "min_delta": 1e-3}
+            "eval_interval": 300, "patience": 1000, "min_delta": 1e-3}
 
 
 def log(msg: str) -> None:
@@ -44,6 +44,8 @@ def main() -> None:
                     help="expected throughput, to size max_steps to the time left")
     ap.add_argument("--seed", type=int, default=1337)
     ap.add_argument("--preset", default="standard")
+    ap.add_argument("--threshold", type=float, default=None,
+                    help="the family threshold (default: calibrated, see families.calibrate)")
     args = ap.parse_args()
     settings = Settings(home=args.home)
     engine = make_engine(settings.db_url)
@@ -52,7 +54,8 @@ def main() -> None:
     with session_scope(engine) as session:
         built = dataset_service.build(session, settings)
         log(f"snapshot {built.id}: {built.items} items ({time.perf_counter() - t0:.0f}s)")
-        prep = reference_build.prepare(session, settings, built.id, seed=args.seed)
+        prep = reference_build.prepare(session, settings, built.id, seed=args.seed,
+                                              threshold=args.threshold)
     log(f"prepared ({time.perf_counter() - t0:.0f}s): {json.dumps(prep.report)}")
     (args.out / "split.json").write_text(json.dumps(
         {"report": prep.report, "split": prep.split_of()}, indent=1) + "\n")

@@ -230,5 +230,28 @@ def test_serve_runs_uvicorn_on_loopback_by_default(tmp_path, monkeypatch):
     r = CliRunner().invoke(cli, ["--home", str(tmp_path), "serve", "--port", "8765"])
     assert r.exit_code == 0, r.output
     app, kw = calls[0]
-    assert kw == {"host": "127.0.0.1", "port": 8765}
+    assert kw == {"host": "127.0.0.1", "port": 8765, "loop": "uvloop", "http": "httptools",
+                  "access_log": False}
     assert "/v1/permissions/check" in app.openapi()["paths"]
+
+
+def test_serve_flags_access_log_and_one_worker_per_core(tmp_path, monkeypatch):
+    import os
+
+    import uvicorn
+
+    calls = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    monkeypatch.setenv("ACCORD_API_INPROCESS_WORKER", "0")
+    from accord.api import serve
+
+    assert serve.cores() == len(os.sched_getaffinity(0))
+    monkeypatch.setattr(serve, "cores", lambda: 3)  # `--workers 0`: one per core
+    r = CliRunner().invoke(cli, ["--home", str(tmp_path), "serve", "--access-log",
+                                 "--workers", "0"])
+    assert r.exit_code == 0, r.output
+    app, kw = calls[0]
+    assert app == "accord.api.serve:app_from_env" and kw["workers"] == 3
+    assert kw["access_log"] is True and kw["loop"] == "uvloop" and kw["http"] == "httptools"
+    r = CliRunner().invoke(cli, ["--home", str(tmp_path), "serve", "--workers", "-1"])
+    assert r.exit_code == 2

@@ -74,6 +74,11 @@ ENDPOINTS = [
     ("creation", "GET", "/v1/creations/cre-test", {}, only({"fan": OK, "admin": OK})),
     ("creation-file", "GET", "/v1/creations/cre-test/files/output.wav", {},
      only({"fan": OK, "admin": OK})),
+    # takedown and reinstate: admins only; r9 (the rival's) so other rows' checks stay as they are
+    ("takedown", "POST", "/v1/recordings/r9/takedown", {"json": {"reason": "dispute"}},
+     only({"admin": CREATED})),
+    ("reinstate", "POST", "/v1/recordings/r9/reinstate", {"json": {"reason": "settled"}},
+     only({"admin": CREATED})),
     ("ddex-releases", "GET", "/v1/ddex/releases?sender=PADPIDA2026050505F", {}, READ),
     ("ddex-release", "GET", "/v1/ddex/releases/ddexrel-icpn-0000000000000", {},
      {r: 404 for r in ROLES} | {"anonymous": NO_AUTH}),

@@ -77,10 +77,8 @@ def test_single_update_duplicate_takedown(home):
         assert s.get(PartyRow, "ddex-isni-0000000412345670").isni == "0000000412345670"
         dr = s.get(DdexRecordingRow, SINGLE_REC)
         assert dr.message_id == "MOON-2026-0001-01" and dr.withdrawn_at is None
-        assert dr.ai_disclosure == {
-            "is_instrumental": False, "has_vocal_performance": True, "ai_vocals": False,
-            "ai_instrumentation": False, "ai_post_production": True,
-            "ai_note": "AI-assisted mastering; vocals and instruments performed by people."}
+        # ERN 4.3 has no AI element: only its vocal/instrumental flags are kept
+        assert dr.ai_disclosure == {"is_instrumental": False, "has_vocal_performance": True}
         assert dr.contributors == [{"party_reference": "PProducerSam", "name": "Sam Okafor",
                                     "roles": ["Producer", "MixingEngineer"]}]
         rel = s.get(DdexReleaseRow, SINGLE_REL)
@@ -99,7 +97,7 @@ def test_single_update_duplicate_takedown(home):
         assert rec.title == "Glass Harbour (Radio Edit)"
         assert _shares(rec.masters) == {"ddex-dpid-padpida2026010101x": Decimal("62.5"),
                                         "ddex-isni-0000000412345670": Decimal("37.5")}
-        assert s.get(DdexRecordingRow, SINGLE_REC).ai_disclosure["ai_vocals"] is True
+        assert s.get(DdexRecordingRow, SINGLE_REC).ai_disclosure["contains_ai"] == "Partly"
         assert s.get(DdexReleaseRow, SINGLE_REL).message_id == "MOON-2026-0001-02"
         nova = {r.role for r in s.get(PartyRow, "ddex-isni-0000000412345670").roles}
         assert nova == {"performing_artist", "label"}
@@ -274,7 +272,8 @@ def test_album_and_purge(home):
         assert not interlude.writers and not interlude.publishers  # default deny
         decision = rights.check(s, rights.Use.TRAIN, recording=ALBUM_RECS[2])
         assert not decision.allowed
-        assert s.get(DdexRecordingRow, ALBUM_RECS[1]).ai_disclosure["ai_instrumentation"]
+        assert s.get(DdexRecordingRow, ALBUM_RECS[1]).ai_disclosure["contains_ai"] == "Partly"
+        assert s.get(DdexRecordingRow, ALBUM_RECS[0]).ai_disclosure == {"contains_ai": "None"}
     purge = _imp(home, "album-purge.xml")
     assert purge.status == "imported" and purge.kind == "purge", purge.problems
     assert sorted(purge.details["taken_down"]) == ALBUM_RECS
@@ -386,7 +385,7 @@ def _read(text: str):
 def test_reader_update_indicator_and_qualified_children():
     text = (DATA / "single-update.xml").read_text()
     msg, problems = _read(text)
-    assert problems == [] and msg.update and msg.version == "43"
+    assert problems == [] and msg.update and msg.version == "431"
     assert msg.recordings["A1"].masters[1].share == Decimal("37.5")
     # a sender that qualifies every element reads the same
     qualified = text.replace("<", "<ern:").replace("<ern:/", "</ern:").replace(
@@ -398,8 +397,7 @@ def test_reader_update_indicator_and_qualified_children():
 
 def test_reader_collects_every_problem():
     text = (DATA / "album.xml").read_text()
-    text = text.replace("<VocalsInvolveAI>false</VocalsInvolveAI>",
-                        "<VocalsInvolveAI>maybe</VocalsInvolveAI>", 1)
+    text = text.replace("<ContainsAI>None</ContainsAI>", "<ContainsAI>maybe</ContainsAI>", 1)
     text = text.replace("<Role>Lyricist</Role><RightSharePercentage>50</RightSharePercentage>",
                         "<Role>Lyricist</Role>")
     text = text.replace("<RightSharePercentage>25</RightSharePercentage>",
@@ -407,7 +405,7 @@ def test_reader_collects_every_problem():
     msg, problems = _read(text)
     assert msg is None
     found = " | ".join(str(p) for p in problems)
-    assert "'maybe' is not true/false" in found
+    assert "ContainsAI: 'maybe' is not one of All, Partly, None" in found
     assert "given for some writers but not all" in found
     assert "'abc' is not a percentage" in found
 
@@ -429,3 +427,60 @@ def test_reader_fraction_of_one_shares_and_unknown_shares():
         "share" in found
     bad_iswc = text.replace("T-234.567.891-2", "T-12")
     assert "'T-12' is not an ISWC" in " | ".join(str(p) for p in _read(bad_iswc)[1])
+
+
+AI_REC = "rec-ddex-xdkte2600431"
+
+
+@pytest.mark.parametrize("contains, extent", [("All", "all"), ("Partly", "partly"),
+                                              ("None", "none"), (None, "partly")])
+def test_ern431_contains_ai_and_ai_contribution_are_read_from_their_schema_places(
+        home, tmp_path, contains, extent):
+    """ERN 4.3.1's SoundRecording/ContainsAI and Contributor/AiContribution (names checked
+    against the XSD, ddex_names.ERN4_AI_*) are kept per recording; ContainsAI decides the
+    extent, and without it the arranger's AiContribution Partly makes the recording partly AI.
+    The DJ's candidates read it as ai_generated (a vocal flag is not an AI declaration)."""
+    from accord.catalog.ddex import ai_extent
+    from accord.catalog.recordings import recording_media
+
+    text = (DATA / "single-ern431-ai.xml").read_text()
+    line = "      <ContainsAI>Partly</ContainsAI>\n"
+    assert line in text
+    text = text.replace(line, f"      <ContainsAI>{contains}</ContainsAI>\n" if contains else "")
+    path = tmp_path / "ern431.xml"
+    path.write_text(text)
+    out = import_file(home, path)
+    assert out.status == "imported", out.problems
+    with session_scope(make_engine(home.db_url)) as s:
+        disc = s.get(DdexRecordingRow, AI_REC).ai_disclosure
+        expected = {"has_vocal_performance": True, "has_foreground_vocal_performance": True,
+                    "contributor_ai": {"PArrangerMo": "Partly"}}
+        if contains:
+            expected["contains_ai"] = contains
+        assert disc == expected
+        assert ai_extent(disc) == extent
+        media = {m.recording_id: m for m in recording_media(s, [AI_REC])}
+        assert media[AI_REC].ai_generated is (extent != "none")
+
+
+def test_a_vocal_flag_alone_does_not_make_a_recording_ai_generated(home):
+    from accord.catalog.recordings import recording_media
+
+    assert _imp(home, "single.xml").status == "imported"
+    with session_scope(make_engine(home.db_url)) as s:
+        assert s.get(DdexRecordingRow, SINGLE_REC).ai_disclosure["has_vocal_performance"]
+        assert recording_media(s, [SINGLE_REC])[0].ai_generated is False
+
+
+@pytest.mark.parametrize("bad", ["true", "Some", "ALL"])
+def test_a_contains_ai_value_outside_the_schema_set_rejects_the_message(home, tmp_path, bad):
+    text = (DATA / "single-ern431-ai.xml").read_text().replace(
+        "<ContainsAI>Partly</ContainsAI>", f"<ContainsAI>{bad}</ContainsAI>")
+    path = tmp_path / "bad.xml"
+    path.write_text(text)
+    before = _counts(home)
+    out = import_file(home, path)
+    assert out.status == "rejected"
+    assert any("ContainsAI" in p and "All, Partly, None" in p for p in out.problems), \
+        out.problems
+    assert _counts(home) == before

@@ -161,3 +161,47 @@ def test_a_refusal_found_by_the_worker_is_the_jobs_error_naming_the_clients_file
     r = world.client.get(job["status_url"], headers=world.headers("fan")).json()
     assert r["status"] == "refused" and r["screening"] is None, r
     assert "t.wav" in r["error"]["detail"] and str(kept) not in r["error"]["detail"], r
+
+
+def _multipart(parts) -> bytes:
+    """A multipart body as a browser sends it: (field, filename or None, bytes); an unchosen
+    file input is a part with filename "" and no bytes."""
+    body = b""
+    for name, filename, data in parts:
+        disp = f'form-data; name="{name}"'
+        if filename is not None:
+            disp += f'; filename="{filename}"\r\nContent-Type: application/octet-stream'
+        body += b"--b\r\nContent-Disposition: " + disp.encode() + b"\r\n\r\n" + data + b"\r\n"
+    return body + b"--b--\r\n"
+
+
+@pytest.mark.parametrize("parts,message", [
+    ([("file", "a.wav", b"")], "the `file` part (a.wav) is empty"),
+    ([("file", "", b"")], "the `file` part is empty: choose a file"),
+    ([("file", "a.wav", "WAV"), ("metadata", "m.json", b"")],
+     "the `metadata` part (m.json) is empty"),
+    ([("file", "a.wav", "WAV"), ("ddex", "e.xml", b"")], "the `ddex` part (e.xml) is empty"),
+    ([("file", "a.wav", "WAV"), ("metadata", None, b"{}")], "`metadata` must be a file part"),
+])
+def test_an_empty_file_part_is_refused_naming_the_field(world, parts, message):
+    wav = wav_bytes(7, 2)
+    parts = [(k, f, wav if d == "WAV" else d) for k, f, d in parts]
+    before = len(world.client.get("/v1/screenings", headers=world.headers("songwriter")).json())
+    r = world.client.post("/v1/screenings", content=_multipart(parts), headers={
+        **world.headers("songwriter"), "Content-Type": "multipart/form-data; boundary=b"})
+    assert r.status_code == 422 and message in r.json()["detail"], r.text
+    assert run_jobs(world) == 0
+    after = world.client.get("/v1/screenings", headers=world.headers("songwriter")).json()
+    assert len(after) == before
+
+
+def test_unchosen_optional_file_inputs_are_absent_not_errors(world):
+    """A browser form with the metadata and DDEX inputs left empty screens the file alone."""
+    body = _multipart([("file", "a.wav", wav_bytes(81, 3)), ("metadata", "", b""),
+                       ("ddex", "", b"")])
+    r = world.client.post("/v1/screenings", content=body, headers={
+        **world.headers("songwriter"), "Content-Type": "multipart/form-data; boundary=b"})
+    assert r.status_code == 202, r.text
+    assert run_jobs(world) == 1
+    job = world.client.get(r.json()["status_url"], headers=world.headers("songwriter")).json()
+    assert job["status"] == "done" and job["screening"], job

@@ -1,19 +1,37 @@
 """What an upload declares: metadata JSON, the disclosure table, C2PA reports (pure parts)."""
 
+import pytest
+
+from accord.errors import InvalidInput
 from accord.trust.credentials import is_ai, source_types
 from accord.trust.declared import disclosure_of, from_metadata
 
 
-def test_the_disclosure_table_reads_flags_and_origins():
-    assert disclosure_of([("ContainsAI", "true")], "ddex").ai is True
-    assert disclosure_of([("ai_vocals", False), ("AI-Instrumentation", "no")], "m").ai is False
-    assert disclosure_of([("AiOrigin", "HUMAN_WITH_AI_ASSIST")], "m").ai is True
-    assert disclosure_of([("ai_origin", "FULLY_HUMAN")], "m").ai is False
+def test_metadata_keys_say_all_partly_or_none():
+    human = disclosure_of([("ai_vocals", False), ("AI-Instrumentation", "no")], "m")
+    assert human.ai is False and human.extent == "none"
+    made = disclosure_of([("ai_generated", True)], "m")
+    assert made.ai is True and made.extent == "all"
     silent = disclosure_of([("title", "x"), ("ai_generated", "maybe")], "m")
-    assert silent.ai is None and silent.source == "none"
+    assert silent.ai is None and silent.source == "none" and silent.extent is None
     mixed = disclosure_of([("ai_vocals", "false"), ("ai_instrumentation", "true")], "m")
-    assert mixed.ai is True and [n for n, _ in mixed.fields] == ["ai_vocals",
-                                                                 "ai_instrumentation"]
+    assert mixed.ai is True and mixed.extent == "partly"
+    assert [n for n, _ in mixed.fields] == ["ai_vocals", "ai_instrumentation"]
+    # DDEX's ContainsAI values in metadata (key matched without case or separators)
+    for value, extent in (("All", "all"), ("partly", "partly"), ("None", "none")):
+        d = disclosure_of([("contains_ai", value)], "m")
+        assert d.extent == extent and d.ai is (extent != "none")
+    # names invented before the XSD was read are not AI declarations any more
+    for name in ("AiOrigin", "IsAiGenerated", "VocalsInvolveAI",
+                 "ArtificialIntelligenceDisclosure"):
+        assert disclosure_of([(name, "true")], "m").ai is None
+
+
+def test_a_contains_ai_value_outside_the_schema_set_is_refused_naming_the_file(tmp_path):
+    p = tmp_path / "m.json"
+    p.write_text('{"title": "Song", "contains_ai": "yes"}')
+    with pytest.raises(InvalidInput, match=r"m\.json: contains_ai: 'yes' is not one of All"):
+        from_metadata(p)
 
 
 def test_metadata_credits_and_a_nested_ai_section(tmp_path):

@@ -11,6 +11,7 @@ from accord.trust.signals import (
     CopyMatch,
     History,
     Likeness,
+    MelodyMatch,
     NameMatch,
     Permission,
     Signals,
@@ -135,6 +136,21 @@ def test_voice_and_style_likeness_need_the_matching_permission():
     s = Likeness("bea", "Bea", 0.99, Permission("style", False, "not opted in to style"))
     d, f = screen(upload=upload(kind="symbolic"), styles=(s,))
     assert d.outcome is Outcome.HOLD and f["style"].verdict == "unlicensed_style"
+
+
+@pytest.mark.parametrize("coverage, verdict, outcome", [
+    (1.0, "copy", Outcome.REJECT), (0.9, "copy", Outcome.REJECT),
+    (0.89, "near_copy", Outcome.HOLD), (0.5, "near_copy", Outcome.HOLD),
+    (0.49, "clear", Outcome.ACCEPT)])
+def test_melodic_copy_thresholds(coverage, verdict, outcome):
+    m = MelodyMatch("work-x", "Tune", ("rec-x",), coverage, 20, 40, 44, 8)
+    d, f = screen(upload=upload(kind="symbolic"), melodies=(m,))
+    assert f["melodic_copy"].verdict == verdict and d.outcome is outcome
+    if verdict != "clear":
+        assert "work-x 'Tune' (recording rec-x)" in f["melodic_copy"].summary
+    # an audio upload is not compared by melody (its copies are the reupload rule's)
+    _, f = screen(upload=upload(kind="audio"), melodies=(m,))
+    assert f["melodic_copy"].clear
 
 
 def test_a_hold_from_a_copy_and_a_similarity_is_not_similarity_only():

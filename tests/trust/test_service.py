@@ -93,21 +93,26 @@ def test_an_artist_uploading_under_their_own_name_is_not_impersonation(home, eng
 def test_a_ddex_message_supplies_credits_disclosure_and_the_recording(home, engine, tmp_path):
     ern = tmp_path / "ern.xml"
     ern.write_text(f"""<?xml version="1.0"?>
-<ern:NewReleaseMessage xmlns:ern="http://ddex.net/xml/ern/43">
+<ern:NewReleaseMessage xmlns:ern="http://ddex.net/xml/ern/431">
  <PartyList><Party><PartyReference>P1</PartyReference>
    <PartyName><FullName>Nobody Known</FullName></PartyName></Party></PartyList>
  <ResourceList><SoundRecording>
-   <ResourceId><ISRC>{scenario.ISRC}</ISRC></ResourceId>
+   <ResourceReference>A1</ResourceReference>
+   <Type>MusicalWorkSoundRecording</Type>
+   <SoundRecordingEdition><ResourceId><ISRC>{scenario.ISRC}</ISRC></ResourceId>
+   </SoundRecordingEdition>
    <DisplayTitleText>Lantern Song</DisplayTitleText>
    <DisplayArtist><ArtistPartyReference>P1</ArtistPartyReference></DisplayArtist>
-   <ContainsAI>true</ContainsAI>
+   <Duration>PT24S</Duration>
+   <ContainsAI>All</ContainsAI>
  </SoundRecording></ResourceList>
 </ern:NewReleaseMessage>""")
     d = screen(engine, home, write_tune(tmp_path / "d.wav", seed=13), ddex=ern)
     assert d["artists"] == ["Nobody Known"] and d["title"] == "Lantern Song"
     assert d["recording"] == scenario.RECORDING
     assert d["outcome"] == "accept_labelled_ai"
-    assert d["disclosure"]["fields"] == [["ContainsAI", "true"]]
+    assert d["disclosure"]["fields"] == [["ContainsAI", "All"]]
+    assert d["disclosure"]["extent"] == "all"
 
 
 def test_mass_uploads_and_duplicates_are_held(home, engine, tmp_path):
@@ -168,7 +173,7 @@ def test_nothing_is_stored_for_bad_input(home, engine, tmp_path):
     bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
     with pytest.raises(InvalidInput), session_scope(engine) as s:
         service.screen_upload(s, home, bad, uploader="u8", audit=AuditLog(s, "test"))
-    with pytest.raises(InvalidInput, match="either --metadata or --ddex"), \
+    with pytest.raises(InvalidInput, match=r"--metadata or --ddex\), not both"), \
             session_scope(engine) as s:
         service.screen_upload(s, home, write_tune(tmp_path / "x.wav", 3), uploader="u8",
                               audit=AuditLog(s, "test"), metadata=bad, ddex=bad)

@@ -36,6 +36,7 @@ class Action(StrEnum):
     APPEAL_SCREENING = "trust.appeal"      # contest a hold or a rejection: its uploader
     REVIEW_SCREENING = "trust.review"      # the review queue and decisions (admins)
     LISTEN = "dj.listen"                   # build and play one's own DJ sets
+    TAKEDOWN = "recording.takedown"        # take a recording down or reinstate it (admins)
 
 
 @dataclass(frozen=True)

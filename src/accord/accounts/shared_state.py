@@ -1,6 +1,10 @@
-"""State every server worker shares, kept in the registry database (one short transaction each):
-revoked tokens, sign-in failures, token buckets. Nothing here lives in process memory, so
-`accord serve --workers N` behaves like one process."""
+"""State every server worker shares: revoked tokens, sign-in failures, token buckets. Kept in the
+registry database (one short transaction each) by default, or in Redis when `ACCORD_REDIS_URL`
+is set (accord.accounts.redis_state, the same methods). Nothing here lives in process memory,
+so `accord serve --workers N` behaves like one process.
+
+`open_state(engine, redis_url, prefix)` gives the store: `DbState` or `RedisState`, each with
+revoke_token, is_revoked, signin_wait, signin_failed, signin_succeeded and bucket(name, ...)."""
 
 from __future__ import annotations
 
@@ -118,3 +122,46 @@ class SharedBucket:
             row = session.get(RateBucketRow, f"{self.name}:{key}")
             tokens = self._level(row, self.clock())
         return 0 if tokens >= 1.0 else self._retry(tokens)
+
+
+# --- the store, as one object -------------------------------------------------------------------
+
+class DbState:
+    """The shared state in the registry database (the default)."""
+
+    backend = "database"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def revoke_token(self, jti: str, account_id: str, expires_at: datetime) -> None:
+        revoke_token(self.engine, jti, account_id, expires_at)
+
+    def is_revoked(self, jti: str, session=None) -> bool:
+        """Looked up in the request's own session when given (no second connection)."""
+        if session is not None:
+            return is_revoked(session, jti)
+        with session_scope(self.engine) as s:
+            return is_revoked(s, jti)
+
+    def signin_wait(self, keys: tuple[str, ...], at: datetime) -> int:
+        return signin_wait(self.engine, keys, at)
+
+    def signin_failed(self, limits: dict[str, tuple[int, float]], at: datetime) -> None:
+        signin_failed(self.engine, limits, at)
+
+    def signin_succeeded(self, keys: tuple[str, ...]) -> None:
+        signin_succeeded(self.engine, keys)
+
+    def bucket(self, name: str, per_minute: float, burst: int, clock=time.time) -> SharedBucket:
+        return SharedBucket(self.engine, name, per_minute, burst, clock)
+
+
+def open_state(engine: Engine, redis_url: str | None = None, prefix: str = "accord:"):
+    """The shared state: in Redis at `redis_url` when given (keys under `prefix`), else in the
+    database behind `engine`."""
+    if redis_url:
+        from accord.accounts.redis_state import RedisState
+
+        return RedisState.from_url(redis_url, prefix)
+    return DbState(engine)

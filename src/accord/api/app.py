@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from accord.accounts.shared_state import SharedBucket
+from accord.accounts.shared_state import open_state
 from accord.api import docs, errors
 from accord.api.audit_jobs import audit_handler
 from accord.api.deps import AppContext
@@ -47,11 +47,13 @@ def create_app(settings: Settings, api: ApiSettings | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None,  # accord.api.docs: vendored, no CDN
                   openapi_url="/openapi.json" if api.docs_enabled else None)
     engine = make_engine(settings.db_url)
+    state = open_state(engine, api.redis_url, api.redis_prefix)  # database, or Redis when set
     app.state.accord = AppContext(settings=settings, api=api, secret=secret, engine=engine,
-                                  limiter=SharedBucket(engine, "api", api.api_rate_per_minute,
+                                  state=state,
+                                  limiter=state.bucket("api", api.api_rate_per_minute,
                                                        api.api_rate_burst),
-                                  creation_limiter=SharedBucket(
-                                      engine, "creation", api.api_creation_per_minute,
+                                  creation_limiter=state.bucket(
+                                      "creation", api.api_creation_per_minute,
                                       api.api_creation_burst),
                                   signin_limiter=TokenBucket(
                                       api.api_signin_failures_per_minute,

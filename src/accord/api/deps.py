@@ -33,11 +33,16 @@ class AppContext:
     api: ApiSettings
     secret: str
     engine: Engine
-    limiter: TokenBucket  # or a shared_state.SharedBucket: the same allow() / wait()
+    limiter: TokenBucket  # or a shared bucket (database or Redis): the same allow() / wait()
     creation_limiter: TokenBucket | None = None  # generation: a bucket of its own
-    signin_limiter: TokenBucket | None = None    # unused: sign-in failures are in the database
+    signin_limiter: TokenBucket | None = None    # unused: sign-in failures are in `state`
     jobs: CreationJobs | None = None
     clock: Callable[[], datetime] = field(default=now)  # sign-in backoff, sessions
+    state: object = None  # shared_state.DbState or redis_state.RedisState (set in __post_init__)
+
+    def __post_init__(self) -> None:
+        if self.state is None:
+            self.state = shared_state.DbState(self.engine)
 
 
 # Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the
@@ -54,6 +59,7 @@ def get_session(ctx: ContextDep) -> Iterator[Session]:
     from accord.rights.audit import remember_head  # the one place that keeps the head
 
     with session_scope(ctx.engine) as session:
+        session.info["shared_state"] = ctx.state
         yield session
         wrote = bool(session.new or session.dirty) or session.info.get("wrote", False)
     if wrote:
@@ -98,7 +104,7 @@ def claims_for_token(session: Session, secret: str, token: str,
     if tokens.kind_of(claims) not in kinds:
         raise tokens.BadToken("a web session token is not an API token; get one from "
                               "POST /v1/auth/token or use an API key")
-    if shared_state.is_revoked(session, claims["jti"]):
+    if shared_state_of(session).is_revoked(claims["jti"], session):
         raise tokens.BadToken("the token was signed out; sign in again")
     try:
         account = accounts.get_account(session, claims["sub"])
@@ -107,6 +113,13 @@ def claims_for_token(session: Session, secret: str, token: str,
     if claims["role"] != account.role.value:
         raise tokens.BadToken("the token's role no longer matches the account; sign in again")
     return account, claims
+
+
+def shared_state_of(session: Session):
+    """The app's shared state (the request's session carries it, see get_session); the
+    database's when the session was made outside a request."""
+    state = session.info.get("shared_state")
+    return state if state is not None else shared_state.DbState(session.get_bind())
 
 
 def account_for_token(session: Session, secret: str, token: str,
@@ -158,12 +171,12 @@ def client_of(request: Request) -> str:
 def authenticate_throttled(ctx: AppContext, email: str, password: str,
                            client: str = "unknown") -> Account | None:
     """Check a password with the backoff of accord.accounts.throttle, per (address, client) and
-    per client, kept in the database (every worker sees the same counts): a blocked key gets
-    429 with Retry-After before any password is checked; an unknown address costs the same
-    argon2 work as a known one (a dummy hash). A success clears its keys."""
+    per client, kept in the shared state (database or Redis: every worker sees the same counts):
+    a blocked key gets 429 with Retry-After before any password is checked; an unknown address
+    costs the same argon2 work as a known one (a dummy hash). A success clears its keys."""
     pair, whole = throttle.keys(email, client)
     at = ctx.clock()
-    if wait := shared_state.signin_wait(ctx.engine, (pair, whole), at):
+    if wait := ctx.state.signin_wait((pair, whole), at):
         raise HTTPException(status_code=429,
                             detail=f"too many failed sign-ins; retry in {wait} s",
                             headers={"Retry-After": str(wait)})
@@ -171,11 +184,11 @@ def authenticate_throttled(ctx: AppContext, email: str, password: str,
         account = accounts.authenticate(session, email, password)
     api = ctx.api
     if account is None:
-        shared_state.signin_failed(ctx.engine, {
+        ctx.state.signin_failed({
             pair: (api.api_signin_free_failures, api.api_signin_max_delay_s),
             whole: (api.api_client_free_failures, api.api_signin_max_delay_s)}, at)
     else:
-        shared_state.signin_succeeded(ctx.engine, (pair,))
+        ctx.state.signin_succeeded((pair,))
     return account
 
 

@@ -45,6 +45,18 @@ def install(app: FastAPI) -> None:
         return unavailable()  # every pooled connection busy for 30 s: overloaded, not broken
 
 
+    try:
+        from redis.exceptions import ConnectionError as RedisDown
+        from redis.exceptions import TimeoutError as RedisSlow
+    except ImportError:  # pragma: no cover - redis is pinned; only ACCORD_REDIS_URL uses it
+        pass
+    else:
+        @app.exception_handler(RedisDown)
+        @app.exception_handler(RedisSlow)
+        async def _redis_away(request: Request, exc: Exception) -> JSONResponse:
+            return unavailable("the shared state (Redis) is unavailable for a moment; "
+                               "retry shortly", "redis")
+
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         """A request outside the schema (a field too long, a value out of range, a character
@@ -78,8 +90,8 @@ def validation_message(e: dict) -> str:
     return str(e.get("msg", "invalid"))
 
 
-def unavailable() -> JSONResponse:
-    detail = "the registry database is unavailable for a moment; retry shortly"
+def unavailable(detail: str = "the registry database is unavailable for a moment; retry shortly",
+                where: str = "database") -> JSONResponse:
     return JSONResponse(status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)},
                         content={"detail": detail,
-                                 "problems": [{"where": "database", "message": detail}]})
+                                 "problems": [{"where": where, "message": detail}]})

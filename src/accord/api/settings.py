@@ -45,6 +45,10 @@ class ApiSettings(BaseSettings):
     api_inprocess_worker:   run a job worker inside the server process (`accord serve`).
     jobs_stale_seconds:     a running job whose worker has not reported for this long is
                             taken back (resumed, or failed after its attempts).
+    redis_url:              keep rate limits, sign-in failures and revoked tokens in this Redis
+                            (ACCORD_REDIS_URL, e.g. redis://127.0.0.1:6379/0) instead of the
+                            registry database.
+    redis_prefix:           the prefix of every key Accord writes there.
     """
 
     model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore")
@@ -73,6 +77,8 @@ class ApiSettings(BaseSettings):
     api_docs: bool | None = None
     api_inprocess_worker: bool = True
     jobs_stale_seconds: float = Field(default=60.0, gt=0)
+    redis_url: str | None = None
+    redis_prefix: str = Field(default="accord:", max_length=64)
 
     @property
     def docs_enabled(self) -> bool:

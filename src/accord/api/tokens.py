@@ -12,7 +12,10 @@ cookie stops working at once, in every worker."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from datetime import datetime, timedelta
 
 import jwt
@@ -67,12 +70,36 @@ def kind_of(claims: dict) -> str:
     return claims.get("kind", ACCESS)
 
 
+#: Tokens whose signature and claims were checked in this process, by (secret, token): the
+#: HMAC and the JSON are checked once, not on every request. Expiry is checked on every call;
+#: revocation and the account by the caller (accord.api.deps.claims_for_token), every time.
+_VERIFIED: OrderedDict[tuple[str, str], dict] = OrderedDict()
+_VERIFIED_MAX = 4096
+_VERIFIED_LOCK = threading.Lock()
+EXPIRED = "the token has expired; sign in again"
+
+
 def verify(token: str, secret: str) -> dict:
-    """The claims of a valid token; only HS256 is accepted (never 'none')."""
+    """The claims of a valid token; only HS256 is accepted (never 'none'). A token already
+    verified in this process is not verified again (the cache above), but its expiry is."""
+    key = (secret, token)
+    with _VERIFIED_LOCK:
+        hit = _VERIFIED.get(key)
+        if hit is not None:
+            _VERIFIED.move_to_end(key)
+    if hit is not None:
+        if int(hit["exp"]) <= time.time():  # PyJWT's own rule (no leeway)
+            raise BadToken(EXPIRED)
+        return dict(hit)
     try:
-        return jwt.decode(token, secret, algorithms=[ALGORITHM],
-                          options={"require": REQUIRED})
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM],
+                            options={"require": REQUIRED})
     except jwt.ExpiredSignatureError:
-        raise BadToken("the token has expired; sign in again") from None
+        raise BadToken(EXPIRED) from None
     except jwt.InvalidTokenError:
         raise BadToken("the token is invalid") from None
+    with _VERIFIED_LOCK:
+        _VERIFIED[key] = dict(claims)
+        while len(_VERIFIED) > _VERIFIED_MAX:
+            _VERIFIED.popitem(last=False)
+    return claims

@@ -30,6 +30,9 @@ CHUNK = 64 * 1024
 class SpooledForm:
     files: dict[str, tuple[Path, str]] = field(default_factory=dict)  # field -> (path, name)
     fields: dict[str, str] = field(default_factory=dict)
+    #: file fields sent empty and without a file name: a browser's file input left unchosen
+    #: (treated as absent; a required one is refused naming it)
+    unchosen: set[str] = field(default_factory=set)
 
 
 def _too_large(limit: int) -> HTTPException:
@@ -82,13 +85,29 @@ async def spooled_form(request: Request, limit: int, file_fields: tuple[str, ...
                 if hasattr(value, "read"):
                     if key not in file_fields:
                         raise InvalidInput(f"upload: unexpected file field {key!r}")
+                    if key in out.files or key in out.unchosen:
+                        raise InvalidInput(f"upload: the `{key}` part is sent twice")
                     name = Path(value.filename or key).name[:200]
                     path = tmp / f"{key}{_safe_suffix(name)}"
+                    size = 0
                     with path.open("wb") as f:
                         await value.seek(0)
                         while chunk := await value.read(CHUNK):
                             f.write(chunk)
+                            size += len(chunk)
+                    if size == 0 and not value.filename:
+                        out.unchosen.add(key)  # an unchosen file input: absent
+                        path.unlink()
+                        continue
+                    if size == 0:
+                        raise InvalidInput(f"upload: the `{key}` part ({name}) is empty: send "
+                                           f"the file's bytes, or leave `{key}` out")
                     out.files[key] = (path, name)
+                elif key in file_fields:
+                    if str(value):
+                        raise InvalidInput(f"upload: `{key}` must be a file part "
+                                           "(Content-Disposition with a filename), not text")
+                    out.unchosen.add(key)
                 else:
                     out.fields[key] = str(value)
         finally:

@@ -67,17 +67,12 @@ def index_path(settings: Settings, model_id: str, name: str) -> Path:
 def training_items(session: Session, settings: Settings, row: ModelVersion,
                    tok: Tokenizer) -> list[TrainingItem]:
     """The model's snapshot items, tokenized as the trainer tokenized them."""
-    from accord.catalog import service as catalog
-
-    items = dataset_service.items(settings, row.snapshot_id)
-    symbolic = {s.work_id: s for s in catalog.symbolic_items(session, [i.item_id for i in items])}
     out = []
-    for it in items:
-        sym = symbolic.get(it.item_id)
-        if sym is None or sym.content_hash != it.content_hash:
-            raise Refused(f"item {it.item_id} of snapshot {row.snapshot_id} is no longer in the "
-                          "catalogue with the content hash the snapshot froze")
-        out.append(training_item(it.item_id, Path(sym.midi_path), tok, it.conditioning))
+    for x in dataset_service.item_sources(session, settings, row.snapshot_id):
+        if x.midi_path is None or not x.unchanged:
+            raise Refused(f"item {x.item.item_id} of snapshot {row.snapshot_id} is no longer in "
+                          "the catalogue with the content hash the snapshot froze")
+        out.append(training_item(x.item.item_id, x.midi_path, tok, x.item.conditioning))
     return out
 
 

@@ -15,12 +15,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from accord.errors import InvalidInput
+from accord.music.soundfont import soundfont
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3"}
-SOUNDFONTS = (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
-              Path("/usr/share/sounds/sf2/default-GM.sf2"))
-
-
 @dataclass(frozen=True)
 class AudioInfo:
     content_hash: str  # sha256 of the file's bytes
@@ -95,13 +92,6 @@ def probe(path: Path) -> AudioInfo:
                      format=path.suffix.lower().lstrip("."), duration_s=round(duration, 3),
                      sample_rate=int(rate), channels=int(data.shape[1]),
                      loudness_lufs=loudness, fingerprint=fingerprint(path))
-
-
-def soundfont() -> Path:
-    for sf2 in SOUNDFONTS:
-        if sf2.exists():
-            return sf2
-    raise InvalidInput("no General MIDI soundfont found (install Debian fluid-soundfont-gm)")
 
 
 def render(midi: Path, out: Path, sample_rate: int = 44100) -> None:

@@ -51,6 +51,15 @@ LICENCES = {
                        "Laura E. Conrad (Josquin encodings, GPL)", "non_commercial",
                        "music21/corpus/josquin/*.abc: GNU GPL v2 or later"),
 }
+#: Four tunes written for the demo (package data, labelled demo) by a fictional writer who is
+#: not in the bundled corpus, so not a writer of the shipped reference model: the demo's
+#: revocation retires the demo model and leaves the reference model active.
+DEMO_SONGBOOK = "demo-songbook"
+DEMO_SONGBOOK_FILES = (Path(__file__).parent / "demo_songbook" / "demo-songbook.abc",)
+LICENCES[DEMO_SONGBOOK] = Licence(
+    "accord-demo-songbook", "encoder-accord-demo-songbook",
+    "Accord demo songbook encoders (fictional, demo)", "commercial",
+    "accord/catalog/demo_songbook/demo-songbook.abc (written for the demo)")
 ALL_LICENCES = (MUSIC21, *LICENCES.values())
 
 
@@ -77,6 +86,7 @@ WRITER_NAMES = {
     "airdsAirs": "Aird's Airs (traditional)",
     "nottingham-dataset": "Nottingham folk music database (traditional)",
     "miscFolk": "Miscellaneous folk tunes (traditional)",
+    DEMO_SONGBOOK: "Demo Songbook (a fictional writer, demo)",
 }
 
 # Collections large enough that a demo wants only a handful by default.
@@ -149,11 +159,16 @@ def setup_document(start: datetime) -> dict:
     return {"accord_rights_document": 1, "parties": parties, "agreements": agreements}
 
 
+def collections_of_corpus() -> list[str]:
+    """The bundled corpus's collections (its top-level folders), sorted."""
+    return sorted(d.name for d in corpus_root().iterdir()
+                  if d.is_dir() and not d.name.startswith(("_", ".")))
+
+
 def corpus_files(collections: list[str] | None = None) -> list[tuple[str, Path]]:
     """(collection, path) of every symbolic file of the bundled corpus, in a stable order."""
     root = corpus_root()
-    known = sorted(d.name for d in root.iterdir()
-                   if d.is_dir() and not d.name.startswith(("_", ".")))
+    known = collections_of_corpus()
     chosen = collections if collections else known
     unknown = [c for c in chosen if c not in known]
     if unknown:

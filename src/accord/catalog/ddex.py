@@ -44,6 +44,13 @@ from accord.catalog.ddex_model import (
 )
 from accord.catalog.ddex_names import (
     ERN4,
+    ERN4_AI_CONTAINS,
+    ERN4_AI_CONTRIBUTION,
+    ERN4_AI_CONTRIBUTOR,
+    ERN4_AI_CONTRIBUTOR_REF,
+    ERN4_AI_FLAGS,
+    ERN4_AI_SPECIAL_CONTRIBUTOR,
+    ERN4_AI_VALUES,
     ERN4_NAMESPACE,
     ERN38_NAMESPACE,
 )
@@ -58,15 +65,61 @@ WRITER_ROLES = frozenset({"Composer", "Lyricist", "ComposerLyricist", "Writer", 
 #: The same, for a SoundRecording's own Contributors (ERN 4): an Arranger credited on a
 #: recording arranged that performance and holds no share of the underlying work.
 RECORDING_WRITER_ROLES = WRITER_ROLES - {"Arranger"}
-#: Per-recording AI disclosure: ERN element (local name) -> our field. ERN 4.3's own
-#: IsInstrumental / HasVocalPerformance are kept with it. See docs/catalog.md for the caveat on
-#: the names inside ArtificialIntelligenceDisclosure.
-AI_FLAGS = {"IsInstrumental": "is_instrumental", "HasVocalPerformance": "has_vocal_performance",
-            "HasForegroundVocalPerformance": "has_foreground_vocal_performance"}
-AI_DISCLOSURE = "ArtificialIntelligenceDisclosure"
-AI_FIELDS = {"VocalsInvolveAI": "vocals", "InstrumentationInvolvesAI": "instrumentation",
-             "CompositionInvolvesAI": "composition", "LyricsInvolveAI": "lyrics",
-             "PostProductionInvolvesAI": "post_production", "IsFullyAIGenerated": "fully_generated"}
+
+
+def ai_disclosure(el) -> tuple[dict, list[tuple[str, str]]]:
+    """A SoundRecording's AI disclosure as data, read by the names of ddex_names' one AI table
+    (checked against the ERN 4.3.1 XSD): `contains_ai` (ContainsAI: All, Partly or None, as
+    sent), `contributor_ai` ({ContributorPartyReference: AiContribution}; a SpecialContributor
+    GenerativeAI without one counts as All, the schema's default) and the vocal/instrumental
+    flags. Problems: (element path, message) for a value outside the schema's set."""
+    out: dict = {}
+    problems: list[tuple[str, str]] = []
+    for name, key in ERN4_AI_FLAGS.items():
+        raw = text(el, name)
+        if raw is not None:
+            value = as_bool(raw)
+            if value is None:
+                problems.append((name, f"{raw!r} is not true/false"))
+            out[key] = value
+    raw = text(el, ERN4_AI_CONTAINS)
+    if raw is not None:
+        if raw not in ERN4_AI_VALUES:
+            problems.append((ERN4_AI_CONTAINS, f"{raw!r} is not one of "
+                             f"{', '.join(ERN4_AI_VALUES)}"))
+        else:
+            out["contains_ai"] = raw
+    contributors: dict[str, str] = {}
+    special, generative = ERN4_AI_SPECIAL_CONTRIBUTOR
+    for i, c in enumerate(kids(el, ERN4_AI_CONTRIBUTOR)):
+        who = text(c, ERN4_AI_CONTRIBUTOR_REF) or text(c, special) or f"#{i}"
+        raw = text(c, ERN4_AI_CONTRIBUTION)
+        if raw is None and text(c, special) == generative:
+            raw = "All"
+        if raw is None:
+            continue
+        if raw not in ERN4_AI_VALUES:
+            problems.append((f"{ERN4_AI_CONTRIBUTOR}[{i}]/{ERN4_AI_CONTRIBUTION}",
+                             f"{raw!r} is not one of {', '.join(ERN4_AI_VALUES)}"))
+        else:
+            contributors[who] = raw
+    if contributors:
+        out["contributor_ai"] = contributors
+    return out, problems
+
+
+def ai_extent(disclosure: dict) -> str | None:
+    """How much of a recording its disclosure says GenerativeAI made: "all", "partly", "none",
+    or None when it says nothing. ContainsAI decides; without it, a contributor whose
+    AiContribution is All or Partly makes the recording at least "partly" AI (a contributor's
+    None says nothing of the whole)."""
+    contains = (disclosure or {}).get("contains_ai")
+    if contains in ERN4_AI_VALUES:
+        return ERN4_AI_VALUES[contains]
+    if any(v in ("All", "Partly") for v in ((disclosure or {}).get("contributor_ai") or {})
+           .values()):
+        return "partly"
+    return None
 
 
 class _Reader:
@@ -259,23 +312,9 @@ class _Reader:
                            (title.display or title.proper or None))
 
     def ai(self, el, where: str) -> dict:
-        out: dict = {}
-        for name, key in AI_FLAGS.items():
-            found = descendants(el, name)
-            if found:
-                out[key] = as_bool((found[0].text or "").strip())
-        block = kid(el, AI_DISCLOSURE)
-        if block is not None:
-            for name, key in AI_FIELDS.items():
-                raw = text(block, name)
-                if raw is not None:
-                    value = as_bool(raw)
-                    if value is None:
-                        self.bad(f"{where}/{AI_DISCLOSURE}/{name}", f"{raw!r} is not true/false")
-                    out[f"ai_{key}"] = value
-            note = text(block, "Comment") or text(block, "Description")
-            if note:
-                out["ai_note"] = note[:2000]
+        out, problems = ai_disclosure(el)
+        for path, msg in problems:
+            self.bad(f"{where}/{path}", msg)
         return out
 
     def deal(self, el, created: datetime | None) -> ErnDeal:

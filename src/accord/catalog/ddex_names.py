@@ -122,3 +122,35 @@ ERN38 = {
 
 #: ReleaseType values that make a track without an ISRC acceptable by its proprietary id.
 NO_ISRC_RELEASE_TYPES = frozenset({"DjMix"})
+
+# --- AI disclosure (ERN 4.3.1 and later) ------------------------------------------------------
+# The one table of DDEX AI names, read by the catalogue's ERN reader (accord.catalog.ddex) and,
+# through accord.catalog.service, by upload screening (accord.trust.declared). Every name and
+# value below was read in the schema itself (2026-12-03), in the copy mirrored by the public
+# repository miqwit/dedex:
+#   xsd/release_notification/431/release-notification.xsd, commit
+#     d7cbeb24e31bd41fd81a6c05d876ae240a322e9a (namespace http://ddex.net/xml/ern/431)
+#   xsd/release_notification/431/avs431.xsd, commit 23c31f33d62623ee835ac7c9fcc417f98f577238
+# Nothing else is read as an AI declaration: a name not in the schema is ignored.
+
+#: SoundRecording/ContainsAI, type avs:ContainsAI, minOccurs 0; in the SoundRecording sequence
+#: after CompositeMusicalWorkType and before IsCover. "A Type of the SoundRecording indicating
+#: the contribution of GenerativeAI."
+ERN4_AI_CONTAINS = "ContainsAI"
+#: SoundRecording/Contributor/AiContribution, type avs:ContainsAI, minOccurs 0; in the
+#: Contributor sequence after (ContributorPartyReference | SpecialContributor), Role,
+#: InstrumentType and before HasMadeFeaturedContribution. "This element defaults to All if
+#: SpecialContributor is GenerativeAI."
+ERN4_AI_CONTRIBUTOR = "Contributor"
+ERN4_AI_CONTRIBUTION = "AiContribution"
+ERN4_AI_CONTRIBUTOR_REF = "ContributorPartyReference"
+ERN4_AI_SPECIAL_CONTRIBUTOR = ("SpecialContributor", "GenerativeAI")
+#: avs:ContainsAI's enumeration (avs431.xsd) -> our extent: "All content was created using
+#: GenerativeAI", "Part of the content ...", "No content ...".
+ERN4_AI_VALUES = {"All": "all", "Partly": "partly", "None": "none"}
+#: SoundRecording flags (xs:boolean, minOccurs 0) kept with the disclosure, in the schema's
+#: order after ContainsAI and IsCover. They say whether a (human) vocal performance is present;
+#: they are not AI declarations. IsInstrumental is deprecated in 4.3.1.
+ERN4_AI_FLAGS = {"HasVocalPerformance": "has_vocal_performance",
+                 "HasForegroundVocalPerformance": "has_foreground_vocal_performance",
+                 "IsInstrumental": "is_instrumental"}

@@ -197,3 +197,8 @@ def import_paths(settings: Settings, paths: list[Path], collection: str = "uploa
     for p in paths:
         symbolic.format_of(p)
     return import_files(settings, [(collection, p) for p in paths], workers=workers)
+
+
+def import_demo_songbook(settings: Settings) -> ImportReport:
+    """The demo's four tunes by a fictional writer outside the corpus (corpus.DEMO_SONGBOOK)."""
+    return import_paths(settings, list(corpus.DEMO_SONGBOOK_FILES), corpus.DEMO_SONGBOOK)

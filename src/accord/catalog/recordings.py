@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from accord.catalog.ddex import ai_extent
 from accord.catalog.tables import CatalogAudioRow, CatalogItemRow, DdexRecordingRow
 from accord.rights import lookup
 
@@ -31,7 +32,7 @@ class RecordingMedia:
     audio_path: str = ""
     duration_s: float = 0.0  # of the audio
     loudness_lufs: float | None = None
-    ai_generated: bool = False  # a DDEX AI disclosure says so
+    ai_generated: bool = False  # its DDEX ContainsAI (or a contributor's AiContribution) says AI
 
 
 def _chunks(ids: list[str], n: int = 500):
@@ -54,7 +55,7 @@ def recording_media(session: Session, recording_ids: Iterable[str] | None = None
         for rid, disc in session.execute(select(DdexRecordingRow.recording_id,
                                                 DdexRecordingRow.ai_disclosure)
                                          .where(DdexRecordingRow.recording_id.in_(part))):
-            ai[rid] = any(v is True for k, v in (disc or {}).items() if k != "ai_note")
+            ai[rid] = ai_extent(disc or {}) in ("all", "partly")
     items = {}
     item_ids = sorted({a.item_id for a in audio.values() if a.item_id})
     for part in _chunks(item_ids):

@@ -63,6 +63,20 @@ def setup_corpus_rights(session: Session, audit: AuditLog, start: datetime) -> d
     return rights_service.import_document(session, doc, "corpus rights", audit).to_json()
 
 
+def register_corpus_writers(session: Session, audit: AuditLog, start: datetime) -> int:
+    """Every bundled collection's writer party with its consent fixture, without works
+    (idempotent). A home that imported only part of the corpus (the demo) then holds the facts
+    the permission rule needs to check a model trained on all of it, the reference model, in
+    its own registry. Returns the number of collections."""
+    cols = corpus.collections_of_corpus()
+    doc = {"accord_rights_document": 1,
+           "parties": [corpus.writer_party(c) for c in cols],
+           "consents": [c for col in cols for c in corpus.writer_consents(col, start)]}
+    rights_service.import_document(session, parse_document(doc, "corpus writers"),
+                                   "corpus writers", audit)
+    return len(cols)
+
+
 def ingest_batch(session: Session, settings: Settings, items: list[Prepared], audit: AuditLog,
                  source: str, start: datetime) -> BatchResult:
     """Store one file's (or batch's) pieces: works, writers and consents through the rights
@@ -145,6 +159,17 @@ def symbolic_items(session: Session, work_ids: Iterable[str] | None = None) -> l
                          duration_s=r.duration_s, note_count=r.note_count,
                          writer_ids=writers.get(r.work_id, ()), licence=r.licence,
                          composer=r.composer) for r in rows]
+
+
+def work_of_recording(session: Session, recording_id: str) -> str | None:
+    """The work a registry recording records (None: not registered)."""
+    return lookup.recording_work(session, recording_id)
+
+
+def recordings_of_works(session: Session, work_ids: Iterable[str]) -> dict[str, list[str]]:
+    """The registry's recordings of each work, in id order (a work without any maps to [])."""
+    found = lookup.expand_works(session, work_ids)
+    return {w: [r["id"] for r in d.get("recordings", [])] for w, d in found.items()}
 
 
 def item_json(r: CatalogItemRow, writers: tuple[str, ...] = ()) -> dict:
@@ -303,3 +328,97 @@ def audio_files(session: Session, recording_ids: Iterable[str] | None = None,
     return [{"id": r.id, "recording_id": r.recording_id, "path": r.path,
              "fingerprint": r.fingerprint, "duration_s": r.duration_s}
             for r in session.execute(q.limit(limit)).scalars()]
+
+
+# --- a DDEX message offered with an upload (upload screening reads it through here) ------------
+
+@dataclass(frozen=True)
+class DeclaredRecording:
+    """What a DDEX ERN message says of its first SoundRecording: title, display artists (names
+    resolved through the PartyList), ISRC and the AI disclosure as the catalogue's reader reads
+    it (accord.catalog.ddex.ai_disclosure; names in ddex_names' one AI table, checked against
+    the ERN 4.3.1 XSD), with its extent: "all", "partly", "none" or None (silent)."""
+
+    title: str
+    artists: tuple[str, ...]
+    isrc: str | None
+    ai: dict
+    ai_extent: str | None
+
+
+def declared_recording(path: Path, max_bytes: int = 5 * 1024 * 1024,
+                       max_elements: int = 50_000) -> DeclaredRecording:
+    """Read a DDEX message's first SoundRecording through the hardened XML door (no DOCTYPE,
+    size, depth and element limits); InvalidInput names the file and the problem."""
+    from accord.catalog.ddex import ai_disclosure, ai_extent
+    from accord.catalog.ddex_elements import local
+    from accord.catalog.ddex_xml import XmlLimits, load
+
+    _, root = load(Path(path), XmlLimits(max_bytes=max_bytes, max_elements=max_elements))
+    recordings = [el for el in root.iter() if local(el) == "SoundRecording"]
+    scope = recordings[0] if recordings else root
+    title = next(((el.text or "").strip() for el in scope.iter()
+                  if local(el) in ("DisplayTitleText", "TitleText") and (el.text or "").strip()),
+                 "")
+    names = {}
+    for party in root.iter():
+        if local(party) == "Party":
+            ref = next((c.text for c in party.iter() if local(c) == "PartyReference"), None)
+            full = next((c.text for c in party.iter() if local(c) == "FullName"), None)
+            if ref and full:
+                names[ref.strip()] = full.strip()
+    artists = []
+    for el in scope.iter():
+        if local(el) == "DisplayArtistName" and (el.text or "").strip():
+            artists.append(el.text.strip())
+        elif local(el) == "ArtistPartyReference" and (el.text or "").strip() in names:
+            artists.append(names[el.text.strip()])
+    isrc = next(((el.text or "").strip() for el in scope.iter()
+                 if local(el) == "ISRC" and (el.text or "").strip()), None)
+    ai, problems = ai_disclosure(scope) if recordings else ({}, [])
+    if problems:
+        where, msg = problems[0]
+        raise InvalidInput(f"{path}: SoundRecording/{where}: {msg}")
+    return DeclaredRecording(title, tuple(dict.fromkeys(artists)), isrc, ai, ai_extent(ai))
+
+
+# --- a score offered with an upload (upload screening compares its melody) --------------------
+
+#: MusicXML read for an upload; .mxl is a zip: its members are counted and sized before any
+#: parser sees them (a "zip bomb" costs nothing).
+SCORE_SUFFIXES = (".musicxml", ".mxl", ".xml")
+MAX_SCORE_MEMBERS = 50
+MAX_SCORE_UNPACKED = 20 * 1024 * 1024
+
+
+def canonical_midi_of_score(path: Path) -> bytes:
+    """The canonical MIDI the catalogue would store for a MusicXML file (.musicxml, .xml, or
+    compressed .mxl), parsed as the catalogue's importer parses it (music21). Refused with
+    InvalidInput naming the file: another format, an .mxl whose members are too many or unpack
+    to more than MAX_SCORE_UNPACKED bytes, an XML entity declaration, an unparsable score."""
+    import zipfile
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SCORE_SUFFIXES:
+        raise InvalidInput(f"{path}: not a MusicXML file (known: {', '.join(SCORE_SUFFIXES)})")
+    try:
+        if suffix == ".mxl":
+            with zipfile.ZipFile(path) as z:
+                members = z.infolist()
+                if len(members) > MAX_SCORE_MEMBERS:
+                    raise InvalidInput(f"{path}: the .mxl archive has {len(members)} members, "
+                                       f"over the limit of {MAX_SCORE_MEMBERS}")
+                unpacked = sum(m.file_size for m in members)
+                if unpacked > MAX_SCORE_UNPACKED:
+                    raise InvalidInput(f"{path}: the .mxl archive unpacks to {unpacked:,} "
+                                       f"bytes, over the limit of {MAX_SCORE_UNPACKED:,}")
+                texts = [z.read(m) for m in members if m.filename.lower().endswith(
+                    (".xml", ".musicxml"))]
+        else:
+            texts = [path.read_bytes()]
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise InvalidInput(f"{path}: cannot read the score ({exc})") from None
+    if any(b"<!ENTITY" in t for t in texts):
+        raise InvalidInput(f"{path}: XML entity declarations are refused in a score")
+    return symbolic.canonical_midi(symbolic.parse(path))

@@ -85,16 +85,19 @@ def demo(ctx: typer.Context,
 def serve(ctx: typer.Context,
           host: str = typer.Option("127.0.0.1", help="interface (loopback by default)"),
           port: int = typer.Option(8000, help="TCP port"),
-          workers: int = typer.Option(1, "--workers", min=1,
-                                      help="server processes (as many as cores)"),
+          workers: int = typer.Option(1, "--workers", min=0,
+                                      help="server processes (as many as cores; 0: one per "
+                                           "core)"),
           jobs: bool = typer.Option(True, "--jobs/--no-jobs",
-                                    help="run a job worker inside the server")) -> None:
-    """Serve the HTTP API (OpenAPI at /docs) over this home with uvicorn."""
+                                    help="run a job worker inside the server"),
+          access_log: bool = typer.Option(False, "--access-log",
+                                          help="log every request (off by default)")) -> None:
+    """Serve the HTTP API (OpenAPI at /docs) over this home with uvicorn (uvloop, httptools)."""
     from accord.api.serve import run
 
     s = settings(ctx)
     initialise(s)
-    run(s, host, port, workers, jobs)
+    run(s, host, port, workers, jobs, access_log)
 
 
 @app.command()

@@ -57,7 +57,8 @@ def render_screening(d: dict) -> None:
 
 @app.command("file")
 def screen_file(ctx: typer.Context,
-                file: Path = typer.Argument(..., help="audio (WAV, FLAC, OGG, MP3) or MIDI"),
+                file: Path = typer.Argument(
+                    ..., help="audio (WAV, FLAC, OGG, MP3), MIDI or MusicXML"),
                 metadata: Path | None = typer.Option(None, "--metadata",
                                                      help="metadata JSON (title, artists, "
                                                           "AI disclosure)"),

@@ -22,8 +22,8 @@ import numpy as np
 import symusic
 
 from accord.atomic import write_bytes
-from accord.catalog import audio
 from accord.errors import InvalidInput
+from accord.music.soundfont import soundfont
 
 TARGET_LUFS = -14.0
 PEAK_CEILING = 0.97       # about -0.26 dBFS: room for MP3's inter-sample overshoot
@@ -115,8 +115,8 @@ def _anchor():
 
     if not _ANCHOR:
         synth = fluidsynth.Synth(gain=GAIN, samplerate=float(SAMPLE_RATE), channels=16)
-        if synth.sfload(str(audio.soundfont())) < 0:
-            raise InvalidInput(f"FluidSynth could not load {audio.soundfont()}")
+        if synth.sfload(str(soundfont())) < 0:
+            raise InvalidInput(f"FluidSynth could not load {soundfont()}")
         write = fluidsynth._fl.fluid_synth_write_float
         write.argtypes = [c_void_p, c_int, c_void_p, c_int, c_int, c_void_p, c_int, c_int]
         write.restype = c_int
@@ -135,7 +135,7 @@ def synthesize(midi: Path | symusic.Score, rate: int = SAMPLE_RATE) -> np.ndarra
     per_tick = 60.0 / qpm / score.ticks_per_quarter * rate
     synth = fluidsynth.Synth(gain=GAIN, samplerate=float(rate), channels=16)
     try:
-        sfid = synth.sfload(str(audio.soundfont()))
+        sfid = synth.sfload(str(soundfont()))
         events = []  # (frame, 0 = off before 1 = on, channel, pitch, velocity)
         melodic = iter(c for c in range(16) if c != 9)
         for track in score.tracks:

@@ -71,12 +71,9 @@ def model_info(row: ModelVersion) -> dict:
 
 def guard_index(session: Session, settings: Settings, row: ModelVersion) -> NgramIndex:
     """The model's n-gram index over its training snapshot (built once, then loaded)."""
-    from accord.catalog import service as catalog
-
     def documents():
-        items = dataset_service.items(settings, row.snapshot_id)
-        sym = {s.work_id: s for s in catalog.symbolic_items(session, [i.item_id for i in items])}
-        return [(i.item_id, sym[i.item_id].midi_path) for i in items if i.item_id in sym]
+        return [(x.item.item_id, x.midi_path) for x in
+                dataset_service.item_sources(session, settings, row.snapshot_id) if x.midi_path]
     return guard.model_index(settings, row.id, documents)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 _ENGINES: dict[str, Engine] = {}
+_SESSIONMAKERS: dict[Engine, sessionmaker] = {}  # one per engine: made once, not per request
 
 
 def make_engine(url: str) -> Engine:
@@ -37,13 +38,18 @@ def make_engine(url: str) -> Engine:
 def dispose_engine(url: str) -> None:
     engine = _ENGINES.pop(url, None)
     if engine is not None:
+        _SESSIONMAKERS.pop(engine, None)
         engine.dispose()
 
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session whose work is one transaction: committed on success, rolled back on any error."""
-    session = sessionmaker(bind=engine, expire_on_commit=False)()
+    factory = _SESSIONMAKERS.get(engine)
+    if factory is None:
+        factory = _SESSIONMAKERS.setdefault(engine, sessionmaker(bind=engine,
+                                                                 expire_on_commit=False))
+    session = factory()
     try:
         yield session
         session.commit()

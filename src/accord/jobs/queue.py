@@ -13,21 +13,30 @@ four statements are enough, and the jobs commit in the same database as what the
   (a lost race updates no row and the worker takes the next). Fair across accounts: among the
   oldest queued jobs the one whose account has the fewest running jobs, then the fewest jobs
   started in the last ten minutes, goes first: one account's burst does not starve the others.
-- A running job reports progress (`progress`), which is also its heartbeat; `finish` stores the
-  result. `recover` takes back jobs whose worker stopped reporting for `stale_s` (killed,
-  restarted, lost its database): each goes back to `queued` until `max_attempts`, then `failed`
-  with the reason. Work is idempotent where it matters (creation outputs are content-addressed:
-  a resumed job finds what a killed one had committed), so a job runs at least once and its
-  result is stored exactly once.
+- A running job holds a **lease** that its worker renews (the heartbeat); `finish` stores the
+  result. On PostgreSQL the lease is the row's `heartbeat_at` (`progress`). On SQLite a write
+  from the heartbeat thread would break the handler's own transaction (one writer, WAL
+  snapshots), so the lease is a file beside the database, `<db>.leases/<job id>`, whose mtime
+  the heartbeat renews (`renew_lease`; one machine, as SQLite is).
+- `recover` takes back jobs whose lease has not been renewed for `stale_s` (a worker killed,
+  restarted, cut off from its database, or alive but hung: stopped, swapping, deadlocked): each
+  goes back to `queued` until `max_attempts`, then `failed` with the reason. Only the holder
+  may `finish` a job, and a worker checks it still holds its job at each reported stage
+  (`holds`), so a taken-back job is completed once, by its new holder. Work is idempotent where
+  it matters (creation outputs are content-addressed: a resumed job finds what an earlier
+  attempt had committed), so a finished output is never lost and never made twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
+import time
 from collections import Counter
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
@@ -41,6 +50,76 @@ QUEUED, RUNNING, DONE, REFUSED, FAILED = "queued", "running", "done", "refused",
 FINISHED = frozenset({DONE, REFUSED, FAILED})
 CANDIDATES = 64
 RECENT = timedelta(minutes=10)
+
+
+# --- leases on SQLite: a file per running job, its mtime the heartbeat -------------------------
+
+def lease_dir(engine: Engine) -> Path | None:
+    """Where a SQLite registry keeps its job leases (None: not SQLite, or an in-memory one)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    db = engine.url.database
+    if not db or db == ":memory:" or db.startswith("file:"):
+        return None
+    return Path(f"{db}.leases")
+
+
+def _lease(d: Path, job_id: str, attempt: int) -> Path:
+    return d / f"{job_id}.{attempt}"  # one per attempt: an earlier holder never renews it
+
+
+def start_lease(engine: Engine, job_id: str, attempt: int, worker: str) -> None:
+    """A claimed SQLite job's lease file (atomically created)."""
+    d = lease_dir(engine)
+    if d is None:
+        return
+    d.mkdir(parents=True, exist_ok=True)
+    tmp = d / f".{job_id}.{secrets.token_hex(4)}"
+    tmp.write_text(worker)
+    os.replace(tmp, _lease(d, job_id, attempt))
+
+
+def renew_lease(engine: Engine, job_id: str, attempt: int) -> bool:
+    """Renew a running SQLite job's lease (touch its file); False when it is gone (taken back:
+    the worker no longer holds the job). True where there are no lease files."""
+    d = lease_dir(engine)
+    if d is None:
+        return True
+    try:
+        os.utime(_lease(d, job_id, attempt))
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def lease_age(engine: Engine, job_id: str, attempt: int) -> float | None:
+    """Seconds since a SQLite job's lease was last renewed (None: no lease file)."""
+    d = lease_dir(engine)
+    if d is None:
+        return None
+    try:
+        return max(0.0, time.time() - _lease(d, job_id, attempt).stat().st_mtime)
+    except FileNotFoundError:
+        return None
+
+
+def drop_lease(engine: Engine, job_id: str, attempt: int | None = None) -> None:
+    """Remove a job's lease file (of one attempt, or all of them)."""
+    d = lease_dir(engine)
+    if d is None:
+        return
+    paths = [_lease(d, job_id, attempt)] if attempt is not None else d.glob(f"{job_id}.*")
+    for p in paths:
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def holds(engine: Engine, job_id: str, worker: str) -> bool:
+    """Whether `worker` still holds the job (a read: safe beside a handler's transaction)."""
+    with session_scope(engine) as session:
+        row = session.execute(select(JobRow.status, JobRow.worker)
+                              .where(JobRow.id == job_id)).one_or_none()
+    return row is not None and row.status == RUNNING and row.worker == worker
 
 
 def enqueue(session: Session, kind: str, payload: dict, account_id: str | None = None,
@@ -118,8 +197,11 @@ def claim(engine: Engine, worker: str, kinds: tuple[str, ...]) -> JobRow | None:
                 row = session.get(JobRow, jid)
                 session.refresh(row)
                 session.expunge(row)
-                return row
-    return None
+                break
+        else:
+            return None
+    start_lease(engine, row.id, row.attempts, worker)  # after the commit: the job is ours
+    return row
 
 
 def progress(engine: Engine, job_id: str, worker: str, stage: str) -> bool:
@@ -137,11 +219,14 @@ def finish(engine: Engine, job_id: str, worker: str, status: str, result: dict |
     """Store a job's outcome, once: only the worker that holds it may."""
     assert status in FINISHED
     with session_scope(engine) as session:
-        return session.execute(
+        stored = session.execute(
             update(JobRow).where(JobRow.id == job_id, JobRow.worker == worker,
                                  JobRow.status == RUNNING)
             .values(status=status, result=result, error=error, bytes_out=bytes_out,
                     stage="", finished_at=now(), heartbeat_at=now())).rowcount == 1
+    if stored:
+        drop_lease(engine, job_id)
+    return stored
 
 
 def worker_alive(name: str | None) -> bool | None:
@@ -159,20 +244,30 @@ def worker_alive(name: str | None) -> bool | None:
 
 
 def recover(engine: Engine, stale_s: float, at: datetime | None = None) -> dict[str, list[str]]:
-    """Take back running jobs whose worker has been silent for `stale_s`: queued again while
+    """Take back running jobs whose lease has not been renewed for `stale_s`: queued again while
     attempts are left, else failed with the reason. Returns {"resumed": [...], "failed": [...]}.
-    On SQLite (one machine; workers write no heartbeats there, see accord.jobs.worker) a silent
-    job is taken back only once its worker's process is gone."""
+    PostgreSQL: the lease is `heartbeat_at`. SQLite: the lease file's mtime (see the module
+    doc); `heartbeat_at` is then the claim time. A SQLite job without a lease file (an in-memory
+    database, or claimed by an older version) is taken back only once its worker's process is
+    gone. `at` (tests) stands for now: a lease file counts as renewed at its mtime plus the
+    time `at` is ahead of the clock."""
     t = at or now()
+    ahead = max(0.0, (t - now()).total_seconds())
     out: dict[str, list[str]] = {"resumed": [], "failed": []}
     sqlite = engine.dialect.name == "sqlite"
+    taken: list[tuple[str, int]] = []
     with session_scope(engine) as session:
         stale = session.execute(select(JobRow).where(
             JobRow.status == RUNNING, JobRow.heartbeat_at < t - timedelta(seconds=stale_s))
             .with_for_update()).scalars().all()
         for row in stale:
-            if sqlite and worker_alive(row.worker) is True:
-                continue
+            if sqlite:
+                age = lease_age(engine, row.id, row.attempts)
+                if age is None and worker_alive(row.worker) is True:
+                    continue
+                if age is not None and age + ahead < stale_s:
+                    continue  # its worker renews the lease: alive and working
+            taken.append((row.id, row.attempts))
             if row.attempts < row.max_attempts:
                 row.status, row.worker = QUEUED, None
                 row.stage = f"resumed: its worker stopped during attempt {row.attempts}"
@@ -183,6 +278,8 @@ def recover(engine: Engine, stale_s: float, at: datetime | None = None) -> dict[
                              f"({row.attempts} attempt(s)); nothing it had not finished was "
                              "kept", "problems": []}
                 out["failed"].append(row.id)
+    for jid, attempt in taken:
+        drop_lease(engine, jid, attempt)  # its late heartbeat finds no lease: it stops
     return out
 
 

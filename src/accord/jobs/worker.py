@@ -3,8 +3,12 @@ registered for its kind, and stores the outcome. `accord worker` runs one in the
 `accord serve` starts one in a thread of the server process (unless told not to).
 
 A handler is `handler(job, report) -> Outcome`: `report(stage)` records progress. While it runs
-a heartbeat thread keeps the job's `heartbeat_at` fresh, so a job is taken back only when its
-whole process is gone (killed, restarted) or cannot reach the database. A handler raising
+a heartbeat thread renews the job's lease (accord.jobs.queue: `heartbeat_at` on PostgreSQL, the
+lease file on SQLite), so a job is taken back when its worker is gone (killed, restarted), cut
+off from the database, or alive but not beating (stopped, hung) for longer than the lease.
+A worker that finds its job taken back stops it: `report` raises LeaseLost at the next stage
+(the handler's work so far is kept only where it committed, and the new holder finds it: work
+is idempotent), and its outcome is never stored over the new holder's. A handler raising
 AccordError ends the job `refused` with the error; any other exception `failed` (logged).
 """
 
@@ -38,6 +42,10 @@ class Outcome:
 Handler = Callable[[JobRow, Callable[[str], None]], Outcome]
 #: Called before a stale job is taken back (e.g. to sweep a killed creation's temporary files).
 Sweeper = Callable[[], None]
+
+
+class LeaseLost(Exception):
+    """The job was taken back from this worker (its lease ran out): stop, store nothing."""
 
 
 def error_json(exc: AccordError, status: int) -> dict:
@@ -76,34 +84,46 @@ class Worker:
         if job is None:
             return None
         stage = {"now": "started"}
-        done, changed = threading.Event(), threading.Event()
+        done, changed, lost = threading.Event(), threading.Event(), threading.Event()
+        sqlite = self.engine.dialect.name == "sqlite"
 
         def report(s: str) -> None:
-            # written by the heartbeat thread, never here: on SQLite the handler's own open
-            # write transaction would make a second writer in this thread wait on itself
+            # the stage is written by the heartbeat thread, never here: on SQLite the handler's
+            # own open write transaction would make a second writer in this thread wait on
+            # itself. Here only a read: is the job still ours (after a pause, say)?
+            if lost.is_set() or not self._holds(job.id):
+                lost.set()
+                raise LeaseLost(f"job {job.id} was taken back from worker {self.name}")
             stage["now"] = s
             changed.set()
 
         def beat() -> None:
-            if self.engine.dialect.name == "sqlite":
-                # SQLite: a write here between the handler's reads and its own write would make
-                # the handler's transaction fail (WAL snapshot). One machine, so liveness is
-                # the worker's process instead (accord.jobs.queue.recover).
-                return
             while not done.is_set():
                 changed.wait(min(2.0, max(0.2, self.stale_s / 3)))
                 changed.clear()
                 if done.is_set():
                     break
                 try:
-                    queue.progress(self.engine, job.id, self.name, stage["now"])
+                    if sqlite:
+                        # a write here between the handler's reads and its own write would make
+                        # the handler's transaction fail (WAL snapshot): the lease is a file
+                        held = queue.renew_lease(self.engine, job.id, job.attempts)
+                    else:
+                        held = queue.progress(self.engine, job.id, self.name, stage["now"])
                 except Exception:  # noqa: BLE001 - the database is away; try again later
                     log.warning("heartbeat of %s failed", job.id, exc_info=True)
+                    continue
+                if not held:
+                    lost.set()
+                    log.warning("job %s was taken back from %s", job.id, self.name)
+                    break
 
         heart = threading.Thread(target=beat, daemon=True, name=f"beat-{job.id}")
         heart.start()
         try:
             outcome = self.handlers[job.kind](job, report)
+        except LeaseLost:
+            outcome = None
         except AccordError as exc:
             outcome = Outcome(queue.REFUSED, error=error_json(exc, self.status_for(exc)))
         except Exception as exc:  # noqa: BLE001 - reported in the job, logged in full
@@ -115,9 +135,19 @@ class Worker:
             done.set()
             changed.set()
             heart.join()
+        if outcome is None or lost.is_set():
+            log.warning("job %s: taken back while it ran here; its outcome is not stored",
+                        job.id)
+            return job
         queue.finish(self.engine, job.id, self.name, outcome.status, outcome.result,
                      outcome.error, outcome.bytes_out)
         return job
+
+    def _holds(self, job_id: str) -> bool:
+        try:
+            return queue.holds(self.engine, job_id, self.name)
+        except Exception:  # noqa: BLE001 - the database is away: finish() decides later
+            return True
 
     # --- a loop -------------------------------------------------------------------------------
     def run(self, stop: threading.Event | None = None, once: bool = False) -> int:

@@ -11,13 +11,13 @@ it once. Later usage of an output (streams, downloads) and revenue still arrive 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from accord.attribution import service as attribution
 from accord.config import Settings
-from accord.creation import service as creation
-from accord.creation.output import Output
 from accord.royalties import eventlog
 from accord.timeutil import fmt
 
@@ -25,14 +25,25 @@ from accord.timeutil import fmt
 FEATURE = "create"
 
 
-def usage_record(output: Output) -> dict:
+@dataclass(frozen=True)
+class ReleasedOutput:
+    """What royalties needs of a released output: its id, the model that made it and when.
+    The release workflow reads these from creation and hands them over (royalties does not
+    import creation)."""
+
+    id: str
+    model_id: str
+    created_at: datetime
+
+
+def usage_record(output: ReleasedOutput) -> dict:
     """The `generated` usage event of one released output (pure)."""
     return {"type": "usage", "id": f"generated-{output.id}", "kind": "generated",
             "feature": FEATURE, "occurred_at": fmt(output.created_at),
             "output_id": output.id, "model_id": output.model_id}
 
 
-def records(outputs: Iterable[Output], credits: dict[str, list[dict]]) -> list[dict]:
+def records(outputs: Iterable[ReleasedOutput], credits: dict[str, list[dict]]) -> list[dict]:
     """Each output's usage event followed by its credit events, in the given order (pure)."""
     out: list[dict] = []
     for o in outputs:
@@ -41,12 +52,11 @@ def records(outputs: Iterable[Output], credits: dict[str, list[dict]]) -> list[d
     return out
 
 
-def record_released(session: Session, settings: Settings, output_ids: list[str]
+def record_released(session: Session, settings: Settings, outputs: list[ReleasedOutput]
                     ) -> eventlog.IngestSummary:
     """Append the usage and credit events of outputs that attribution has credited. Call it
     after the credits are committed: the event log is files, outside the database's
     transaction, and a repeat is harmless."""
-    outputs = [creation.get_output(session, oid) for oid in output_ids]
     credits = {o.id: attribution.royalty_credit_events(session, o.id) for o in outputs}
     return eventlog.ingest_records(settings.events_dir,
                                    list(enumerate(records(outputs, credits), 1)), "creation")

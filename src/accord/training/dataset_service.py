@@ -183,6 +183,34 @@ def items(settings: Settings, snapshot_id: str) -> list[S.SnapshotItem]:
     return S.parse_manifest((settings.datasets_dir / snapshot_id / "manifest.jsonl").read_text())
 
 
+@dataclass(frozen=True)
+class ItemSource:
+    """A snapshot item and what the catalogue holds for it now: its MIDI path and content hash
+    (None when the catalogue no longer has symbolic content for the item's work)."""
+
+    item: S.SnapshotItem
+    midi_path: Path | None
+    content_hash: str | None
+
+    @property
+    def unchanged(self) -> bool:
+        """The catalogue still holds the content the snapshot froze."""
+        return self.content_hash == self.item.content_hash
+
+
+def item_sources(session: Session, settings: Settings, snapshot_id: str) -> list[ItemSource]:
+    """Each of a snapshot's items, in manifest order, with the catalogue's MIDI for it. The
+    memorization guard and attribution read a model's training items through this (creation and
+    attribution do not read the catalogue themselves)."""
+    listed = items(settings, snapshot_id)
+    sym = {s.work_id: s for s in _catalogue().symbolic_items(session, [i.item_id for i in listed])}
+    out = []
+    for i in listed:
+        s = sym.get(i.item_id)
+        out.append(ItemSource(i, Path(s.midi_path) if s else None, s.content_hash if s else None))
+    return out
+
+
 def list_snapshots(session: Session) -> list[dict]:
     return [{"id": r.id, "merkle_root": r.merkle_root, "use": r.use, "purpose": r.purpose,
              "at": fmt(r.at), "items": r.item_count}

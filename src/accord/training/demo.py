@@ -21,8 +21,7 @@ from accord.training import dataset_service, service
 #: Steps of the tiny preset in the demo: about a minute on 2 CPU cores.
 DEMO_STEPS = 120
 #: What the stage imports itself when the catalogue is empty (pieces per collection).
-DEMO_COLLECTIONS = ("essenFolksong", "bach", "airdsAirs")  # airds: a writer outside the
-#                                                           reference model, for the revocation
+DEMO_COLLECTIONS = ("essenFolksong", "bach", "airdsAirs")
 DEMO_PIECES = 30
 
 
@@ -32,11 +31,12 @@ def training_stage(s: Settings, report, out: Console, steps: int = DEMO_STEPS) -
     with session_scope(engine) as session:
         empty = not catalog.symbolic_items(session)
     if empty:  # the catalogue stage did not run: import a small slice of the corpus here
-        from accord.catalog.importer import import_corpus
+        from accord.catalog.importer import import_corpus, import_demo_songbook
 
         rep = import_corpus(s, list(DEMO_COLLECTIONS), limit=DEMO_PIECES, workers=1)
+        songs = import_demo_songbook(s)
         out.print(f"catalogue was empty: imported {rep.imported} corpus pieces from "
-                  f"{', '.join(DEMO_COLLECTIONS)}")
+                  f"{', '.join(DEMO_COLLECTIONS)} and {songs.imported} demo songbook tunes")
     t = now()
     with session_scope(engine) as session:
         snap = dataset_service.build(session, s, Use.TRAIN, t, Purpose.NON_COMMERCIAL)
@@ -64,7 +64,8 @@ def training_stage(s: Settings, report, out: Console, steps: int = DEMO_STEPS) -
     ref = reference_stage(s, engine, out, t)
 
     # One writer of the snapshot revokes `train`; the audit flags and retires the model. The
-    # writer is one the reference model was not trained on when there is one, so that the
+    # writer is one the reference model was not trained on when there is one (the demo
+    # songbook's fictional writer, catalog.corpus.DEMO_SONGBOOK), so that the
     # later stages can keep creating with the reference model (a revocation by one of ITS
     # writers retires it the same way: tests/training/test_reference.py).
     items = dataset_service.items(s, snap.id)
@@ -107,6 +108,10 @@ def reference_stage(s: Settings, engine, out: Console, at) -> dict | None:
     from accord.training import reference
 
     try:
+        from accord.catalog.importer import DEMO_START
+
+        with session_scope(engine) as session:  # the writers of collections not imported here
+            catalog.register_corpus_writers(session, AuditLog(session, "training"), DEMO_START)
         with session_scope(engine) as session:
             result = reference.import_reference(session, s, at=at, register_missing_works=True)
         ref = reference.load()

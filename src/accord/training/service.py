@@ -26,7 +26,7 @@ from accord.rights import service as rights
 from accord.rights.model import Purpose, Use
 from accord.rights.setbased import permitted_works
 from accord.timeutil import fmt, now
-from accord.training import dataset_service, quality
+from accord.training import dataset_service
 from accord.training.data import Piece, split_by_piece
 from accord.training.model import preset as model_preset
 from accord.training.tables import DatasetSnapshotRow, ModelVersionRow, SnapshotItemRow
@@ -126,6 +126,8 @@ def train_model(session: Session, settings: Settings, snapshot_id: str, preset: 
                       progress=progress, **schedule)
     try:
         result = train(cfg, pieces, console=console)
+        from accord.training import quality  # MusPy: slow to import, only needed here
+
         model = load_best(work)
         train_p, val_p = split_by_piece(pieces, cfg.val_fraction, cfg.seed)
         metrics = {**quality.losses(model, tok, train_p, val_p),

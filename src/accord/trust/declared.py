@@ -1,13 +1,16 @@
 """What an upload declares: title, artists and AI disclosure, from a metadata JSON file or a
 DDEX ERN message (read at the edge, with limits; the result is a pure record).
 
-One table of disclosure field names (`AI_FIELDS`) serves both sources: metadata keys and
-DDEX element local names are matched case-insensitively, without separators. DDEX ERN 4.3
-itself signals vocals and instrumentation (`IsInstrumental`, `HasVocalPerformance`); the AI
-disclosure elements came with ERN 4.3.1/4.3.2 (an origin with five values from FULLY_HUMAN to
-FULLY_AI, and per-area flags for vocals, instrumentation, composition and post-production)
-and with platform extensions ("ContainsAI"-style booleans). The names below follow the public
-descriptions of those fields; where a delivery uses another spelling, add it here (one place).
+DDEX: the AI names are the catalogue's one table (`accord.catalog.ddex_names`, ERN4_AI_*),
+read by the catalogue's own reader through `accord.catalog.service.declared_recording`; every
+name there was checked against the ERN 4.3.1 XSD (miqwit/dedex,
+xsd/release_notification/431/release-notification.xsd at commit d7cbeb24e31b, avs431.xsd at
+23c31f33d626): SoundRecording/ContainsAI and Contributor/AiContribution, valued All, Partly or
+None. There is no second copy of those names here.
+
+Metadata JSON is Accord's own format (docs/trust.md): `contains_ai` takes the DDEX values
+(All / Partly / None), and Accord's boolean keys (`METADATA_FLAGS`) say "AI-made" (all) or name
+one area made with AI (partly). Keys are matched case-insensitively, without separators.
 """
 
 from __future__ import annotations
@@ -18,25 +21,18 @@ from pathlib import Path
 from accord.errors import InvalidInput
 from accord.trust.model import Credit, Disclosure
 
-#: normalised field name -> what it says. "flag": a boolean, true = AI involved;
-#: "origin": one of ORIGINS. Normalised: lower case, letters and digits only.
-AI_FIELDS = {
-    "containsai": "flag", "isaigenerated": "flag", "aigenerated": "flag",
-    "containsaigeneratedcontent": "flag", "aidisclosure": "flag",
-    "aivocals": "flag", "hasaivocals": "flag", "isaivocal": "flag",
-    "aigeneratedvocals": "flag", "hasaigeneratedvocalperformance": "flag",
-    "aiinstrumentation": "flag", "hasaiinstrumentation": "flag",
-    "aigeneratedinstrumentation": "flag", "hasaigeneratedinstrumentalperformance": "flag",
-    "aicompositional": "flag", "aicomposition": "flag", "aipostproduction": "flag",
-    "ailyrics": "flag", "syntheticvoice": "flag",
-    "aiorigin": "origin", "creationorigin": "origin", "aiusage": "origin",
-    "aiinvolvement": "origin",
-}
-#: origin value (normalised) -> AI involved?
-ORIGINS = {"fullyhuman": False, "humanwithaiassist": True, "aiwithhumanmod": True,
-           "aiwithhumanguide": True, "fullyai": True, "none": False, "human": False}
+#: Accord's metadata JSON keys (normalised: lower case, letters and digits) -> the extent a
+#: true value declares; false everywhere declares human-made ("none").
+METADATA_FLAGS = {"aigenerated": "all", "aivocals": "partly", "aiinstrumentation": "partly",
+                  "aicomposition": "partly", "ailyrics": "partly", "aipostproduction": "partly"}
+#: The metadata key that takes DDEX's ContainsAI values.
+METADATA_CONTAINS = "containsai"
+#: DDEX ContainsAI values (normalised) -> extent; the same set as ddex_names.ERN4_AI_VALUES.
+CONTAINS_VALUES = {"all": "all", "partly": "partly", "none": "none"}
 TRUE = {"true", "1", "yes", "y"}
 FALSE = {"false", "0", "no", "n"}
+#: extent -> declared AI?
+AI_OF = {"all": True, "partly": True, "none": False, None: None}
 
 MAX_METADATA_BYTES = 256 * 1024
 MAX_TEXT = 500  # a title or a name longer than this is refused
@@ -47,27 +43,46 @@ def norm(name: str) -> str:
     return "".join(c for c in name.lower() if c.isalnum())
 
 
-def _value(kind: str, raw) -> bool | None:
-    text = norm(str(raw)) if not isinstance(raw, bool) else ("true" if raw else "false")
-    if kind == "flag":
-        return True if text in TRUE else False if text in FALSE else None
-    return ORIGINS.get(text)
+def _flag(raw) -> bool | None:
+    if isinstance(raw, bool):
+        return raw
+    text = norm(str(raw))
+    return True if text in TRUE else False if text in FALSE else None
+
+
+def _extent(seen: list[str]) -> str | None:
+    """The strongest extent said: all > partly > none."""
+    for e in ("all", "partly", "none"):
+        if e in seen:
+            return e
+    return None
 
 
 def disclosure_of(pairs: list[tuple[str, object]], source: str) -> Disclosure:
-    """Disclosure from (field name, value) pairs: any field saying AI makes it AI; fields that
-    all say human make it human; none: silent."""
-    seen = []
+    """Disclosure from metadata (key, value) pairs: `contains_ai` (All / Partly / None) or
+    Accord's flags; the strongest extent said wins (any AI makes it AI); none: silent."""
+    seen: list[tuple[str, str, str]] = []
     for name, raw in pairs:
-        kind = AI_FIELDS.get(norm(name))
-        if kind is None or isinstance(raw, (dict, list)):
+        key = norm(name)
+        if isinstance(raw, (dict, list)):
             continue
-        v = _value(kind, raw)
-        if v is not None:
-            seen.append((name, str(raw)[:60], v))
+        if key == METADATA_CONTAINS:
+            extent = CONTAINS_VALUES.get(norm(str(raw)))
+            if extent is None:
+                raise InvalidInput(f"{name}: {str(raw)[:60]!r} is not one of All, Partly, None "
+                                   "(DDEX ContainsAI)")
+        elif key in METADATA_FLAGS:
+            flag = _flag(raw)
+            if flag is None:
+                continue
+            extent = METADATA_FLAGS[key] if flag else "none"
+        else:
+            continue
+        seen.append((name, str(raw)[:60], extent))
     if not seen:
         return Disclosure(None, (), "none")
-    return Disclosure(any(v for *_, v in seen), tuple((n, r) for n, r, _ in seen), source)
+    extent = _extent([e for *_, e in seen])
+    return Disclosure(AI_OF[extent], tuple((n, r) for n, r, _ in seen), source, extent)
 
 
 def _text(value, where: str) -> str:
@@ -116,42 +131,27 @@ def from_metadata(path: Path) -> tuple[Credit, Disclosure]:
     pairs = list(doc.items())
     if isinstance(doc.get("ai"), dict):
         pairs += list(doc["ai"].items())
-    return Credit(title, artists), disclosure_of(pairs, "metadata")
+    try:
+        disclosure = disclosure_of(pairs, "metadata")
+    except InvalidInput as exc:
+        raise InvalidInput(f"{path}: {exc}") from None
+    return Credit(title, artists), disclosure
 
 
 def from_ddex(path: Path) -> tuple[Credit, Disclosure, str | None]:
     """Title, display artists, disclosure and ISRC from a DDEX ERN message (the first sound
-    recording), read through the catalogue's hardened XML door (accord.catalog.ddex_xml)."""
-    from accord.catalog.ddex_xml import XmlLimits, load
+    recording), read by the catalogue (`accord.catalog.service.declared_recording`: its
+    hardened XML door and its reader of the verified AI names)."""
+    from accord.catalog import service as catalog
 
-    _, root = load(Path(path), XmlLimits(max_bytes=5 * 1024 * 1024, max_elements=50_000))
-
-    def local(el) -> str:
-        return el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
-
-    recordings = [el for el in root.iter() if local(el) == "SoundRecording"]
-    scope = recordings[0] if recordings else root
-    title = ""
-    for el in scope.iter():
-        if local(el) in ("DisplayTitleText", "TitleText") and (el.text or "").strip():
-            title = _text(el.text, f"{path}: title")
-            break
-    names = {}
-    for party in root.iter():
-        if local(party) == "Party":
-            ref = next((c.text for c in party.iter() if local(c) == "PartyReference"), None)
-            full = next((c.text for c in party.iter() if local(c) == "FullName"), None)
-            if ref and full:
-                names[ref.strip()] = full.strip()
-    artists = []
-    for el in scope.iter():
-        if local(el) in ("DisplayArtistName",) and (el.text or "").strip():
-            artists.append(_text(el.text, f"{path}: artist"))
-        elif local(el) == "ArtistPartyReference" and (el.text or "").strip() in names:
-            artists.append(_text(names[el.text.strip()], f"{path}: artist"))
-    pairs = [(local(el), (el.text or "").strip()) for el in scope.iter()
-             if norm(local(el)) in AI_FIELDS]
-    isrc = next(((el.text or "").strip() for el in scope.iter()
-                 if local(el) == "ISRC" and (el.text or "").strip()), None)
-    return (Credit(title, tuple(dict.fromkeys(artists))[:MAX_ARTISTS]),
-            disclosure_of(pairs, "ddex"), isrc)
+    rec = catalog.declared_recording(Path(path))
+    title = _text(rec.title, f"{path}: title")
+    artists = tuple(_text(a, f"{path}: artist") for a in rec.artists[:MAX_ARTISTS])
+    fields: list[tuple[str, str]] = []
+    if "contains_ai" in rec.ai:
+        fields.append(("ContainsAI", rec.ai["contains_ai"]))
+    for who, value in (rec.ai.get("contributor_ai") or {}).items():
+        fields.append((f"Contributor[{who}]/AiContribution", value))
+    disclosure = (Disclosure(AI_OF[rec.ai_extent], tuple(fields), "ddex", rec.ai_extent)
+                  if rec.ai_extent is not None else Disclosure(None, tuple(fields), "none"))
+    return Credit(title, artists), disclosure, rec.isrc

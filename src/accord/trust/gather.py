@@ -191,3 +191,63 @@ def styles_of(session: Session, notes, uploader_party: str | None, at: datetime
                                 permission(session, p["id"], Use.STYLE, uploader_party, at),
                                 p.get("demo", False)))
     return tuple(out)
+
+
+# --- melodies (symbolic uploads) ---------------------------------------------------------------
+
+_MELODY_KEY = "accord.trust.melody_index"
+
+
+def melody_index(session: Session, settings: Settings):
+    """The melodic n-gram index (accord.music.ngrams, the memorization guard's n) over every
+    catalogue work's canonical MIDI, read through the catalogue's service. Stored under
+    <home>/trust/melodies/<signature>.npz, the signature hashing the works and their content
+    hashes: a changed catalogue builds a new one (older files are removed)."""
+    import hashlib
+
+    from accord.catalog import service as catalog
+    from accord.music.ngrams import NgramIndex, melody_from_midi
+
+    items = [it for it in catalog.symbolic_items(session) if it.midi_path.exists()]
+    signature = hashlib.sha256("\n".join(f"{it.work_id}:{it.content_hash}" for it in items)
+                               .encode()).hexdigest()[:24]
+    cached = session.info.get(_MELODY_KEY)
+    if cached is not None and cached[0] == signature:
+        return cached[1], cached[2]
+    folder = settings.trust_dir / "melodies"
+    path = folder / f"{signature}.npz"
+    titles = {it.work_id: it.title for it in items}
+    if path.exists():
+        index = NgramIndex.load(path)
+    else:
+        index = NgramIndex.build(((it.work_id, melody_from_midi(it.midi_path)) for it in items),
+                                 n=MELODY_N)
+        folder.mkdir(parents=True, exist_ok=True)
+        index.save(path)
+        for old in folder.glob("*.npz"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    session.info[_MELODY_KEY] = (signature, index, titles)
+    return index, titles
+
+
+MELODY_N = 8  # the memorization guard's n-gram length (accord.creation.guard.N)
+
+
+def melodies_of(session: Session, settings: Settings, notes, recording_id: str | None,
+                limit: int = 5):
+    """Catalogue works whose melody the upload's shares n-grams with, most covered first (the
+    work of the recording the upload says it is, `recording_id`, is not compared)."""
+    from accord.catalog import service as catalog
+    from accord.trust.signals import MelodyMatch
+
+    index, titles = melody_index(session, settings)
+    if len(index) == 0 or len(notes) < index.n:
+        return ()
+    own = catalog.work_of_recording(session, recording_id) if recording_id else None
+    hits = [o for o in index.overlap(list(notes)) if o.doc_id != own][:limit]
+    recs = catalog.recordings_of_works(session, [o.doc_id for o in hits]) if hits else {}
+    total = max(len(notes) - index.n + 1, 1)
+    return tuple(MelodyMatch(o.doc_id, titles.get(o.doc_id, ""), tuple(recs.get(o.doc_id, ())),
+                             float(o.coverage), o.longest_run_notes(index.n), o.shared, total,
+                             index.n) for o in hits)

@@ -24,7 +24,9 @@ MAX_DURATION_S = 20 * 60.0
 MIN_DURATION_S = 1.0
 MAX_FLAC_BLOCK = 1 * MB
 MAX_FLAC_METADATA = 4 * MB
-SYMBOLIC_SUFFIXES = {".mid", ".midi"}
+MIDI_SUFFIXES = {".mid", ".midi"}
+SCORE_SUFFIXES = {".musicxml", ".mxl", ".xml"}  # MusicXML, through the catalogue's parser
+SYMBOLIC_SUFFIXES = MIDI_SUFFIXES | SCORE_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -147,14 +149,24 @@ class SymbolicRead:
 
 
 def read_symbolic(path: Path, limits: Limits = Limits()) -> SymbolicRead:
-    from accord.music.ngrams import melody_from_midi
+    """A MIDI file's melody, or a MusicXML score's: the canonical MIDI the catalogue would
+    store for it (accord.catalog.service.canonical_midi_of_score: its own parser and limits),
+    so an uploaded score and a catalogue piece are compared on the same footing."""
+    from accord.music.ngrams import melody, melody_from_midi
 
     path = Path(path)
     size = check_size(path, Limits(max_bytes=min(limits.max_bytes, 5 * MB)))
     data = path.read_bytes()
-    if data[:4] != b"MThd":
+    if path.suffix.lower() in SCORE_SUFFIXES:
+        import symusic
+
+        from accord.catalog import service as catalog
+
+        notes = melody(symusic.Score.from_midi(catalog.canonical_midi_of_score(path)))
+    elif data[:4] != b"MThd":
         raise InvalidInput(f"{path}: not a MIDI file (no MThd header)")
-    notes = melody_from_midi(path)
+    else:
+        notes = melody_from_midi(path)
     if len(notes) < 2:
         raise InvalidInput(f"{path}: no melody (fewer than two notes)")
     beats = notes[-1].onset + notes[-1].duration

@@ -107,11 +107,13 @@ class Disclosure:
     """What the upload says about AI, from metadata JSON or a DDEX ERN message.
 
     ai: True (declared AI-made, fully or partly), False (declared human-made), None (silent).
-    fields: the field names and values that said so (the evidence)."""
+    extent: "all" (DDEX ContainsAI All), "partly" (Partly, or a contributor's AiContribution),
+    "none" (None: human-made), None (silent). fields: the names and values that said so."""
 
     ai: bool | None = None
     fields: tuple[tuple[str, str], ...] = ()
     source: str = "none"  # "metadata" | "ddex" | "none"
+    extent: str | None = None
 
 
 @dataclass(frozen=True)

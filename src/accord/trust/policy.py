@@ -22,7 +22,8 @@ from accord.trust.model import Decision, Finding, Outcome, Reason
 from accord.trust.rules import RULES
 
 DEFAULT_POLICY = Path(__file__).with_name("default_policy.toml")
-AI_VERDICTS = frozenset({"disclosed_ai", "undisclosed_ai", "ai_signal", "ai_signal_disclosed"})
+AI_VERDICTS = frozenset({"disclosed_ai", "disclosed_partly_ai", "undisclosed_ai", "ai_signal",
+                         "ai_signal_disclosed"})
 
 
 @dataclass(frozen=True)

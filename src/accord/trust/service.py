@@ -65,7 +65,8 @@ def policy_for(settings: Settings, path: Path | None = None) -> Policy:
 
 def _declared(metadata: Path | None, ddex: Path | None) -> tuple[Credit, Disclosure, str | None]:
     if metadata is not None and ddex is not None:
-        raise InvalidInput("give either --metadata or --ddex, not both")
+        raise InvalidInput("give either a metadata JSON file or a DDEX message (`metadata` or "
+                           "`ddex`; --metadata or --ddex), not both")
     if metadata is not None:
         return (*declared.from_metadata(metadata), None)
     if ddex is not None:
@@ -120,7 +121,8 @@ def screen_upload(session: Session, settings: Settings, path: Path, *, uploader:
                                                  else getattr(art, "evidence", {})),
                       voices=gather.voices_of(session, read, uploader_party, at))
     else:
-        sig = replace(sig, styles=gather.styles_of(session, read.notes, uploader_party, at))
+        sig = replace(sig, styles=gather.styles_of(session, read.notes, uploader_party, at),
+                      melodies=gather.melodies_of(session, settings, read.notes, recording_id))
     findings = run_rules(sig, params)
     decision = decide(findings, policy)
     sid = f"scr-{uuid.uuid4().hex[:16]}"
@@ -131,6 +133,7 @@ def screen_upload(session: Session, settings: Settings, path: Path, *, uploader:
         size_bytes=read.size_bytes, duration_s=read.duration_s, fingerprint=upload.fingerprint,
         title=credit.title, artists=list(credit.artists),
         disclosure={"source": disclosure.source, "declared_ai": disclosure.ai,
+                    "extent": disclosure.extent,
                     "fields": [list(f) for f in disclosure.fields],
                     "c2pa": sig.c2pa.to_json() if sig.c2pa else None},
         recording_id=recording_id, outcome=decision.outcome.value,

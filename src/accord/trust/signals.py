@@ -43,6 +43,27 @@ class CopyMatch:
 
 
 @dataclass(frozen=True)
+class MelodyMatch:
+    """A symbolic upload's melody shares melodic n-grams with a catalogue work's canonical MIDI
+    (accord.music.ngrams, the memorization guard's measure: transposition- and
+    tempo-invariant). coverage: the share of the upload's n-grams found in the work."""
+
+    work_id: str
+    title: str
+    recordings: tuple[str, ...]  # the registry's recordings of that work
+    coverage: float
+    longest_run_notes: int
+    shared: int  # upload n-grams found in the work
+    ngrams: int  # the upload's n-grams
+    n: int
+
+    def to_json(self) -> dict:
+        return {"work": self.work_id, "title": self.title, "recordings": list(self.recordings),
+                "coverage": round(self.coverage, 4), "longest_run_notes": self.longest_run_notes,
+                "shared_ngrams": self.shared, "upload_ngrams": self.ngrams, "n": self.n}
+
+
+@dataclass(frozen=True)
 class C2paClaim:
     """A C2PA credential found in the file. ai: an action's digitalSourceType is an AI one."""
 
@@ -121,5 +142,6 @@ class Signals:
     names: tuple[NameMatch, ...] = ()
     voices: tuple[Likeness, ...] = ()
     styles: tuple[Likeness, ...] = ()
+    melodies: tuple[MelodyMatch, ...] = ()  # symbolic uploads: catalogue works, most covered first
     history: History = History()
     uploader_party: str | None = None  # the uploader account's own party (an artist uploading)

@@ -30,7 +30,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from accord.accounts import shared_state
 from accord.accounts.model import Account
 from accord.api import tokens
 from accord.api.deps import AppContext, ContextDep, SessionDep, claims_for_token
@@ -127,7 +126,7 @@ def check_csrf(request: Request, sent: str | None) -> None:
 
 
 def sign_out(request: Request, ctx: AppContext) -> None:
-    """Revoke the visitor's session (if any) in the database: every worker refuses it now."""
+    """Revoke the visitor's session (if any) in the shared state: every worker refuses it now."""
     token = _cookie(request, SESSION_COOKIE)
     if not token:
         return
@@ -135,7 +134,7 @@ def sign_out(request: Request, ctx: AppContext) -> None:
         claims = tokens.verify(token, ctx.secret)
     except tokens.BadToken:
         return
-    shared_state.revoke_token(ctx.engine, claims["jti"], claims["sub"],
+    ctx.state.revoke_token(claims["jti"], claims["sub"],
                               datetime.fromtimestamp(claims["exp"], UTC))
 
 

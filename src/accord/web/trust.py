@@ -37,6 +37,11 @@ def _evidence(f: dict) -> list[str]:
         elif "party" in m:
             out.append(f"{m['field']} {m['given']!r} ~ {m['name']} ({m['how']}, "
                        f"{m['similarity']}); {m['use']} permitted: {m['permitted']}")
+        elif "work" in m:
+            recs = ", ".join(m["recordings"]) or "no registry recording"
+            out.append(f"melody of work {m['work']} {m['title']!r} ({recs}): coverage "
+                       f"{m['coverage']} ({m['shared_ngrams']} of {m['upload_ngrams']} "
+                       f"{m['n']}-grams), longest shared passage {m['longest_run_notes']} notes")
     for x in ev.get("nearest", []):
         out.append(f"{f['rule']} similarity to {x['name']}: {x['similarity']}"
                    + (" (demo reference)" if x.get("demo") else ""))

@@ -55,8 +55,16 @@ def release(engine: Engine, settings: Settings, output_ids: list[str],
             done.credits[oid] = attribution.provenance_summary(result)
         done.outputs = [creation.get_output(session, oid) for oid in output_ids]
     with session_scope(engine) as session:  # after the credits are committed
-        done.royalty_events = released.record_released(session, settings, output_ids)
+        done.royalty_events = released.record_released(
+            session, settings, released_outputs(done.outputs))
     return done
+
+
+def released_outputs(outputs) -> list:
+    """Creation's outputs as the facts royalties records (id, model, time)."""
+    from accord.royalties.released import ReleasedOutput
+
+    return [ReleasedOutput(o.id, o.model_id, o.created_at) for o in outputs]
 
 
 def create_and_release(engine: Engine, settings: Settings, request,

@@ -10,7 +10,6 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from accord.accounts import service as accounts
-from accord.accounts import shared_state
 from accord.accounts.policy import Action, Resource
 from accord.api import tokens
 from accord.api.deps import (
@@ -79,7 +78,7 @@ def logout(ctx: ContextDep, session: SessionDep, account: CurrentAccount,
         raise HTTPException(status_code=422, detail="sign out needs the bearer token itself; "
                                                     "revoke an API key with its own route")
     _, claims = claims_for_token(session, ctx.secret, bearer)
-    shared_state.revoke_token(ctx.engine, claims["jti"], account.id,
+    ctx.state.revoke_token(claims["jti"], account.id,
                               datetime.fromtimestamp(claims["exp"], UTC))
     return SignedOut(signed_out=True, token_id=claims["jti"])
 

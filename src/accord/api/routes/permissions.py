@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from accord.accounts.policy import Action
 from accord.api.deps import ActorDep, SessionDep, authorize
+from accord.api.fastjson import FastJSON
 from accord.api.routes.common import parse_at, parse_purpose, parse_use
 from accord.rights import service
 from accord.rights.model import WORLDWIDE
@@ -23,4 +24,4 @@ def check(session: SessionDep, actor: ActorDep, use: str, recording: str | None 
     decision = service.check(session, parse_use(use), recording=recording, work=work,
                              at=parse_at(at, "at"), purpose=parse_purpose(purpose),
                              territory=territory.upper())
-    return decision.to_json()
+    return FastJSON(decision.to_json())  # plain JSON data already: no per-field encoding

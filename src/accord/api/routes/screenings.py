@@ -1,10 +1,11 @@
 """Upload screening over HTTP: the same service as `accord screen` (accord.trust.service).
 
-POST /v1/screenings takes multipart/form-data: `file` (audio or MIDI), optionally `metadata`
-(JSON) or `ddex` (an ERN message), and the form field `recording` (a catalogue recording id or
-ISRC the file is). The body is capped (ApiSettings.api_max_screening_bytes) before anything is
-read into memory (accord.api.uploads). The uploader is the signed-in account. The upload is
-checked in the request (4xx at once), kept, and screened by a job (accord.api.screening_jobs):
+POST /v1/screenings takes multipart/form-data: `file` (audio, MIDI or MusicXML), optionally
+`metadata` (JSON) or `ddex` (an ERN message), and the form field `recording` (a catalogue
+recording id or ISRC the file is). The body is capped (ApiSettings.api_max_screening_bytes)
+before anything is read into memory (accord.api.uploads). The uploader is the signed-in
+account. The upload is checked in the request (4xx at once), kept, and screened by a job
+(accord.api.screening_jobs):
 202 with the job's status URL, GET /v1/screenings/jobs/{id}, whose result names the screening.
 """
 
@@ -49,7 +50,9 @@ async def screen_request(request: Request, ctx, session, account, csrf: bool = F
     authorize(actor_of(account), Action.UPLOAD)
     async with spooled_form(request, max_bytes(ctx), ("file", "metadata", "ddex")) as form:
         if "file" not in form.files:
-            raise InvalidInput("upload: the form has no `file` part")
+            raise InvalidInput("upload: the `file` part is empty: choose a file to upload"
+                               if "file" in form.unchosen else
+                               "upload: the form has no `file` part")
         path, name = form.files["file"]
         if csrf:
             from accord.web.session import check_csrf

@@ -1,9 +1,12 @@
 """Re-uploads and near-duplicates of the catalogue or of other accounts' uploads.
 
-Two layers feed it (accord.trust.fingerprint): Chromaprint's offset-searching bit-error matcher
-(exact and re-encoded copies) and our own index, robust to pitch shift, speed and tempo change,
-noise and filtering. A copy of the uploader's own earlier upload is the spam rule's duplicate,
-not this one.
+`melodic_copy` (symbolic uploads): the upload's melody against every catalogue work's
+canonical MIDI, by the melodic n-gram coverage the memorization guard uses.
+
+For audio, two layers feed `reupload` (accord.trust.fingerprint): Chromaprint's
+offset-searching bit-error matcher (exact and re-encoded copies) and our own index, robust to
+pitch shift, speed and tempo change, noise and filtering. A copy of the uploader's own earlier
+upload is the spam rule's duplicate, not this one.
 """
 
 from __future__ import annotations
@@ -46,3 +49,27 @@ def reupload(sig: Signals, p: Mapping[str, Any]) -> Finding:
                    f"{'copy' if copies else 'near copy'} of {best.reference} "
                    f"({best.layer}, score {best.score:.2f}, offset {best.offset_s:.1f} s"
                    f"{changed})")
+
+
+@rule("melodic_copy", "copies", copy_coverage=0.9, near_coverage=0.5)
+def melodic_copy(sig: Signals, p: Mapping[str, Any]) -> Finding:
+    """A symbolic upload whose melodic n-grams (transposition- and tempo-invariant, the
+    memorization guard's measure) are found in one catalogue work: coverage >= copy_coverage
+    is a copy, >= near_coverage a near copy."""
+    if sig.upload.kind != "symbolic" or not sig.melodies:
+        return Finding("melodic_copy", CLEAR)
+    best = max(sig.melodies, key=lambda m: (m.coverage, m.longest_run_notes))
+    ev = {"matches": [m.to_json() for m in sorted(sig.melodies, key=lambda m: -m.coverage)[:5]],
+          "copy_coverage": p["copy_coverage"], "near_coverage": p["near_coverage"]}
+    if best.coverage >= p["copy_coverage"]:
+        verdict = "copy"
+    elif best.coverage >= p["near_coverage"]:
+        verdict = "near_copy"
+    else:
+        return Finding("melodic_copy", CLEAR, best.coverage, ev)
+    recs = f" (recording {', '.join(best.recordings)})" if best.recordings else ""
+    return Finding("melodic_copy", verdict, best.coverage, ev,
+                   f"{'copy' if verdict == 'copy' else 'near copy'} of the melody of catalogue "
+                   f"work {best.work_id} '{best.title}'{recs}: {best.coverage:.0%} of the "
+                   f"upload's melodic {best.n}-grams, longest shared passage "
+                   f"{best.longest_run_notes} notes")

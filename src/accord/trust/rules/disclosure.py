@@ -17,13 +17,15 @@ from accord.trust.signals import Signals
 
 def _fields(sig: Signals) -> dict:
     d = sig.upload.disclosure
-    return {"source": d.source, "declared_ai": d.ai, "fields": [list(f) for f in d.fields]}
+    return {"source": d.source, "declared_ai": d.ai, "extent": d.extent,
+            "fields": [list(f) for f in d.fields]}
 
 
 @rule("disclosure", "disclosure")
 def disclosure(sig: Signals, p: Mapping[str, Any]) -> Finding:
-    """Declared AI (label it), or a C2PA credential saying AI that the metadata does not
-    declare (undisclosed AI)."""
+    """Declared AI, all of it (DDEX ContainsAI All) or part of it (Partly, a contributor's
+    AiContribution), or a C2PA credential saying AI that the metadata does not declare
+    (undisclosed AI)."""
     declared = sig.upload.disclosure.ai
     ev = _fields(sig)
     if sig.c2pa is not None:
@@ -33,6 +35,9 @@ def disclosure(sig: Signals, p: Mapping[str, Any]) -> Finding:
         return Finding("disclosure", "undisclosed_ai", 1.0, ev,
                        f"C2PA credential declares AI ({', '.join(sig.c2pa.source_types)}) but "
                        f"the metadata {said}")
+    if declared is True and sig.upload.disclosure.extent == "partly":
+        return Finding("disclosure", "disclosed_partly_ai", 1.0, ev,
+                       "partly AI-made, disclosed")
     if declared is True or (sig.c2pa is not None and sig.c2pa.ai):
         return Finding("disclosure", "disclosed_ai", 1.0, ev, "AI-made, disclosed")
     return Finding("disclosure", CLEAR, 0.0, ev)
