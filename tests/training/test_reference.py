@@ -192,6 +192,9 @@ def test_reproduce_from_the_manifest(built):
     with session_scope(make_engine(s.db_url)) as session:
         partial = reproduce(session, s, built["package"], max_steps=4)
     assert partial["steps"] == 4 and not partial["within_tolerance"]
+    # a partial rerun is compared with the recorded run at the same validation step
+    assert partial["compared_at_step"] == 4
+    assert abs(partial["difference_at_step"]) <= partial["tolerance"], partial
 
 
 def test_the_shipped_reference_model():

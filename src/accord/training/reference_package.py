@@ -63,6 +63,9 @@ def package(session: Session, settings: Settings, snapshot_id: str, run_dir: Pat
 
     best = torch.load(Path(run_dir) / "best.pt", weights_only=False)
     cfg = best["config"]
+    run_metrics = Path(run_dir) / "metrics.json"
+    if "history" not in metrics and run_metrics.exists():  # validation by step: reproduce
+        metrics = {**metrics, "history": json.loads(run_metrics.read_text())["history"]}
     weights = weights_bytes_of(best["model"])
     snap = dataset_service.get(session, snapshot_id)
     sdir = settings.datasets_dir / snapshot_id
@@ -117,6 +120,27 @@ def package(session: Session, settings: Settings, snapshot_id: str, run_dir: Pat
     return Path(out)
 
 
+
+def _threshold_rule(sp: dict) -> str:
+    """How the split's family threshold was set, for the card."""
+    cal = sp["calibration"]
+    if sp["threshold"] == cal["threshold"]:
+        return (f"the 99.9th percentile of cross-tradition coverage, "
+                f"{cal['null_quantile_value']}, rounded up to 0.05 and at least the floor "
+                f"{cal['floor']}")
+    return (f"set by hand to the floor {sp['threshold']}; the calibration's 99.9th percentile "
+            f"of cross-tradition coverage, {cal['null_quantile_value']}, is raised by real "
+            f"borrowings between collections and would have given {cal['threshold']}, a less "
+            f"strict grouping")
+
+
+def _training_time(metrics: dict) -> str:
+    hist = metrics.get("history") or []
+    if not hist:
+        return "trained briefly"
+    return f"trained for {hist[-1]['elapsed_s'] / 60:.0f} minutes"
+
+
 def card_markdown(session: Session, meta: dict, sheet: dict) -> str:
     names = {}
     for k in sheet["by_rights_holder"]:
@@ -154,9 +178,8 @@ def card_markdown(session: Session, meta: dict, sheet: dict) -> str:
             f"{k}: {v}" for k, v in sheet["excluded"].items()) or "none"), "",
         "## Split",
         f"Grouped by tune family: melodic 8-gram coverage (the memorization guard's measure) "
-        f"at or above {sp['threshold']} joins two pieces (the 99.9th percentile of "
-        f"cross-tradition coverage, {sp['calibration']['null_quantile_value']}, rounded up to "
-        f"0.05 and raised to the floor {sp['calibration']['floor']}: docs/training.md); "
+        f"at or above {sp['threshold']} joins two pieces ({_threshold_rule(sp)}: "
+        f"docs/training.md); "
         f"{sp['families']} families; validation / test shares {sp['fractions']}. Validation "
         f"pieces with a near-duplicate in training: "
         f"{sp['near_duplicates']['grouped_validation']['share']:.1%} (a split by piece would "
@@ -168,7 +191,7 @@ def card_markdown(session: Session, meta: dict, sheet: dict) -> str:
         f"{f('ngram_test_nats_per_token')} ({f('ngram_test_bits_per_note')} bits/note)",
         f"- relative to that n-gram: {m.get('vs_ngram_percent', 'n/a')} % nats/token", "",
         "## Limits",
-        "- a small model of melodies trained for under an hour on 2 shared CPU cores",
+        f"- a small model of melodies ({_training_time(m)} on one CPU core)",
         "- only the collections the registry permitted and the catalogue held at the snapshot",
         "- may reproduce fragments of training pieces: creation runs the memorization guard",
         "- must not be used once retired (a revoked consent retires it at import or audit)",
@@ -208,4 +231,18 @@ def reproduce(session: Session, settings: Settings, path: Path | None = None,
             "split_moved": len(moved), "val_nats_per_token": got,
             "recorded_val_nats_per_token": want, "difference": got - want,
             "tolerance": tolerance, "within_tolerance": full and abs(got - want) <= tolerance,
+            **_at_step(ref.meta["metrics"].get("history") or [], result.history),
             "run_dir": str(work)}
+
+
+def _at_step(recorded: list[dict], rerun: list[dict]) -> dict:
+    """A partial rerun against the recorded run at the same step (the last validation step
+    both have): the recorded and rerun validation loss there and their difference."""
+    mine = {r["step"]: r["val_loss"] for r in rerun}
+    common = [r for r in recorded if r["step"] in mine]
+    if not common:
+        return {}
+    last = common[-1]
+    return {"compared_at_step": last["step"], "recorded_val_at_step": last["val_loss"],
+            "rerun_val_at_step": mine[last["step"]],
+            "difference_at_step": mine[last["step"]] - last["val_loss"]}
