@@ -201,7 +201,13 @@ def quality_main(argv: list[str]) -> None:
     ap.add_argument("--bars", type=int, default=8)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--no-ngram", action="store_true")
+    ap.add_argument("--real-split", type=Path, metavar="PACKAGE",
+                    help="a reference package whose model is the first --model: the real pieces "
+                         "are its test side's Essen songs (held out by tune family), and the "
+                         "n-gram is fitted on its train side only")
     args = ap.parse_args(argv)
+    if args.real_split and args.no_ngram:
+        ap.error("--real-split reads the snapshot's pieces with the n-gram: drop --no-ngram")
     env0 = _env()
     s = Settings(home=Path(args.home))
     engine = make_engine(s.db_url)
@@ -221,9 +227,20 @@ def quality_main(argv: list[str]) -> None:
     tok = models[args.model[0]][1]
     g = constraints.Grammar.of(tok)
     torch.set_num_threads(1)
-    with tempfile.TemporaryDirectory() as tmp:
-        real = [r for r in (stats(x) for x in real_pieces(tok, index, args.samples,
-                                                           Path(tmp))) if r]
+    real_source = ("the reference split's test-side Essen songs" if args.real_split
+                   else "Essen songs the guard does not find in the snapshot")
+    if args.real_split:  # the reference model's own held-out pieces
+        from accord.training.reference import read_gz_json
+
+        side = read_gz_json(args.real_split / "split.json.gz")
+        held = [x for x in sym if side.get(x.work_id) == "test"
+                and x.collection == "essenFolksong"][:args.samples]
+        real = [r for r in (stats(tok.decode(tok.encode(x.midi_path))) for x in held) if r]
+        sym = [x for x in sym if side.get(x.work_id) == "train"]
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            real = [r for r in (stats(x) for x in real_pieces(tok, index, args.samples,
+                                                               Path(tmp))) if r]
     runs = {mid: ("transformer", m) for mid, (m, _, _) in models.items()}
     if not args.no_ngram:
         t0 = time.perf_counter()
@@ -255,7 +272,8 @@ def quality_main(argv: list[str]) -> None:
     out = {**env0, "home": args.home, "samples": args.samples, "bars": args.bars,
            "requests": "cycle of metre (4/4, 3/4, 6/8, 2/4), key (7 keys), form (none, AABB, "
                        "ABAC, AA'BB'); temperature 1, top-p 0.95",
-           "real": {"pieces": len(real), **summarise(real, real)}, "models": results,
+           "real": {"pieces": len(real), "source": real_source, **summarise(real, real)},
+           "models": results,
            "loadavg_after": [round(x, 2) for x in os.getloadavg()]}
     path = ROOT / "results" / "creation_quality.json"
     path.parent.mkdir(exist_ok=True)
