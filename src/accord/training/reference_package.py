@@ -129,9 +129,9 @@ def _threshold_rule(sp: dict) -> str:
                 f"{cal['null_quantile_value']}, rounded up to 0.05 and at least the floor "
                 f"{cal['floor']}")
     return (f"set by hand to the floor {sp['threshold']}; the calibration's 99.9th percentile "
-            f"of cross-tradition coverage, {cal['null_quantile_value']}, is raised by real "
-            f"borrowings between collections and would have given {cal['threshold']}, a less "
-            f"strict grouping")
+            f"of cross-tradition coverage, {cal['null_quantile_value']}, is raised by a few "
+            f"cross-collection pairs that plausibly share tunes and would have given "
+            f"{cal['threshold']}, a less strict grouping")
 
 
 def _training_time(metrics: dict) -> str:
