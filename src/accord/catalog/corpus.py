@@ -131,6 +131,13 @@ def writer_consents(collection: str, start: datetime) -> list[dict]:
     return out
 
 
+def writers_document(collections: list[str], start: datetime) -> dict:
+    """A rights document of the collections' writer parties and their consent fixture."""
+    return {"accord_rights_document": 1,
+            "parties": [writer_party(c) for c in collections],
+            "consents": [c for col in collections for c in writer_consents(col, start)]}
+
+
 def setup_document(start: datetime) -> dict:
     """Encoders (real terms), the demo publisher and label, and their agreements."""
     t0 = fmt(start)

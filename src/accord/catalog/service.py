@@ -69,9 +69,7 @@ def register_corpus_writers(session: Session, audit: AuditLog, start: datetime) 
     the permission rule needs to check a model trained on all of it, the reference model, in
     its own registry. Returns the number of collections."""
     cols = corpus.collections_of_corpus()
-    doc = {"accord_rights_document": 1,
-           "parties": [corpus.writer_party(c) for c in cols],
-           "consents": [c for col in cols for c in corpus.writer_consents(col, start)]}
+    doc = corpus.writers_document(cols, start)
     rights_service.import_document(session, parse_document(doc, "corpus writers"),
                                    "corpus writers", audit)
     return len(cols)
@@ -109,10 +107,7 @@ def ingest_batch(session: Session, settings: Settings, items: list[Prepared], au
                       "publishers": [
                           {"party": lic.encoder_id, "share": "50"},
                           {"party": corpus.DEMO_PUBLISHER, "share": corpus.DEMO_PUBLISHER_SHARE}]})
-    doc = {"accord_rights_document": 1,
-           "parties": [corpus.writer_party(c) for c in collections],
-           "works": works,
-           "consents": [c for col in collections for c in corpus.writer_consents(col, start)]}
+    doc = {**corpus.writers_document(collections, start), "works": works}
     rights_service.import_document(session, parse_document(doc, source), source, audit)
     created = now()
     for h, p in fresh:
