@@ -105,7 +105,7 @@ def make_set(ctx: typer.Context, listener_id: str = typer.Option(..., "--listene
     def render(d):
         t = Table("#", "title", "key", "BPM", "charged s", "why this track")
         for x in d["tracks"]:
-            t.add_row(str(x["position"]), x["title"][:48], x["camelot"] or "?",
+            t.add_row(str(x["position"]), x["title"], x["camelot"] or "?",
                       f"{x['tempo_bpm']:.0f}", f"{x['charged_ms'] / 1000:.1f}", x["why"])
         console.print(t)
         console.print(f"set {d['set_id']}: {d['duration_s']:.0f} s, {d['loudness_lufs']} LUFS; "

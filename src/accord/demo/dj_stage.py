@@ -123,8 +123,8 @@ def dj_stage(s: Settings, report: Any, out: Console) -> None:
                                     request="something calm")
     table = Table("#", "title", "key", "BPM", "charged s", "why this track")
     for t in listing["tracks"]:
-        table.add_row(str(t["position"]), t["title"][:40], t["camelot"] or "?",
-                      f"{t['tempo_bpm']:.0f}", f"{t['charged_ms'] / 1000:.1f}", t["why"][:60])
+        table.add_row(str(t["position"]), t["title"], t["camelot"] or "?",
+                      f"{t['tempo_bpm']:.0f}", f"{t['charged_ms'] / 1000:.1f}", t["why"])
     out.print(table)
     for c in listing["commentary"][:4]:
         out.print(f"[italic]DJ (before track {c['before_track']}):[/] {c['text']}")
