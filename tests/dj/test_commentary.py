@@ -68,6 +68,21 @@ def test_why_line_names_the_request_and_the_history():
     assert commentary.why(Placed(t, "", {}), None, Constraints()).startswith("popular")
 
 
+def test_a_mood_is_said_only_of_the_tracks_that_meet_it():
+    # mk() makes 100 BPM, energy 0.5 tracks: outside "calm" (<= 0.45, <= 100 BPM)
+    p = Person("p", "P", True)
+    c, _ = parse_request("something calm, no Bach today")
+    loud = mk(1, [p], [p])
+    line = commentary.why(Placed(loud, "", {}), None, c)
+    assert "you asked for 'something calm'" not in line
+    assert "outside 'something calm': too few licensed tracks match it" in line
+    assert "you said no Bach" in line  # the other rules still hold for every track
+    quiet = Track("r2", "Quiet one", 200.0, Features("r2", "8B", 80.0, 0.3, "x"),
+                  performers=(p,), writers=(p,))
+    line = commentary.why(Placed(quiet, "", {}), None, c)
+    assert line.startswith("you asked for 'something calm'; you said no Bach")
+
+
 def test_requests_become_constraints():
     c, bad = parse_request("something calm, no Bach today", last_recording="r9")
     assert c.max_energy is not None and c.exclude_terms == ("bach",) and not bad

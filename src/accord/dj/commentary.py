@@ -105,6 +105,13 @@ def script(placed: list[Placed], set_id: str, minutes: int,
 def why(p: Placed, because: Track | None, constraints: Constraints | None) -> str:
     """One line: why this track, from its rule breakdown and the listener's request."""
     parts = []
+    if constraints is not None and constraints.mood:
+        # a mood is said only of the tracks that meet it: with fewer than three such tracks
+        # the set is not restricted to them (service._apply_constraints), and says so
+        if constraints.admits(p.track.features):
+            parts.append(f"you asked for {constraints.mood!r}")
+        else:
+            parts.append(f"outside {constraints.mood!r}: too few licensed tracks match it")
     if constraints is not None and constraints.said:
         parts.append("; ".join(constraints.said))
     title = speakable_title(because)

@@ -80,7 +80,15 @@ class Constraints:
     like_recording: str | None = None  # 'more like the last one'
     exclude_terms: tuple[str, ...] = ()  # 'no Bach today': names/titles to leave out
     prefer_terms: tuple[str, ...] = ()   # 'more Bach'
-    said: tuple[str, ...] = ()  # what each rule came from, for 'why this track'
+    mood: str = ""  # the clause that set the energy / tempo bounds ('something calm')
+    said: tuple[str, ...] = ()  # what each other rule came from, for 'why this track'
+
+    def admits(self, f: Features) -> bool:
+        """Whether a recording's features lie within the energy and tempo bounds."""
+        return ((self.max_energy is None or f.energy <= self.max_energy) and
+                (self.min_energy is None or f.energy >= self.min_energy) and
+                (self.max_tempo is None or f.tempo_bpm <= self.max_tempo) and
+                (self.min_tempo is None or f.tempo_bpm >= self.min_tempo))
 
 
 @dataclass(frozen=True)

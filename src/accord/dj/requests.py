@@ -42,12 +42,10 @@ def parse_request(text: str, last_recording: str | None = None) -> tuple[Constra
                 not_understood.append(f"{c!r}: nothing has been played yet")
         elif _CALM.search(c):
             hit = True
-            kw.update(max_energy=0.45, max_tempo=100.0)
-            said.append(f"you asked for {c!r}")
+            kw.update(max_energy=0.45, max_tempo=100.0, mood=c)
         elif _UP.search(c):
             hit = True
-            kw.update(min_energy=0.55)
-            said.append(f"you asked for {c!r}")
+            kw.update(min_energy=0.55, mood=c)
         m = _NO.search(c)
         if m and not hit:
             hit = True

@@ -133,14 +133,7 @@ def _scores(model, listener_id: str, pool: list[Track], history: list[Track]) ->
 
 def _apply_constraints(pool: list[Track], scores: dict, c: Constraints,
                        by_id: dict[str, Track]) -> list[Track]:
-    def ok(t: Track) -> bool:
-        f = t.features
-        return ((c.max_energy is None or f.energy <= c.max_energy) and
-                (c.min_energy is None or f.energy >= c.min_energy) and
-                (c.max_tempo is None or f.tempo_bpm <= c.max_tempo) and
-                (c.min_tempo is None or f.tempo_bpm >= c.min_tempo))
-
-    kept = [t for t in pool if ok(t)]
+    kept = [t for t in pool if c.admits(t.features)]
     if len(kept) >= 3:
         pool = kept  # hard when the pool allows; otherwise the energy arc still leans that way
     if c.prefer_terms:
