@@ -176,7 +176,7 @@ def account_for_claims(session: Session, claims: dict) -> Account:
     if shared_state_of(session).is_revoked(claims["jti"], session):
         raise tokens.BadToken("the token was signed out; sign in again")
     try:
-        account = accounts.get_account(session, claims["sub"])
+        account = accounts.read_account(session, claims["sub"])
     except NotFound:
         raise tokens.BadToken("the token's account no longer exists") from None
     if claims["role"] != account.role.value:
