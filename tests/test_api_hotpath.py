@@ -77,3 +77,118 @@ def test_the_permission_check_answers_as_before(tmp_path):
                              "evidence", "missing"}
     assert w.client.get("/v1/permissions/check?use=nope&work=w1",
                         headers=w.headers("fan")).status_code == 422
+
+
+# --- the hot routes: one thread-pool hop, matched first, the same answers ---------------------
+
+HOT = {"/v1/permissions/check": "/v1/permissions/check", "/outputs/out-1": "/outputs/{output_id}"}
+
+
+def _routes(app):
+    """Every route as FastAPI matches it (included routers flattened, prefixes applied)."""
+    from fastapi.routing import iter_route_contexts
+
+    return list(iter_route_contexts(app.routes))
+
+
+def test_the_hot_paths_are_matched_by_their_own_route_only(tmp_path):
+    """They are included before every other router (accord.api.app); that changes nothing only
+    if no other route matches their paths."""
+    w = make_world(tmp_path / "home")
+    for path, route_path in HOT.items():
+        matching = [r.path for r in _routes(w.client.app)
+                    if getattr(r, "path_regex", None) is not None and r.path_regex.match(path)
+                    and (r.methods is None or "GET" in r.methods)]
+        assert matching == [route_path], (path, matching)
+
+
+def test_the_hot_routes_take_no_thread_per_dependency(tmp_path):
+    """async endpoints whose dependencies are all async: the route's only thread-pool hop is its
+    own run_in_threadpool (the database part)."""
+    import inspect
+
+    w = make_world(tmp_path / "home")
+    routes = {r.path: r.original_route for r in _routes(w.client.app)}
+
+    def calls(dependant):
+        for d in dependant.dependencies:
+            yield d.call
+            yield from calls(d)
+
+    for path in HOT.values():
+        route = routes[path]
+        assert inspect.iscoroutinefunction(route.endpoint), path
+        for call in calls(route.dependant):
+            assert (inspect.iscoroutinefunction(call)
+                    or inspect.iscoroutinefunction(type(call).__call__)), (path, call)
+
+
+def test_the_permission_check_refuses_every_credential_as_the_general_path_does(tmp_path):
+    """The check reads the token on the event loop and the account in its own transaction
+    (accord.api.deps.credentials, account_for); every refusal is the same 401 with the same
+    reason as any other route's (here GET /v1/me, through CurrentAccount)."""
+    from accord.accounts import service as accounts
+    from accord.accounts.model import AccountRole as R
+    from accord.db.engine import make_engine, session_scope
+
+    w = make_world(tmp_path / "home")
+    ctx = w.client.app.state.accord
+    fan = w.ids["fan"]
+    with session_scope(make_engine(w.settings.db_url)) as s:
+        key, _ = accounts.issue_api_key(s, fan)
+    signed_out = tokens.issue(Account(id=fan, email="fan@example.org", role=R.FAN,
+                                      party_id=None), w.secret, 15)
+    claims = tokens.verify(signed_out, w.secret)
+    ctx.state.revoke_token(claims["jti"], fan, datetime.now(UTC) + timedelta(minutes=15))
+    bearer = {
+        "garbage": "not.a.token",
+        "another key": tokens.issue(BEA, "t" * 40, 15),
+        "expired": tokens.issue(Account(id=fan, email="f", role=R.FAN, party_id=None),
+                                w.secret, 1, at=datetime.now(UTC) - timedelta(minutes=5)),
+        "a web session": tokens.issue_session(Account(id=fan, email="f", role=R.FAN,
+                                                      party_id=None), w.secret, 30, 12),
+        "signed out": signed_out,
+        "no such account": tokens.issue(Account(id="acct-gone", email="g", role=R.FAN,
+                                                party_id=None), w.secret, 15),
+        "a role it no longer has": tokens.issue(Account(id=fan, email="f", role=R.ADMIN,
+                                                        party_id=None), w.secret, 15),
+    }
+    cases = {"nothing": {}, "an unknown API key": {"X-API-Key": "ak_nope"},
+             **{k: {"Authorization": f"Bearer {v}"} for k, v in bearer.items()}}
+    q = "/v1/permissions/check?use=train&work=w1&at=2026-06-01"
+    for name, headers in cases.items():
+        check, general = w.client.get(q, headers=headers), w.client.get("/v1/me", headers=headers)
+        assert check.status_code == general.status_code == 401, (name, check.text)
+        assert check.json()["detail"] == general.json()["detail"], name
+        assert check.headers["www-authenticate"] == "Bearer", name
+    ok = w.client.get(q, headers={"X-API-Key": key})
+    assert ok.status_code == 200 and ok.json() == w.client.get(q, headers=w.headers("fan")).json()
+
+
+def test_read_account_is_get_account(tmp_path):
+    from accord.accounts import service as accounts
+    from accord.db.engine import make_engine, session_scope
+    from accord.errors import NotFound
+
+    w = make_world(tmp_path / "home")
+    with session_scope(make_engine(w.settings.db_url)) as s:
+        for account_id in w.ids.values():
+            assert accounts.read_account(s, account_id) == accounts.get_account(s, account_id)
+        with pytest.raises(NotFound, match="no account with id 'nope'"):
+            accounts.read_account(s, "nope")
+
+
+@pytest.mark.parametrize("module", ["accord.api.app", "accord.cli.main"])
+def test_start_up_imports_no_torch(module):
+    """`accord serve` and `accord --help` start without importing torch (about 10 s on this
+    machine kind) or scipy; the training, creation and attribution code imports them where it
+    runs."""
+    import subprocess
+    import sys
+
+    code = (f"import sys, {module}; "
+            "print(sorted(m for m in ('torch', 'scipy', 'librosa', 'music21', 'pyspark') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

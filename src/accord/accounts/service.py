@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from accord.accounts.credentials import (
@@ -17,6 +17,7 @@ from accord.accounts.credentials import (
 )
 from accord.accounts.model import PARTY_ROLES, Account, AccountRole
 from accord.accounts.tables import AccountRow, ApiKeyRow
+from accord.db import raw
 from accord.errors import InvalidInput, NotFound
 from accord.rights import repository
 from accord.rights.model import PERSON_ROLES, Role
@@ -77,6 +78,22 @@ def get_account(session: Session, account_id: str) -> Account:
     if row is None:
         raise NotFound(f"no account with id {account_id!r}")
     return _account(row)
+
+
+_ACCOUNT = select(AccountRow.id, AccountRow.email, AccountRow.role, AccountRow.party_id).where(
+    AccountRow.id == bindparam("id"))
+
+
+def read_account(session: Session, account_id: str) -> Account:
+    """`get_account` for the start of a request (the token's account, on every authenticated
+    request): one primary-key read on the DBAPI cursor (accord.db.raw), not an ORM load. It
+    reads what the transaction has flushed, so not for a session holding unflushed changes
+    to accounts."""
+    rows = raw.fetch_all(session.connection(), _ACCOUNT, {"id": account_id})
+    if not rows:
+        raise NotFound(f"no account with id {account_id!r}")
+    id_, email, role, party_id = rows[0]
+    return Account(id=id_, email=email, role=AccountRole(role), party_id=party_id)
 
 
 def account_by_email(session: Session, email: str) -> Account:

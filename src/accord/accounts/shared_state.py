@@ -12,11 +12,12 @@ import math
 import time
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from accord.accounts import throttle
 from accord.accounts.tables import RateBucketRow, RevokedTokenRow, SigninThrottleRow
+from accord.db import raw
 from accord.db.engine import session_scope
 from accord.timeutil import now
 
@@ -32,8 +33,13 @@ def revoke_token(engine: Engine, jti: str, account_id: str, expires_at: datetime
                                         expires_at=expires_at))
 
 
+_REVOKED = select(RevokedTokenRow.jti).where(RevokedTokenRow.jti == bindparam("jti"))
+
+
 def is_revoked(session, jti: str) -> bool:
-    return session.get(RevokedTokenRow, jti) is not None
+    """Read on every authenticated request: one primary-key probe on the DBAPI cursor inside
+    the session's transaction (accord.db.raw), without the ORM's identity-map load."""
+    return bool(raw.fetch_all(session.connection(), _REVOKED, {"jti": jti}))
 
 
 # --- sign-in failures -------------------------------------------------------------------------

@@ -60,15 +60,18 @@ def create_app(settings: Settings, api: ApiSettings | None = None) -> FastAPI:
                                       api.api_signin_failures_burst),
                                   jobs=CreationJobs(settings, engine))
     errors.install(app)
-    for module in (auth, parties, catalogue, agreements, consents, permissions, rights, audit,
-                   training, royalties, creations):
+    from accord import web  # the pages
+
+    # The hot routes first: a request's path is matched against the routers in the order they
+    # were included (a few regular expressions each), so the permission check and the public
+    # credits page are found at the first try. Neither path is matched by any other route
+    # (tests/test_api_hotpath.py), so the order changes nothing else.
+    app.include_router(permissions.router, prefix="/v1")
+    web.install_hot(app)
+    for module in (auth, parties, catalogue, agreements, consents, rights, audit, training,
+                   royalties, creations, screenings, dj_routes):
         app.include_router(module.router, prefix="/v1")
-    app.include_router(screenings.router, prefix="/v1")
-
-    app.include_router(dj_routes.router, prefix="/v1")
-    from accord import web  # the pages; after errors.install, whose handler it extends
-
-    web.install(app)
+    web.install(app)  # after errors.install, whose handler it extends
     if api.docs_enabled:
         docs.install(app)
     # limits before work: the body is counted while it streams, before parsing and auth; the

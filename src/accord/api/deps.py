@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated
@@ -54,8 +55,10 @@ async def app_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(app_context)]
 
 
-def get_session(ctx: ContextDep) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on error."""
+@contextmanager
+def request_session(ctx: AppContext) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error;
+    the audit chain's head is remembered after a request that wrote."""
     from accord.rights.audit import remember_head  # the one place that keeps the head
 
     with session_scope(ctx.engine) as session:
@@ -66,10 +69,16 @@ def get_session(ctx: ContextDep) -> Iterator[Session]:
         remember_head(ctx.settings.home / "audit-head.json", ctx.engine)
 
 
+def get_session(ctx: ContextDep) -> Iterator[Session]:
+    with request_session(ctx) as session:
+        yield session
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
+SIGN_IN_FIRST = "sign in first (a bearer token or an X-API-Key header)"
 
 
 def _unauthorized(message: str) -> HTTPException:
@@ -77,21 +86,68 @@ def _unauthorized(message: str) -> HTTPException:
                          headers={"WWW-Authenticate": "Bearer"})
 
 
-def optional_account(ctx: ContextDep, session: SessionDep,
-                     bearer: Annotated[str | None, Security(oauth2)],
-                     api_key: Annotated[str | None, Security(api_key_header)]
-                     ) -> Account | None:
+@dataclass(frozen=True)
+class Credentials:
+    """What the request presented: an API key, or a bearer token's verified claims (signature,
+    expiry, kind: no I/O), or nothing. The database's part (revocation, the account, its role)
+    is `account_for`'s."""
+    api_key: str | None = None
+    claims: dict | None = None
+
+
+def _credentials(request: Request, bearer: str | None, api_key: str | None) -> Credentials:
     if api_key:
-        account = accounts.account_by_api_key(session, api_key)
+        return Credentials(api_key=api_key)
+    if not bearer:
+        return Credentials()
+    try:
+        return Credentials(claims=checked_claims(request.app.state.accord.secret, bearer,
+                                                 (tokens.ACCESS,)))
+    except tokens.BadToken as exc:
+        raise _unauthorized(str(exc)) from None
+
+
+# No I/O, so on the event loop: a bad, expired or session token is a 401 here, before the route
+# or any thread-pool hop. Each takes the request and the two security schemes itself (not
+# through ContextDep): every dependency costs FastAPI a resolution step on every request.
+async def credentials(request: Request, bearer: Annotated[str | None, Security(oauth2)],
+                      api_key: Annotated[str | None, Security(api_key_header)]) -> Credentials:
+    return _credentials(request, bearer, api_key)
+
+
+async def required_credentials(request: Request,
+                               bearer: Annotated[str | None, Security(oauth2)],
+                               api_key: Annotated[str | None, Security(api_key_header)]
+                               ) -> Credentials:
+    """`credentials`, and a 401 at once when the request presented none."""
+    given = _credentials(request, bearer, api_key)
+    if given.api_key is None and given.claims is None:
+        raise _unauthorized(SIGN_IN_FIRST)
+    return given
+
+
+CredentialsDep = Annotated[Credentials, Depends(credentials)]
+RequiredCredentialsDep = Annotated[Credentials, Depends(required_credentials)]
+
+
+def account_for(session: Session, given: Credentials) -> Account | None:
+    """The account behind the request's credentials (None: anonymous); 401 when the API key is
+    unknown or revoked, or the token was signed out, its account is gone or its role changed."""
+    if given.api_key:
+        account = accounts.account_by_api_key(session, given.api_key)
         if account is None:
             raise _unauthorized("the API key is invalid or revoked")
         return account
-    if not bearer:
+    if given.claims is None:
         return None
     try:
-        return account_for_token(session, ctx.secret, bearer, kinds=(tokens.ACCESS,))
+        return account_for_claims(session, given.claims)
     except tokens.BadToken as exc:
         raise _unauthorized(str(exc)) from None
+
+
+def optional_account(session: SessionDep, given: CredentialsDep) -> Account | None:
+    return account_for(session, given)
 
 
 def claims_for_token(session: Session, secret: str, token: str,
@@ -100,19 +156,32 @@ def claims_for_token(session: Session, secret: str, token: str,
     """The account a signed token names and the token's claims; BadToken when it is invalid,
     expired, of a kind not accepted here (a web session is not an API token), signed out,
     names no account, or its role no longer matches."""
+    claims = checked_claims(secret, token, kinds)
+    return account_for_claims(session, claims), claims
+
+
+def checked_claims(secret: str, token: str,
+                   kinds: tuple[str, ...] = (tokens.ACCESS, tokens.SESSION)) -> dict:
+    """A token's claims when its signature, expiry and kind are right (no I/O); else BadToken."""
     claims = tokens.verify(token, secret)
     if tokens.kind_of(claims) not in kinds:
         raise tokens.BadToken("a web session token is not an API token; get one from "
                               "POST /v1/auth/token or use an API key")
+    return claims
+
+
+def account_for_claims(session: Session, claims: dict) -> Account:
+    """The account of checked claims, from the database: BadToken when the token was signed
+    out, names no account, or its role no longer matches."""
     if shared_state_of(session).is_revoked(claims["jti"], session):
         raise tokens.BadToken("the token was signed out; sign in again")
     try:
-        account = accounts.get_account(session, claims["sub"])
+        account = accounts.read_account(session, claims["sub"])
     except NotFound:
         raise tokens.BadToken("the token's account no longer exists") from None
     if claims["role"] != account.role.value:
         raise tokens.BadToken("the token's role no longer matches the account; sign in again")
-    return account, claims
+    return account
 
 
 def shared_state_of(session: Session):
@@ -130,7 +199,7 @@ def account_for_token(session: Session, secret: str, token: str,
 async def current_account(account: Annotated[Account | None, Depends(optional_account)]
                           ) -> Account:
     if account is None:
-        raise _unauthorized("sign in first (a bearer token or an X-API-Key header)")
+        raise _unauthorized(SIGN_IN_FIRST)
     return account
 
 

@@ -14,9 +14,12 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:  # scipy is imported where a matrix is built: not at every CLI/API start-up
+    import scipy.sparse as sp
 
 from accord.errors import InvalidInput
 
@@ -65,6 +68,8 @@ class TasteModel:
 def matrix(listener_idx: np.ndarray, recording_idx: np.ndarray, weight: np.ndarray,
            n_listeners: int, n_recordings: int, alpha: float) -> sp.csr_matrix:
     """Listener x recording confidence (CSR, float32); zero-weight events add nothing."""
+    import scipy.sparse as sp
+
     keep = weight > 0
     m = sp.coo_matrix((weight[keep].astype(np.float32) * alpha,
                        (listener_idx[keep], recording_idx[keep])),

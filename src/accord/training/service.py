@@ -12,6 +12,7 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from sqlalchemy import select
@@ -27,11 +28,11 @@ from accord.rights.model import Purpose, Use
 from accord.rights.setbased import permitted_works
 from accord.timeutil import fmt, now
 from accord.training import dataset_service
-from accord.training.data import Piece, split_by_piece
-from accord.training.model import preset as model_preset
 from accord.training.tables import DatasetSnapshotRow, ModelVersionRow, SnapshotItemRow
-from accord.training.tokenizer import Tokenizer
-from accord.training.trainer import TrainConfig, load_best, train
+
+if TYPE_CHECKING:
+    from accord.training.data import Piece
+    from accord.training.tokenizer import Tokenizer
 
 ACTIVE, RETIRED = "active", "retired"
 
@@ -90,6 +91,8 @@ def model_dir(settings: Settings, model_id: str) -> Path:
 def _pieces(session: Session, settings: Settings, snapshot_id: str) -> tuple[list[Piece],
                                                                               Tokenizer]:
     from accord.catalog import service as catalog
+    from accord.training.data import Piece
+    from accord.training.tokenizer import Tokenizer
 
     items = dataset_service.items(settings, snapshot_id)
     symbolic = {s.work_id: s for s in catalog.symbolic_items(session, [i.item_id for i in items])}
@@ -109,6 +112,10 @@ def train_model(session: Session, settings: Settings, snapshot_id: str, preset: 
                 samples: int = 4, progress: bool = True, console: Console | None = None,
                 replaces: str | None = None) -> dict:
     """Train a model on a verified snapshot and register it (with its files under models_dir)."""
+    from accord.training.data import split_by_piece  # torch: imported only when training
+    from accord.training.model import preset as model_preset
+    from accord.training.trainer import TrainConfig, load_best, train
+
     snap = dataset_service.get(session, snapshot_id)
     dataset_service.verify(session, settings, snapshot_id)
     if preset not in SCHEDULES:

@@ -28,10 +28,11 @@ import pydantic
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from accord.accounts.policy import Action
 from accord.api import errors
-from accord.api.deps import ContextDep, SessionDep, actor_of, authorize
+from accord.api.deps import ContextDep, SessionDep, actor_of, authorize, request_session
 from accord.api.routes import creations
 from accord.config import Settings
 from accord.creation import form as forms
@@ -47,6 +48,9 @@ from accord.web.credits import credits_for_output
 from accord.web.routes import render
 
 router = APIRouter(include_in_schema=False)
+#: The public credits page alone: the app includes it before every other router (a request's
+#: path is matched against the routers in order), see accord.api.app.
+public_router = APIRouter(include_in_schema=False)
 PREFIX = "/studio/creations"
 AUDIO_ROLES = ("wav", "mp3", "flac")  # the player's sources, in order of preference
 DEFAULTS = {"kind": "new", "artist": "", "bars": 16, "meter": "", "key": "", "form": "AABB",
@@ -246,21 +250,28 @@ def _optional_account(request: Request, ctx, session: Session):
         return None
 
 
-@router.get("/outputs/{output_id}")
-def output_page(output_id: str, request: Request, ctx: ContextDep,
-                session: SessionDep) -> Response:
-    """An output's public credits page: readable by anyone, no sign-in."""
-    account = _optional_account(request, ctx, session)
-    authorize(actor_of(account), Action.READ_PUBLIC)
-    output = creations.get_output(session, output_id)
-    model = output.model
-    return render(request, ctx, "output.html",
-                  {"o": output, "model": model, "checks": verification(ctx.settings, output),
-                   "music": music_summary(output.parameters),
-                   "credits": credits_for_output(session, output_id),
-                   "conditioning_name": _party_name(session, output.conditioning_party),
-                   "source": _work_title(session, output)},
-                  account=account)
+@public_router.get("/outputs/{output_id}")
+async def output_page(output_id: str, request: Request) -> Response:
+    """An output's public credits page: readable by anyone, no sign-in. The hot page under
+    load: one thread-pool hop for all of it (the reads, the cached verification, the
+    template), not one per dependency, and no dependency to resolve."""
+    return await run_in_threadpool(_output_page, output_id, request, request.app.state.accord)
+
+
+def _output_page(output_id: str, request: Request, ctx) -> Response:
+    with request_session(ctx) as session:
+        account = _optional_account(request, ctx, session)
+        authorize(actor_of(account), Action.READ_PUBLIC)
+        output = creations.get_output(session, output_id)
+        model = output.model
+        return render(request, ctx, "output.html",
+                      {"o": output, "model": model,
+                       "checks": verification(ctx.settings, output),
+                       "music": music_summary(output.parameters),
+                       "credits": credits_for_output(session, output_id),
+                       "conditioning_name": _party_name(session, output.conditioning_party),
+                       "source": _work_title(session, output)},
+                      account=account)
 
 
 def _party_name(session: Session, party_id: str | None) -> str | None:
