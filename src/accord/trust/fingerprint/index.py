@@ -53,8 +53,8 @@ FORMAT = 2  # 2: spectral peaks stored for verification
 MAX_SEGMENTS = 16
 # A match needs MIN_HASHES query quads on one line *and* a verified share of at least
 # MIN_VERIFIED (verify.py); both chosen on validation pieces by bench/trust.py (RESULTS.md).
-MIN_HASHES = 20
-MIN_VERIFIED = 0.5
+MIN_HASHES = 10
+MIN_VERIFIED = 0.58
 MAX_TRACK_ID = 200
 HOT_KEY_FACTOR = 12  # a key with more postings than this times the segment's mean is skipped
 HOT_KEY_MIN = 64
