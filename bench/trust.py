@@ -5,7 +5,9 @@ The full protocol (about 2 h on one free core; for the lead):
     PYTHONPATH=src .venv/bin/python bench/trust.py --part all --audio both \
         --excerpts-per-track 4 --scale-tracks 1000,100000
 
-Options: --part robust|scale|artefact|all, --audio wesnoth|rendered|both, --distortions
+Options: --part robust|scale|artefact|calibrate|all, --audio wesnoth|rendered|both,
+--rendered 24,12 (one-line tunes, chorales), --skip-chromaprint (robust: our index only),
+--distortions
 "none,pitch +1 st,..." (a subset; each run's rows merge into the earlier result for the same
 protocol, so the full table can be filled by several shorter runs), --excerpts-per-track 4,
 --clips-per-track 8 and --val-clips-per-track 10 (artefact), --cache DIR (indexes, reference
@@ -30,7 +32,20 @@ query both systems with the same file. True positive: an indexed excerpt's top m
 track (Chromaprint: the lowest bit error rate is its own track and at most MAX_BER). True
 negative: a held-out excerpt matches nothing. Any top match on the wrong track counts as a false
 match. Thresholds (MIN_HASHES, MAX_BER) were fixed before on other excerpts; the run reports the
-margin (largest wrong-track vote count, smallest true one) per distortion.
+margin (largest wrong-track vote count, smallest true one) per distortion. Every query also
+records every hypothesis the quad vote produced (track, votes, verified share), so that
+`calibrate` can replay any thresholds on the same queries.
+
+calibrate: the index's two thresholds (MIN_HASHES votes and MIN_VERIFIED, the verified share of
+accord.trust.fingerprint.verify) chosen on *validation* pieces and reported on *test* pieces.
+Each side of the 80/20 split is halved by its own seed (ROLE_SEED): half of the indexed and half
+of the held-out pieces are validation pieces. Over the validation queries of every recorded
+robust run (audio sets and distortions pooled), the grid H_GRID x V_GRID is searched for no
+false match, then most true positives, then the highest verified share; the test pieces'
+queries are then scored with the choice, beside the rule before verification (most votes, at
+least 20) on the same queries. Rendered pieces that are one tune (`variant_groups`: the
+melodies of their canonical MIDI share half their 8-grams) are reported apart: a match between
+them is neither a true positive nor a false match.
 
 scale: query time per excerpt at 1,000 and 100,000 indexed tracks. The index holds the real
 indexed tracks plus synthetic tracks: each synthetic track's quads are rows drawn at random
@@ -86,7 +101,11 @@ CACHE = Path(tempfile.gettempdir()) / "accord-bench-trust-cache"
 RENDERED_SPARSE, RENDERED_DENSE, RENDERED_MIN_S = 24, 12, 30.0
 EXCERPT_S = 15.0
 SEED = 14  # the track split
+ROLE_SEED = 17  # each side of the split halved into validation and test pieces (calibrate)
+VARIANT_COVERAGE = 0.4  # rendered pieces sharing this much of their melodic 4-grams: one tune
+VARIANT_N = 4
 EXCERPT_SEED = 141  # excerpt positions and noise; run 1 (seed 14) tuned the thresholds
+MAX_CANDIDATES = 15  # hypotheses recorded per query (the vote verifies at most this many)
 DISTORTIONS: dict[str, list[str] | str | None] = {
     "none": [],
     "pitch +1 st": ["pitch", "100"], "pitch -1 st": ["pitch", "-100"],
@@ -123,6 +142,44 @@ def split(tracks: list[Path]) -> tuple[list[Path], list[Path]]:
     order = rng.permutation(len(tracks))
     cut = int(round(0.8 * len(tracks)))
     return [tracks[i] for i in sorted(order[:cut])], [tracks[i] for i in sorted(order[cut:])]
+
+
+def roles(indexed: list[Path], held: list[Path]) -> dict[str, str]:
+    """Each piece's role for calibration: half of the indexed and half of the held-out pieces
+    (by a seed of their own) are *validation* pieces, on which thresholds are chosen; the
+    others are *test* pieces, on which they are reported."""
+    out = {}
+    for group in (indexed, held):
+        order = np.random.default_rng(ROLE_SEED).permutation(len(group))
+        for rank, i in enumerate(order):
+            out[group[i].stem] = "validation" if rank < (len(group) + 1) // 2 else "test"
+    return out
+
+
+def variant_groups(pieces: list[Path]) -> dict[str, list[str]]:
+    """Rendered pieces that are one tune: their canonical MIDI's melodies (accord.music.ngrams
+    n-grams of VARIANT_N notes, transposition- and tempo-invariant) share at least
+    VARIANT_COVERAGE of the smaller piece's distinct n-grams (on the 36 pieces: 0.38-0.81
+    within the Essen book's tunes 22/23/24 and 28/29, at most 0.26 between any other two). The
+    book holds some tunes several times (ornaments differ, rendered alike); a match between
+    such pieces is reported apart, neither a true positive nor a false match. Pieces without a
+    MIDI beside the WAV have no variants."""
+    from accord.music.ngrams import melody_from_midi, ngram_keys
+
+    keys = {}
+    for p in pieces:
+        mid = p.with_suffix(".mid")
+        if mid.exists():
+            keys[p.stem] = set(ngram_keys(melody_from_midi(mid), VARIANT_N).tolist())
+    out: dict[str, list[str]] = {k: [] for k in keys}
+    names = sorted(keys)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            small = min(len(keys[a]), len(keys[b]))
+            if small and len(keys[a] & keys[b]) / small >= VARIANT_COVERAGE:
+                out[a].append(b)
+                out[b].append(a)
+    return {k: v for k, v in out.items() if v}
 
 
 def mono(path: Path) -> tuple[np.ndarray, int]:
@@ -198,7 +255,8 @@ def rendered_tracks(cache: Path, sparse: int = RENDERED_SPARSE,
     return paths
 
 
-def _cached_index(indexed: list[Path], cache: Path | None, work: Path):
+def _cached_index(indexed: list[Path], cache: Path | None, work: Path,
+                  chromaprint: bool = True):
     """The quad index and Chromaprint references of `indexed`, built or reused from `cache`
     (keyed by the track list; an index of other parameters is refused by open and rebuilt)."""
     import hashlib
@@ -214,6 +272,10 @@ def _cached_index(indexed: list[Path], cache: Path | None, work: Path):
             index = FingerprintIndex.open(home / "quads")
             refs = {k: np.array(v, dtype=np.uint32)
                     for k, v in json.loads(refs_path.read_text()).items()}
+            if chromaprint and not refs:  # cached by a run without Chromaprint
+                refs = {f.stem: decode(fpcalc_fingerprint(f)) for f in indexed}
+                refs_path.write_text(json.dumps({k: [int(v) for v in r]
+                                                 for k, r in refs.items()}))
             return index, refs, json.loads(meta_path.read_text()) | {"reused": True}
         except InvalidInput as exc:
             print(f"  rebuilding the cached index: {exc}", flush=True)
@@ -228,7 +290,7 @@ def _cached_index(indexed: list[Path], cache: Path | None, work: Path):
             hashes += index.add(f.stem, x, sr)
     t_index = time.perf_counter() - t0
     t0 = time.perf_counter()
-    refs = {f.stem: decode(fpcalc_fingerprint(f)) for f in indexed}
+    refs = {f.stem: decode(fpcalc_fingerprint(f)) for f in indexed} if chromaprint else {}
     meta = {"hashes": hashes, "index_build_s": round(t_index, 1),
             "chromaprint_reference_s": round(time.perf_counter() - t0, 1), "machine": machine()}
     refs_path.write_text(json.dumps({k: [int(v) for v in r] for k, r in refs.items()}))
@@ -241,8 +303,11 @@ def _empty_row() -> dict:
 
 
 def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Path,
-                distortions: list[str], cache: Path | None) -> dict:
-    index, refs, build = _cached_index(indexed, cache, work)
+                distortions: list[str], cache: Path | None, chromaprint: bool = True,
+                variants: dict[str, list[str]] | None = None) -> dict:
+    index, refs, build = _cached_index(indexed, cache, work, chromaprint)
+    role = roles(indexed, held)
+    variants = variants or {}
     rng = np.random.default_rng(EXCERPT_SEED)
     queries = []
     for f, kind in [(f, "indexed") for f in indexed] + [(f, "held-out") for f in held]:
@@ -250,7 +315,8 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
         for _ in range(per_track):
             start = float(rng.uniform(2.0, min(dur, 120.0) - EXCERPT_S - 1.0))
             queries.append((f, kind, round(start, 2)))
-    rows = {name: {"ours": _empty_row(), "chromaprint": _empty_row(),
+    systems = ("ours", "chromaprint") if chromaprint else ("ours",)
+    rows = {name: {**{s: _empty_row() for s in systems},
                    "margin": {"ours_wrong_max_hashes": 0, "ours_true_min_hashes": None,
                               "chromaprint_wrong_min_ber": 1.0}}
             for name in distortions}
@@ -268,14 +334,20 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
             r = rows[name]
             margin = r["margin"]
             a = time.perf_counter()
-            found = index.query(y, sr, min_hashes=1)
+            # every hypothesis the vote produced, with its votes and verified share: the
+            # calibration (--part calibrate) replays any thresholds on these
+            cands = index.query(y, sr, top=MAX_CANDIDATES, min_hashes=1, min_verified=0.0)
             r["ours"]["ms"].append(1000 * (time.perf_counter() - a))
-            a = time.perf_counter()
-            qraw = decode(fpcalc_fingerprint(q))
-            best = chromaprint_best(qraw, refs)
-            r["chromaprint"]["ms"].append(1000 * (time.perf_counter() - a))
-            ours_top = found[0] if found and found[0].matched_hashes >= index_min() else None
-            for m in found:
+            best = None
+            if chromaprint:
+                a = time.perf_counter()
+                qraw = decode(fpcalc_fingerprint(q))
+                best = chromaprint_best(qraw, refs)
+                r["chromaprint"]["ms"].append(1000 * (time.perf_counter() - a))
+            found = [m for m in cands if m.matched_hashes >= index_min()
+                     and m.score >= index_min_verified()]
+            ours_top = found[0] if found else None
+            for m in cands:
                 if m.track_id != f.stem:
                     margin["ours_wrong_max_hashes"] = max(margin["ours_wrong_max_hashes"],
                                                           m.matched_hashes)
@@ -283,8 +355,9 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
                 margin["chromaprint_wrong_min_ber"] = min(margin["chromaprint_wrong_min_ber"],
                                                           round(best[1], 4))
             cp_top = best[0] if best is not None and best[1] <= cp.MAX_BER else None
-            for system, top in (("ours", ours_top.track_id if ours_top else None),
-                                ("chromaprint", cp_top)):
+            tops = {"ours": ours_top.track_id if ours_top else None, "chromaprint": cp_top}
+            for system in systems:
+                top = tops[system]
                 s = r[system]
                 if kind == "indexed":
                     s["n_pos"] += 1
@@ -292,28 +365,32 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
                 else:
                     s["n_neg"] += 1
                     s["tn"] += top is None
-                s["false"] += top is not None and top != f.stem
-            if kind == "indexed" and found and found[0].track_id == f.stem:
-                h = found[0].matched_hashes
+                s["false"] += top is not None and top != f.stem \
+                    and top not in variants.get(f.stem, ())
+            if kind == "indexed" and ours_top and ours_top.track_id == f.stem:
+                h = ours_top.matched_hashes
                 cur = margin["ours_true_min_hashes"]
                 margin["ours_true_min_hashes"] = h if cur is None else min(cur, h)
-            details.append({"track": f.stem, "kind": kind, "start": start, "distortion": name,
-                            "ours": found[0].to_json() if found else None,
+            details.append({"track": f.stem, "kind": kind, "role": role[f.stem], "start": start,
+                            "distortion": name,
+                            "ours": ours_top.to_json() if ours_top else None,
+                            "candidates": [[m.track_id, m.matched_hashes, round(m.score, 4)]
+                                           for m in cands],
                             "chromaprint": {"track": best[0], "ber": round(best[1], 4)}
                             if best else None})
         print(f"  query {n + 1}/{len(queries)} {f.stem} ({kind}) done", flush=True)
     for r in rows.values():
-        for system in ("ours", "chromaprint"):
+        for system in systems:
             ms = r[system].pop("ms")
             r[system]["query_ms_median"] = round(float(np.median(ms)), 1)
             r[system]["query_ms_p95"] = round(float(np.percentile(ms, 95)), 1)
         r["machine"] = machine()
-    cp_ms = [r["chromaprint"]["query_ms_median"] for r in rows.values()]
+    cp_ms = [r["chromaprint"]["query_ms_median"] for r in rows.values()] if chromaprint else []
     return {"indexed_tracks": len(indexed), "held_out_tracks": len(held),
             "excerpts_per_track": per_track, "queries_per_distortion": len(queries),
-            "excerpt_s": EXCERPT_S, **build, "rows": rows,
+            "excerpt_s": EXCERPT_S, **build, "rows": rows, "variants": variants,
             "chromaprint_ms_per_reference": round(float(np.median(cp_ms)) / max(len(refs), 1),
-                                                  3),
+                                                  3) if cp_ms else None,
             "details": details, "machine": machine()}
 
 
@@ -336,16 +413,24 @@ def index_min() -> int:
     return MIN_HASHES
 
 
+def index_min_verified() -> float:
+    from accord.trust.fingerprint.index import MIN_VERIFIED
+
+    return MIN_VERIFIED
+
+
 def fill_index(path, real: dict, size: int, rng: np.random.Generator) -> FingerprintIndex:
     """An index of the real tracks' quads plus synthetic tracks up to `size` (module docstring)."""
     index = FingerprintIndex.create(path)
     with index.batch():
-        for name, (q, _) in real.items():
-            index.add_quads(name, q)
-    pool = quads_mod.Quads(*(np.concatenate([getattr(q, fld) for q, _ in real.values()])
+        for name, (q, p, _) in real.items():
+            index.add_quads(name, q, p)
+    pool = quads_mod.Quads(*(np.concatenate([getattr(q, fld) for q, _, _ in real.values()])
                              for fld in ("coords", "t", "width", "height", "f_root")))
-    counts = np.array([len(q) for q, _ in real.values()])
-    durations = np.array([d for _, d in real.values()])
+    peak_f = np.concatenate([p.f for _, p, _ in real.values()])
+    counts = np.array([len(q) for q, _, _ in real.values()])
+    density = sum(len(p) for _, p, _ in real.values()) / sum(d for _, _, d in real.values())
+    durations = np.array([d for _, _, d in real.values()])
     made = len(real)
     while made < size:
         n = min(10_000, size - made)
@@ -366,36 +451,49 @@ def fill_index(path, real: dict, size: int, rng: np.random.Generator) -> Fingerp
             f_root=np.clip(pool.f_root[rows] * rng.uniform(0.7, 1.4, k), 13,
                            486).astype(np.float32),
             t=(rng.random(k) * frames[owner]).astype(np.int32))
-        index.add_many([f"synthetic-{made + i:06d}" for i in range(n)], fake, owner)
+        # spectral peaks for verification: the real density, times spread over the track,
+        # frequencies drawn from the real peaks' (so a synthetic candidate costs what a real
+        # one costs to verify, and its peaks land where real peaks do)
+        npk = np.maximum((frames / peaks_mod.FRAMES_PER_S * density).astype(np.int64), 1)
+        pown = np.repeat(np.arange(n), npk)
+        pt = (rng.random(pown.shape[0]) * frames[pown]).astype(np.int32)
+        order = np.lexsort((pt, pown))
+        pf = peak_f[rng.integers(0, peak_f.shape[0], pown.shape[0])]
+        fake_peaks = peaks_mod.Peaks(t=pt[order], f=pf, strength=np.zeros(pf.shape, np.float32))
+        index.add_many([f"synthetic-{made + i:06d}" for i in range(n)], fake, owner,
+                       fake_peaks, pown[order])
         made += n
         print(f"  index of {size}: {made} tracks", flush=True)
     return FingerprintIndex.open(path)
 
 
 def real_quads(indexed: list[Path], cache: Path | None) -> dict:
-    """Each track's reference quads and duration, cached by the track list and the source of
-    the peak and quad code (a change to either recomputes them)."""
+    """Each track's reference quads, peaks and duration, cached by the track list and the
+    source of the peak and quad code (a change to either recomputes them)."""
     import hashlib
 
     h = hashlib.sha256("\n".join(str(f) for f in indexed).encode())
     for mod in (peaks_mod, quads_mod):
         h.update(Path(mod.__file__).read_bytes())
-    path = cache / f"quads-{h.hexdigest()[:16]}.npz" if cache else None
+    path = cache / f"quads-peaks-{h.hexdigest()[:16]}.npz" if cache else None
     fields = ("coords", "t", "width", "height", "f_root")
+    pfields = ("t", "f", "strength")
     if path is not None and path.exists():
         z = np.load(path)
         return {f.stem: (quads_mod.Quads(*(z[f"{i}-{fld}"] for fld in fields)),
+                         peaks_mod.Peaks(*(z[f"{i}-p{fld}"] for fld in pfields)),
                          float(z[f"{i}-duration"])) for i, f in enumerate(indexed)}
     real = {}
     for f in indexed:
         x, sr = mono(f)
-        real[f.stem] = (quads_mod.build(peaks_mod.extract(x, sr), "reference"),
-                        x.shape[0] / sr)
+        p = peaks_mod.extract(x, sr)
+        real[f.stem] = (quads_mod.build(p, "reference"), p, x.shape[0] / sr)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {}
-        for i, (q, d) in enumerate(real.values()):
+        for i, (q, p, d) in enumerate(real.values()):
             arrays |= {f"{i}-{fld}": getattr(q, fld) for fld in fields}
+            arrays |= {f"{i}-p{fld}": getattr(p, fld) for fld in pfields}
             arrays[f"{i}-duration"] = np.array(d)
         tmp = path.with_suffix(".tmp.npz")
         np.savez(tmp, **arrays)
@@ -644,9 +742,105 @@ def part_artefact(cal_tracks: list[Path], eval_tracks: list[Path], val_clips: in
             "machine": machine()}
 
 
+BEFORE = {"min_hashes": 20, "min_verified": None}  # the index before verification
+H_GRID = [3, 4, 5, 6, 8, 10, 12, 15, 20]
+V_GRID = [round(v, 2) for v in np.arange(0.10, 0.905, 0.02)]
+
+
+def decide(cands: list, min_hashes: int, min_verified: float | None) -> str | None:
+    """The top match a rule gives from a query's recorded hypotheses [track, votes, verified
+    share]. min_verified None: the rule before verification (most votes, at least min_hashes)."""
+    if min_verified is None:
+        ok = [c for c in cands if c[1] >= min_hashes]
+        return min(ok, key=lambda c: (-c[1], c[0]))[0] if ok else None
+    ok = [c for c in cands if c[1] >= min_hashes and c[2] >= min_verified]
+    return max(ok, key=lambda c: (c[2], c[1]))[0] if ok else None
+
+
+def outcome(d: dict, top: str | None, variants: dict) -> str:
+    if top is not None and top != d["track"] and top in variants.get(d["track"], ()):
+        return "variant"
+    if d["kind"] == "indexed":
+        return "tp" if top == d["track"] else ("miss" if top is None else "false")
+    return "tn" if top is None else "false"
+
+
+def part_calibrate(result: dict) -> dict:
+    """Thresholds (MIN_HASHES, MIN_VERIFIED) chosen on the validation pieces' queries of every
+    recorded robust run (all audio sets and distortions pooled): no false match, then most true
+    positives, then the highest verified share, then the most votes. Reported per audio set and
+    distortion on the test pieces, beside the rule before verification on the same queries."""
+    runs = {k.removeprefix("robust_"): v for k, v in result.items()
+            if k.startswith("robust_") and v.get("details") and "candidates" in v["details"][0]}
+    if not runs:
+        sys.exit("calibrate: no robust run with recorded candidates in the result file")
+    rows = [(audio, d, r.get("variants", {})) for audio, r in runs.items() for d in r["details"]]
+    val = [(d, var) for _, d, var in rows if d["role"] == "validation"]
+    grid = []
+    for h in H_GRID:
+        for v in V_GRID:
+            outs = [outcome(d, decide(d["candidates"], h, v), var) for d, var in val]
+            grid.append({"min_hashes": h, "min_verified": v, "false": outs.count("false"),
+                         "tp": outs.count("tp"), "tn": outs.count("tn")})
+    clean = [g for g in grid if g["false"] == 0]
+    chosen = max(clean, key=lambda g: (g["tp"], g["min_verified"], g["min_hashes"]))
+    # margins on validation: the highest verified share of a wrong hypothesis with enough votes
+    wrong = [c[2] for d, var in val for c in d["candidates"]
+             if c[0] != d["track"] and c[0] not in var.get(d["track"], ())
+             and c[1] >= chosen["min_hashes"]]
+    right = [c[2] for d, var in val for c in d["candidates"]
+             if c[0] == d["track"] and c[1] >= chosen["min_hashes"]]
+
+    def table(role: str, rule: dict) -> dict:
+        out: dict = {}
+        for audio, d, var in rows:
+            if d["role"] != role:
+                continue
+            o = outcome(d, decide(d["candidates"], rule["min_hashes"], rule["min_verified"]), var)
+            row = out.setdefault(audio, {}).setdefault(d["distortion"], {
+                "tp": 0, "n_pos": 0, "tn": 0, "n_neg": 0, "false": 0, "variant": 0})
+            row["n_pos" if d["kind"] == "indexed" else "n_neg"] += 1
+            if o in ("tp", "tn", "false", "variant"):
+                row[o] += 1
+        return out
+
+    rule = {"min_hashes": chosen["min_hashes"], "min_verified": chosen["min_verified"]}
+    return {"chosen": chosen, "grid_zero_false": len(clean), "validation_queries": len(val),
+            "test_queries": sum(d["role"] == "test" for _, d, _ in rows),
+            "validation_wrong_max_verified": round(max(wrong), 4) if wrong else None,
+            "validation_right_verified_p05": round(float(np.percentile(right, 5)), 4)
+            if right else None,
+            "test_after": table("test", rule), "test_before": table("test", BEFORE),
+            "validation_after": table("validation", rule),
+            "validation_before": table("validation", BEFORE), "machine": machine()}
+
+
+def print_calibration(c: dict) -> None:
+    print(f"chosen on {c['validation_queries']} validation queries: {c['chosen']}; "
+          f"validation: highest wrong verified share {c['validation_wrong_max_verified']}, "
+          f"5th percentile of right ones {c['validation_right_verified_p05']}")
+    for role in ("test", "validation"):
+        for audio, rows in c[f"{role}_after"].items():
+            print(f"{role} pieces, {audio}: before (votes >= 20) -> after (verified)")
+            print("| distortion | TP before | TP after | TN before | TN after | false before | "
+                  "false after | variant before / after |")
+            for name in DISTORTIONS:
+                if name not in rows:
+                    continue
+                a, b = rows[name], c[f"{role}_before"][audio][name]
+                print(f"| {name} | {b['tp']}/{b['n_pos']} | {a['tp']}/{a['n_pos']} | "
+                      f"{b['tn']}/{b['n_neg']} | {a['tn']}/{a['n_neg']} | {b['false']} | "
+                      f"{a['false']} | {b['variant']} / {a['variant']} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", default="all", choices=["robust", "scale", "artefact", "all"])
+    ap.add_argument("--part", default="all",
+                    choices=["robust", "scale", "artefact", "calibrate", "all"])
+    ap.add_argument("--skip-chromaprint", action="store_true",
+                    help="robust: query our index only (no Chromaprint baseline)")
+    ap.add_argument("--rendered", default=f"{RENDERED_SPARSE},{RENDERED_DENSE}",
+                    help="rendered pieces: one-line tunes,chorales")
     ap.add_argument("--audio", default="wesnoth", choices=["wesnoth", "rendered", "both"],
                     help="robust: the Wesnoth soundtrack, rendered corpus pieces, or both")
     ap.add_argument("--excerpts-per-track", type=int, default=4)
@@ -681,21 +875,30 @@ def main() -> None:
     try:
         if args.part in ("robust", "all"):
             sets = {"wesnoth": (indexed, held)}
+            variants: dict[str, list[str]] = {}
             if args.audio in ("rendered", "both"):
-                pieces = rendered_tracks(cache)
+                sparse, dense = (int(x) for x in args.rendered.split(","))
+                pieces = rendered_tracks(cache, sparse, dense)
                 if args.limit_tracks:
                     pieces = pieces[:args.limit_tracks]
                 sets["rendered"] = split(pieces)
+                variants = variant_groups(pieces)
                 print(f"rendered: {len(pieces)} pieces, {len(sets['rendered'][0])} indexed")
             if args.audio == "rendered":
                 del sets["wesnoth"]
             for audio, (ix, ho) in sets.items():
                 key = f"robust_{audio}"
-                run = part_robust(ix, ho, args.excerpts_per_track, work, distortions, cache)
+                run = part_robust(ix, ho, args.excerpts_per_track, work, distortions, cache,
+                                  not args.skip_chromaprint,
+                                  variants if audio == "rendered" else None)
                 result[key] = merge_robust(result.get(key), run)
                 _write(out_path, result)
                 print(f"{audio}:")
                 print_robust(result[key])
+        if args.part in ("calibrate", "all"):
+            result["calibration"] = part_calibrate(result)
+            _write(out_path, result)
+            print_calibration(result["calibration"])
         if args.part in ("scale", "all"):
             sizes = [int(s) for s in args.scale_tracks.split(",")]
             robust = result.get("robust_wesnoth")
@@ -720,7 +923,8 @@ def print_robust(r: dict) -> None:
     print("| distortion | ours TP | Chromaprint TP | ours TN | Chromaprint TN | false (ours/cp) "
           "| ms ours / cp | margin |")
     for name, row in r["rows"].items():
-        o, c = row["ours"], row["chromaprint"]
+        o = row["ours"]
+        c = row.get("chromaprint") or {k: "-" for k in o}
         print(f"| {name} | {o['tp']}/{o['n_pos']} | {c['tp']}/{c['n_pos']} | "
               f"{o['tn']}/{o['n_neg']} | {c['tn']}/{c['n_neg']} | {o['false']} / {c['false']} "
               f"| {o['query_ms_median']} / {c['query_ms_median']} | {json.dumps(row['margin'])} |")

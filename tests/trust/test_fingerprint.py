@@ -17,6 +17,7 @@ from accord.trust.fingerprint import FingerprintIndex, Match
 from accord.trust.fingerprint import index as index_mod
 from accord.trust.fingerprint import peaks as peaks_mod
 from accord.trust.fingerprint import quads as quads_mod
+from accord.trust.fingerprint import verify as verify_mod
 
 SR = 16000
 
@@ -185,16 +186,52 @@ def test_quad_coordinates_do_not_change_when_time_and_frequency_are_scaled():
     assert quads_mod.keys(base)[0] in probe and set(owner.tolist()) == {0}
 
 
-def test_bulk_adds_give_each_quad_its_track(tmp_path):
+def test_bulk_adds_give_each_quad_and_peak_its_track(tmp_path):
     idx = FingerprintIndex.create(tmp_path / "i")
-    parts = [quads_mod.build(peaks_mod.extract(track(s, 12.0), SR)) for s in (1, 2)]
+    pk = [peaks_mod.extract(track(s, 12.0), SR) for s in (1, 2)]
+    parts = [quads_mod.build(p) for p in pk]
     both = quads_mod.Quads(*(np.concatenate([getattr(p, f) for p in parts])
                              for f in ("coords", "t", "width", "height", "f_root")))
+    peaks = peaks_mod.Peaks(*(np.concatenate([getattr(p, f) for p in pk])
+                              for f in ("t", "f", "strength")))
     owner = np.repeat([0, 1], [len(parts[0]), len(parts[1])])
-    assert idx.add_many(["one", "two"], both, owner) == len(both)
-    assert idx.query(excerpt(track(2, 12.0), 1.0, 10.0), SR)[0].track_id == "two"
-    with pytest.raises(InvalidInput, match="owner"):
-        idx.add_many(["x"], both, owner)
+    peak_owner = np.repeat([0, 1], [len(pk[0]), len(pk[1])])
+    assert idx.add_many(["one", "two"], both, owner, peaks, peak_owner) == len(both)
+    best = idx.query(excerpt(track(2, 12.0), 1.0, 10.0), SR)[0]
+    assert best.track_id == "two" and best.score > 0.8
+    with pytest.raises(InvalidInput, match="each quad"):
+        idx.add_many(["x"], both, owner, peaks, np.zeros(len(peaks), np.int64))
+    with pytest.raises(InvalidInput, match="each peak"):
+        idx.add_many(["x", "y"], both, owner, peaks, np.zeros(3, np.int64))
     with pytest.raises(InvalidInput, match="already indexed"):
-        idx.add_many(["one"], parts[0], np.zeros(len(parts[0]), np.int64))
+        idx.add_many(["one"], parts[0], np.zeros(len(parts[0]), np.int64), pk[0],
+                     np.zeros(len(pk[0]), np.int64))
     assert len(FingerprintIndex.open(tmp_path / "i")) == 2
+
+
+def test_verification_counts_the_query_peaks_that_land_on_reference_peaks():
+    r_t = np.array([10, 20, 30, 40, 50], np.int32)
+    r_f = np.array([100.0, 120.0, 140.0, 160.0, 180.0], np.float32)
+    # the query: the same peaks 5% faster (g = 1.05), +1 semitone, starting at frame 10, plus
+    # one peak that is nowhere in the reference
+    pitch, g = 2 ** (1 / 12), 1.05
+    q_t = np.append((r_t - 10) / g, 25.0)
+    q_f = np.append(r_f * pitch, 300.0)
+    assert verify_mod.aligned(q_t, q_f, r_t, r_f, 10.0, g, pitch) == (5, 6)
+    # a wrong hypothesis (no pitch shift) aligns nothing
+    assert verify_mod.aligned(q_t, q_f, r_t, r_f, 10.0, g, 1.0) == (0, 6)
+    # peaks that map outside the reference's span are not counted
+    assert verify_mod.aligned(q_t, q_f, r_t, r_f, 1000.0, g, pitch) == (0, 0)
+    assert verify_mod.score(5, 6) == 0.0  # too few peaks counted to judge
+    assert verify_mod.score(30, 40) == 0.75
+
+
+def test_an_unrelated_track_that_wins_the_vote_is_refused_by_verification(built):
+    idx = FingerprintIndex.open(built)
+    clip = excerpt(track(2), 6.0, 10.0)
+    found = idx.query(clip, SR, min_hashes=1, min_verified=0.0, top=4)
+    right = [m for m in found if m.track_id == "track-2"]
+    wrong = [m for m in found if m.track_id != "track-2"]
+    assert right and right[0].score > 0.8
+    assert all(m.score < 0.3 for m in wrong)
+    assert [m.track_id for m in idx.query(clip, SR, min_hashes=1)] == ["track-2"]

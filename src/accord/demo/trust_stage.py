@@ -2,10 +2,10 @@
 
 1. a clean new track (a synthetic melody made here: demo data) -> accepted;
 2. a pitch-shifted (+1 semitone), trimmed re-upload of a catalogue recording rendered by
-   the catalogue stage -> found by the fingerprint index with its offset and pitch ratio:
-   rejected as a copy, or held as a near copy when the score falls between the policy's
-   `index_near` and `index_copy` (the demo's sparse solo renderings score about 0.3 under a
-   pure pitch shift; docs/trust-fingerprints.md);
+   the catalogue stage -> found by the fingerprint index with its offset and pitch ratio and
+   verified by its spectral peaks: rejected as a copy (the verified share, ~0.6-0.8 for a +1
+   semitone excerpt of a sparse solo rendering, is at least the policy's `index_copy`; before
+   verification its quad share, ~0.3, only held it as a near copy; docs/trust-fingerprints.md);
 3. an undisclosed AI track credited to "Bea Lantern" (the demo artist, who opted in to train
    only, not to voice): espeak-ng "singing" in the stand-in voice registered for her (a DEMO
    voice: espeak-ng's en+f3, not a person), carrying Accord's own C2PA credential while its

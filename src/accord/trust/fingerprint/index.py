@@ -10,6 +10,10 @@ Layout of an index directory:
         width.npy        uint8 box width (frames)
         height.npy       int16 box height (1/8 bins, signed)
         froot.npy        uint16 root frequency (1/8 bins)
+        ptrack.npy       uint32 the segment's track numbers whose spectral peaks it holds, sorted
+        pstarts.npy      int64, len(ptrack) + 1: peaks of ptrack[i] are pstarts[i]:pstarts[i + 1]
+        pt.npy           int32 peak time (frames), sorted within a track
+        pf.npy           uint16 peak frequency (1/8 bins)
     lock                 writers hold an exclusive flock on it
 
 Writes are atomic: a segment is written into a temporary directory and renamed into place, then
@@ -18,6 +22,8 @@ directory, which the next compaction removes. Each `add` writes one small segmen
 `batch()`); past MAX_SEGMENTS segments they are merged into one. A query looks up every probe key
 in every segment with a vectorised binary search, so its cost grows with the number of postings
 it touches, not with the number of tracks (bench/trust.py measures 1k and 100k tracks).
+Each track's spectral peaks (6 bytes a peak, about 110 bytes a second of audio) are kept beside
+its quads for verification (verify.py): only the few tracks that win the quad vote are read.
 """
 
 from __future__ import annotations
@@ -40,11 +46,15 @@ from accord.errors import InvalidInput, NotFound
 from accord.trust.fingerprint import match as matching
 from accord.trust.fingerprint import peaks as peaks_mod
 from accord.trust.fingerprint import quads as quads_mod
+from accord.trust.fingerprint import verify as verify_mod
 from accord.trust.fingerprint.match import Candidates, Match
 
-FORMAT = 1
+FORMAT = 2  # 2: spectral peaks stored for verification
 MAX_SEGMENTS = 16
-MIN_HASHES = 20  # a match needs this many consistent quads (bench/trust.py: held-out tracks)
+# A match needs MIN_HASHES query quads on one line *and* a verified share of at least
+# MIN_VERIFIED (verify.py); both chosen on validation pieces by bench/trust.py (RESULTS.md).
+MIN_HASHES = 10
+MIN_VERIFIED = 0.58
 MAX_TRACK_ID = 200
 HOT_KEY_FACTOR = 12  # a key with more postings than this times the segment's mean is skipped
 HOT_KEY_MIN = 64
@@ -89,6 +99,26 @@ class Postings:
                           for f in ("keys",) + FIELDS))
 
 
+@dataclass(frozen=True)
+class PeakRows:
+    """Stored spectral peaks, one row a peak, before they are written as a segment."""
+
+    track: np.ndarray  # uint32 track number
+    t: np.ndarray  # int32 frames
+    f: np.ndarray  # uint16 1/8 bins
+
+    @staticmethod
+    def of(owner: np.ndarray, p: peaks_mod.Peaks) -> PeakRows:
+        return PeakRows(track=np.asarray(owner).astype(np.uint32), t=p.t.astype(np.int32),
+                        f=np.clip(np.round(p.f * quads_mod.FREQ_SCALE), 0,
+                                  65535).astype(np.uint16))
+
+    @staticmethod
+    def concat(parts: list[PeakRows]) -> PeakRows:
+        return PeakRows(*(np.concatenate([getattr(p, f) for p in parts])
+                          for f in ("track", "t", "f")))
+
+
 class Segment:
     """One immutable segment, memory-mapped."""
 
@@ -97,21 +127,41 @@ class Segment:
         self.keys = np.load(path / "keys.npy", mmap_mode="r")
         self.starts = np.load(path / "starts.npy", mmap_mode="r")
         self.cols = {f: np.load(path / f"{f}.npy", mmap_mode="r") for f in FIELDS}
+        self.ptrack = np.load(path / "ptrack.npy", mmap_mode="r")
+        self.pstarts = np.load(path / "pstarts.npy", mmap_mode="r")
+        self.pt = np.load(path / "pt.npy", mmap_mode="r")
+        self.pf = np.load(path / "pf.npy", mmap_mode="r")
 
     def __len__(self) -> int:
         return int(self.starts[-1]) if self.starts.shape[0] else 0
 
+    def peaks_of(self, track: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(times in frames, frequencies in bins) of a track's stored peaks, or None."""
+        i = int(np.searchsorted(self.ptrack, track))
+        if i >= self.ptrack.shape[0] or int(self.ptrack[i]) != track:
+            return None
+        a, b = int(self.pstarts[i]), int(self.pstarts[i + 1])
+        return (np.asarray(self.pt[a:b]),
+                np.asarray(self.pf[a:b]).astype(np.float32) / quads_mod.FREQ_SCALE)
+
     @staticmethod
-    def write(directory: Path, post: Postings) -> str:
+    def write(directory: Path, post: Postings, peaks: PeakRows) -> str:
         order = np.argsort(post.keys, kind="stable")
         keys = post.keys[order]
         uniq, first = np.unique(keys, return_index=True)
         starts = np.append(first, keys.shape[0]).astype(np.int64)
+        porder = np.lexsort((peaks.t, peaks.track))
+        ptrack_all = peaks.track[porder]
+        ptrack, pfirst = np.unique(ptrack_all, return_index=True)
+        pstarts = np.append(pfirst, ptrack_all.shape[0]).astype(np.int64)
         name = f"seg-{uuid.uuid4().hex[:16]}"
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-seg-", dir=directory))
         try:
             arrays = {"keys": uniq.astype(np.uint32), "starts": starts}
             arrays.update({f: getattr(post, f)[order].astype(DTYPES[f]) for f in FIELDS})
+            arrays.update({"ptrack": ptrack.astype(np.uint32), "pstarts": pstarts,
+                           "pt": peaks.t[porder].astype(np.int32),
+                           "pf": peaks.f[porder].astype(np.uint16)})
             for field, arr in arrays.items():
                 with open(tmp / f"{field}.npy", "wb") as fh:
                     np.save(fh, arr)
@@ -151,7 +201,7 @@ class FingerprintIndex:
         self._manifest = manifest
         self._segments = [Segment(self.path / s) for s in manifest["segments"]]
         self._number = {t: i for i, t in enumerate(manifest["tracks"])}
-        self._pending: list[tuple[str, Postings]] | None = None
+        self._pending: list[tuple[list[str], Postings, PeakRows]] | None = None
 
     # ---- opening -------------------------------------------------------------------------
     @classmethod
@@ -194,17 +244,41 @@ class FingerprintIndex:
         return sum(len(s) for s in self._segments)
 
     def query(self, samples: np.ndarray, sr: int, *, top: int = 5,
-              min_hashes: int = MIN_HASHES) -> list[Match]:
-        """Recordings the clip was taken from (distorted or not), best first; [] when none."""
+              min_hashes: int = MIN_HASHES, min_verified: float = MIN_VERIFIED) -> list[Match]:
+        """Recordings the clip was taken from (distorted or not), best verified first; [] when
+        none has `min_hashes` quads on one line and a verified share of `min_verified`."""
         if top < 1:
             raise InvalidInput(f"top: must be at least 1, got {top}")
         p = peaks_mod.extract(samples, sr)
-        return self.query_quads(quads_mod.build(p, "query"),
-                                len(quads_mod.build(p, "reference")), top=top,
-                                min_hashes=min_hashes)
+        return self.query_peaks(p, top=top, min_hashes=min_hashes, min_verified=min_verified)
 
-    def query_quads(self, q: quads_mod.Quads, n_reference_style: int, *, top: int = 5,
-                    min_hashes: int = MIN_HASHES) -> list[Match]:
+    def query_peaks(self, p: peaks_mod.Peaks, *, top: int = 5, min_hashes: int = MIN_HASHES,
+                    min_verified: float = MIN_VERIFIED) -> list[Match]:
+        """`query` from the clip's spectral peaks: quad vote, then verification."""
+        found = []
+        for line in self._lines(quads_mod.build(p, "query"), min_hashes):
+            stored = self._peaks_of(line.track)
+            n_ok, counted = (0, 0) if stored is None else verify_mod.aligned(
+                p.t, p.f, stored[0], stored[1], line.offset, line.g, line.pitch)
+            score = verify_mod.score(n_ok, counted)
+            if score < min_verified:
+                continue
+            found.append(Match(track_id=self._manifest["tracks"][line.track], score=score,
+                               matched_hashes=line.votes,
+                               offset_s=line.offset / peaks_mod.FRAMES_PER_S,
+                               time_ratio=1.0 / line.g, pitch_ratio=line.pitch,
+                               verified_peaks=n_ok, counted_peaks=counted))
+        found.sort(key=lambda m: (-m.score, -m.matched_hashes, m.track_id))
+        return found[:top]
+
+    def _peaks_of(self, track: int) -> tuple[np.ndarray, np.ndarray] | None:
+        for seg in self._segments:
+            got = seg.peaks_of(track)
+            if got is not None:
+                return got
+        return None
+
+    def _lines(self, q: quads_mod.Quads, min_hashes: int) -> list[matching.Line]:
         probe, owner = quads_mod.probe_keys(q)
         parts = []
         for seg in self._segments:
@@ -225,40 +299,46 @@ class FingerprintIndex:
             return []
         cand = Candidates(*(np.concatenate([getattr(p, f) for p in parts])
                             for f in Candidates.__dataclass_fields__))
-        return matching.rank(cand, self._manifest["tracks"], n_reference_style, top=top,
-                             min_hashes=min_hashes)
+        return matching.lines(cand, min_hashes=min_hashes)
 
     # ---- writing -------------------------------------------------------------------------
     def add(self, track_id: str, samples: np.ndarray, sr: int) -> int:
         """Index a recording under `track_id`; returns the number of hashes stored."""
         _check_id(track_id)
         if track_id in self._number or (
-                self._pending is not None and any(track_id in ids for ids, _ in self._pending)):
+                self._pending is not None and any(track_id in ids for ids, _, _ in self._pending)):
             raise InvalidInput(f"track {track_id!r}: already in the fingerprint index at "
                                f"{self.path}")
-        q = quads_mod.build(peaks_mod.extract(samples, sr), "reference")
-        return self.add_quads(track_id, q)
+        p = peaks_mod.extract(samples, sr)
+        return self.add_quads(track_id, quads_mod.build(p, "reference"), p)
 
-    def add_quads(self, track_id: str, q: quads_mod.Quads) -> int:
-        """Index precomputed quads of one recording."""
-        return self.add_many([track_id], q, np.zeros(len(q), dtype=np.int64))
+    def add_quads(self, track_id: str, q: quads_mod.Quads, p: peaks_mod.Peaks) -> int:
+        """Index precomputed quads of one recording, with the peaks they were built from."""
+        return self.add_many([track_id], q, np.zeros(len(q), dtype=np.int64), p,
+                             np.zeros(len(p), dtype=np.int64))
 
-    def add_many(self, track_ids: list[str], q: quads_mod.Quads, owner: np.ndarray) -> int:
-        """Index precomputed quads of many recordings at once: quad i belongs to
-        track_ids[owner[i]] (bulk loads; the bench fills a 100,000-track index with this)."""
+    def add_many(self, track_ids: list[str], q: quads_mod.Quads, owner: np.ndarray,
+                 p: peaks_mod.Peaks, peak_owner: np.ndarray) -> int:
+        """Index precomputed quads and peaks of many recordings at once: quad i belongs to
+        track_ids[owner[i]], peak j to track_ids[peak_owner[j]] (bulk loads; the bench fills a
+        100,000-track index with this)."""
         for t in track_ids:
             _check_id(t)
         owner = np.asarray(owner, dtype=np.int64)
-        if owner.shape[0] != len(q) or (owner.size and (owner.min() < 0
-                                                        or owner.max() >= len(track_ids))):
-            raise InvalidInput("fingerprint index: owner must give each quad a listed track")
+        peak_owner = np.asarray(peak_owner, dtype=np.int64)
+        for name, own, n in (("quad", owner, len(q)), ("peak", peak_owner, len(p))):
+            if own.shape[0] != n or (own.size and (own.min() < 0
+                                                   or own.max() >= len(track_ids))):
+                raise InvalidInput(f"fingerprint index: owner must give each {name} a listed "
+                                   "track")
         post = Postings.of(0, q)
         post = Postings(post.keys, owner.astype(np.uint32), post.t, post.width, post.height,
                         post.froot)
+        rows = PeakRows.of(peak_owner, p)
         if self._pending is not None:
-            self._pending.append((list(track_ids), post))
+            self._pending.append((list(track_ids), post, rows))
         else:
-            self._commit([(list(track_ids), post)])
+            self._commit([(list(track_ids), post, rows)])
         return len(q)
 
     @contextmanager
@@ -279,18 +359,19 @@ class FingerprintIndex:
         with self._lock():
             self._reload()  # another writer may have added since we opened
             tracks = list(self._manifest["tracks"])
-            new = [t for ids, _ in items for t in ids]
+            new = [t for ids, _, _ in items for t in ids]
             clash = [t for t in new if t in self._number]
             if clash or len(set(new)) != len(new):
                 raise InvalidInput(f"fingerprint index {self.path}: already indexed: "
                                    f"{', '.join(sorted(set(clash))[:5]) or 'duplicate ids'}")
-            parts = []
-            for ids, post in items:
-                base = len(tracks)
+            parts, peak_parts = [], []
+            for ids, post, rows in items:
+                base = np.uint32(len(tracks))
                 tracks.extend(ids)
-                parts.append(Postings(post.keys, post.track + np.uint32(base), post.t,
+                parts.append(Postings(post.keys, post.track + base, post.t,
                                       post.width, post.height, post.froot))
-            name = Segment.write(self.path, Postings.concat(parts))
+                peak_parts.append(PeakRows(rows.track + base, rows.t, rows.f))
+            name = Segment.write(self.path, Postings.concat(parts), PeakRows.concat(peak_parts))
             segments = list(self._manifest["segments"]) + [name]
             manifest = dict(self._manifest, segments=segments, tracks=tracks)
             if len(segments) > MAX_SEGMENTS:
@@ -311,12 +392,14 @@ class FingerprintIndex:
 
     def _compacted(self, manifest: dict) -> dict:
         segs = [Segment(self.path / s) for s in manifest["segments"]]
-        parts = []
+        parts, peak_parts = [], []
         for s in segs:
             counts = np.diff(np.asarray(s.starts))
             keys = np.repeat(np.asarray(s.keys), counts)
             parts.append(Postings(keys, *(np.asarray(s.cols[f]) for f in FIELDS)))
-        name = Segment.write(self.path, Postings.concat(parts))
+            peak_parts.append(PeakRows(np.repeat(np.asarray(s.ptrack), np.diff(s.pstarts)),
+                                       np.asarray(s.pt), np.asarray(s.pf)))
+        name = Segment.write(self.path, Postings.concat(parts), PeakRows.concat(peak_parts))
         return dict(manifest, segments=[name])
 
     def _collect_garbage(self) -> None:

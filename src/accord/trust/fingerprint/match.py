@@ -11,8 +11,9 @@ over a grid of g from 1/1.12 to 1.12 in ~1% steps and offsets in 8-frame (0.128 
 Hough transform; Shazam's offset histogram is the special case g = 1). The cell with most votes
 gives the line; its votes must also agree on the pitch ratio (within 2.5% of their median) and
 each vote's own width ratio must agree with the line; a least-squares line through them refines
-the time ratio, and the distinct query quads left are the matched hashes. Pure functions over
-arrays: no I/O.
+the time ratio, and the distinct query quads left are the matched hashes. The line is a
+hypothesis, not yet a match: verify.py tests it against every spectral peak of the query, and
+index.py accepts it only when enough of them align. Pure functions over arrays: no I/O.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from accord.trust.fingerprint.peaks import FRAMES_PER_S
 
 SCALE_LIMIT = 1.2  # candidates implying a larger frequency scale (+-3 semitones) are dropped
 TIME_LIMIT = 1.12  # lines with a larger time scale are not voted for (+-12%)
@@ -37,11 +36,13 @@ MAX_TRACKS_VERIFIED = 15  # tracks with most raw candidates that go on to the Ho
 class Match:
     """A catalogue or earlier-upload recording the query was found in.
 
-    score: the share of the query's own reference-style quads found on one consistent line
-    (1.0 for an unaltered copy, lower under distortion; 0 for unrelated audio). offset_s: the
-    reference time at the query's start. time_ratio: query duration / reference duration (0.95
-    for a 5% speed-up). pitch_ratio: query frequency / reference frequency (1.122 for +2
-    semitones)."""
+    score: the verified share (verify.py): of the query's spectral peaks that map inside the
+    reference under the match's transformation, the share that land on a reference peak (about
+    0.9 for an unaltered excerpt, lower under distortion, low for unrelated audio).
+    matched_hashes: the query quads that voted for the transformation. offset_s: the reference
+    time at the query's start. time_ratio: query duration / reference duration (0.95 for a 5%
+    speed-up). pitch_ratio: query frequency / reference frequency (1.122 for +2 semitones).
+    verified_peaks / counted_peaks: the numbers behind the score."""
 
     track_id: str
     score: float
@@ -49,11 +50,14 @@ class Match:
     offset_s: float
     time_ratio: float
     pitch_ratio: float
+    verified_peaks: int = 0
+    counted_peaks: int = 0
 
     def to_json(self) -> dict:
         return {"track_id": self.track_id, "score": round(self.score, 4),
                 "matched_hashes": self.matched_hashes, "offset_s": round(self.offset_s, 3),
-                "time_ratio": round(self.time_ratio, 4), "pitch_ratio": round(self.pitch_ratio, 4)}
+                "time_ratio": round(self.time_ratio, 4), "pitch_ratio": round(self.pitch_ratio, 4),
+                "verified_peaks": self.verified_peaks, "counted_peaks": self.counted_peaks}
 
 
 @dataclass(frozen=True)
@@ -123,9 +127,20 @@ def best_line(c: Candidates) -> tuple[int, float, float, float, np.ndarray]:
     return n, float(centre), g, pitch, inlier
 
 
-def rank(c: Candidates, names: list[str], n_query: int, *, top: int,
-         min_hashes: int) -> list[Match]:
-    """The best `top` tracks with at least `min_hashes` consistent quads, best first."""
+@dataclass(frozen=True)
+class Line:
+    """One track's best transformation from the vote: the hypothesis verification tests."""
+
+    track: int  # internal track number
+    votes: int  # distinct query quads on the line
+    offset: float  # reference frame at query frame 0
+    g: float  # reference frames per query frame (1 / time_ratio)
+    pitch: float  # query frequency / reference frequency
+
+
+def lines(c: Candidates, *, min_hashes: int) -> list[Line]:
+    """The winning line of each of the MAX_TRACKS_VERIFIED tracks with most candidates that
+    has at least `min_hashes` votes on it, most votes first."""
     if c.track.shape[0] == 0:
         return []
     counts = np.bincount(c.track)
@@ -133,17 +148,14 @@ def rank(c: Candidates, names: list[str], n_query: int, *, top: int,
     order = order[counts[order] >= min_hashes]
     by_track = np.argsort(c.track, kind="stable")
     sorted_track = c.track[by_track]
-    found: list[Match] = []
+    found: list[Line] = []
     for tr in order:
         a, b = np.searchsorted(sorted_track, [tr, tr + 1])
         sel = by_track[a:b]
         sub = Candidates(owner=c.owner[sel], track=c.track[sel], q_t=c.q_t[sel], r_t=c.r_t[sel],
                          time_scale=c.time_scale[sel], freq_scale=c.freq_scale[sel])
         n, offset, g, pitch, _ = best_line(sub)
-        if n < min_hashes:
-            continue
-        found.append(Match(track_id=names[int(tr)], score=min(1.0, n / max(n_query, 1)),
-                           matched_hashes=n, offset_s=offset / FRAMES_PER_S,
-                           time_ratio=1.0 / g, pitch_ratio=pitch))
-    found.sort(key=lambda m: (-m.matched_hashes, m.track_id))
-    return found[:top]
+        if n >= min_hashes:
+            found.append(Line(int(tr), n, offset, g, pitch))
+    found.sort(key=lambda m: (-m.votes, m.track))
+    return found

@@ -19,10 +19,14 @@ from accord.trust.rules import rule
 from accord.trust.signals import Signals
 
 
-@rule("reupload", "copies", chromaprint_max_ber=0.2, index_copy=0.5, index_near=0.25)
+@rule("reupload", "copies", chromaprint_max_ber=0.2, index_copy=0.58, index_near=0.25)
 def reupload(sig: Signals, p: Mapping[str, Any]) -> Finding:
     """A copy (Chromaprint bit errors <= chromaprint_max_ber, or index score >= index_copy)
-    or a near copy (index score >= index_near) of a catalogue recording or another upload."""
+    or a near copy (index score >= index_near) of a catalogue recording or another upload.
+    The index's score is its verified share (accord.trust.fingerprint.verify), and the index
+    returns only matches at or above its MIN_VERIFIED (0.58, chosen on validation pieces): at
+    the default index_copy (the same 0.58) every index match is a copy; a policy that raises
+    index_copy holds the matches between index_near and index_copy as near copies."""
     copies, near = [], []
     for m in sig.copies:
         if m.same_uploader:

@@ -1,0 +1,65 @@
+"""Verification of a match hypothesis by its spectral peaks (after the verification stage of
+Sonnleitner & Widmer, "Robust quad-based audio fingerprinting", IEEE/ACM TASLP 2016; written
+from the paper, no code from its implementation).
+
+The quad vote (match.py) proposes, per candidate track, one transformation of the query into
+the reference: a time offset, a time scale g and a pitch ratio. Quad votes alone are a weak
+test on sparse audio (a one-line tune yields few quads, and two tunes in one key and metre share
+some by chance). Verification asks a different, denser question of the same hypothesis: map
+*every* spectral peak of the query into the reference's coordinates,
+
+    t_ref = offset + g * t_query,    f_ref = f_query / pitch,
+
+and count the peaks that land inside a small tolerance rectangle (+-TIME_TOL frames,
++-(FREQ_TOL_BINS + FREQ_TOL_REL * f) bins) around a stored peak of the reference. The share of
+the query's peaks that do (of those that map inside the reference's span and band) is the
+match's score: about 0.9 for an unaltered excerpt, lower under distortion (a pitch shift or a
+time stretch keeps 75-86% of the peaks), low for a wrong hypothesis, whose peaks land at random.
+A match is accepted when the score reaches MIN_VERIFIED (index.py) as well as the vote count,
+both chosen on validation pieces by bench/trust.py. Pure functions over arrays: no I/O.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from accord.trust.fingerprint.peaks import F_MAX_BIN, F_MIN_BIN
+
+TIME_TOL = 3  # frames (48 ms) either side
+FREQ_TOL_BINS = 1.0  # bins either side (7.8 Hz) ...
+FREQ_TOL_REL = 0.01  # ... plus 1% of the frequency (the pitch ratio's own error)
+MIN_COUNTED = 20  # fewer query peaks inside the reference's span: no verdict (score 0)
+
+
+def aligned(q_t: np.ndarray, q_f: np.ndarray, r_t: np.ndarray, r_f: np.ndarray,
+            offset: float, g: float, pitch: float) -> tuple[int, int]:
+    """(query peaks aligned with a reference peak, query peaks counted) under the hypothesis.
+    q_t, q_f: the query's peaks (frames, bins); r_t, r_f: the reference's, sorted by time."""
+    if q_t.shape[0] == 0 or r_t.shape[0] == 0:
+        return 0, 0
+    tt = offset + g * q_t.astype(np.float64)
+    ff = q_f.astype(np.float64) / pitch
+    inside = ((tt >= r_t[0] - TIME_TOL) & (tt <= r_t[-1] + TIME_TOL)
+              & (ff >= F_MIN_BIN) & (ff <= F_MAX_BIN))
+    tt, ff = tt[inside], ff[inside]
+    counted = int(tt.shape[0])
+    if counted == 0:
+        return 0, 0
+    rt = np.asarray(r_t, dtype=np.float64)
+    lo = np.searchsorted(rt, tt - TIME_TOL, side="left")
+    hi = np.searchsorted(rt, tt + TIME_TOL, side="right")
+    span = int((hi - lo).max())
+    if span == 0:
+        return 0, counted
+    idx = lo[:, None] + np.arange(span)[None, :]
+    valid = idx < hi[:, None]
+    idx = np.where(valid, idx, 0)
+    tol = FREQ_TOL_BINS + FREQ_TOL_REL * ff
+    hit = (valid & (np.abs(np.asarray(r_f, dtype=np.float64)[idx] - ff[:, None])
+                    <= tol[:, None])).any(axis=1)
+    return int(hit.sum()), counted
+
+
+def score(n_aligned: int, counted: int) -> float:
+    """The verified share; 0 when too few peaks were counted to judge."""
+    return n_aligned / counted if counted >= MIN_COUNTED else 0.0
