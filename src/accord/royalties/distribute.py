@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import repeat
 from math import gcd
 
 from accord.royalties.model import PLATFORM, PPM, UNALLOCATED, Aggregate, Line, RevenueEvent
@@ -180,8 +181,9 @@ def distribute_columns(weights: WeightColumns, units: dict[tuple[str, str], int]
                 .any()):
             amounts = allocate_sums(total, coefs, weights.group[rows], keys, weights.lo[rows],
                                     weights.hi[rows], names, fixed)
-            for payee, minor in amounts.items():
-                allocations[(currency, payee)] = minor
+            # one (currency, payee) key per payee, built without a Python-level loop
+            allocations.update(zip(zip(repeat(currency), amounts), amounts.values(),
+                                   strict=True))
         else:
             allocations[(currency, UNALLOCATED)] = total
     return Distribution(period, rev, allocations, fractions, totals)

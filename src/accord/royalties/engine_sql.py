@@ -26,18 +26,30 @@ HOLDERS_SCHEMA = pa.schema([("item_kind", pa.string()), ("item_id", pa.string())
                             ("factor", pa.int64())])
 
 #: Stage 1, materialised once per period by each engine as `ev_units`: the period's events
-#: reduced to units per output (and per played recording).
+#: reduced to units per output (and per played recording), in one table with a `played` flag.
+#: Outputs and plays are grouped apart, each by the only ids it has (an output's event by
+#: output and model, a play by recording): a hash aggregation's cost grows with the number of
+#: key columns, and grouping both kinds by all of them at once cost nearly twice as much (each
+#: branch reads only its columns of the log, its kind filter pushed into the scan). Nothing
+#: downstream reads the ids a kind does not use (out_units: output and model; plays:
+#: recording), so the other kind's columns are left empty.
 STAGE_SQL = """
-SELECT feature, played, output_id, model_id, recording_id, slice, SUM(units) AS units
+SELECT feature, 0 AS played, output_id, model_id, '' AS recording_id, slice, SUM(units) AS units
 FROM (
-  SELECT feature, output_id, model_id, recording_id, {slice} AS slice,
-         CASE WHEN kind = 'played' THEN 1 ELSE 0 END AS played,
+  SELECT feature, output_id, model_id, {slice} AS slice,
          CAST(CASE kind WHEN 'generated' THEN {generated} WHEN 'streamed' THEN {streamed}
-                        WHEN 'downloaded' THEN {downloaded} WHEN 'played' THEN {played_units}
-                        ELSE 0 END AS BIGINT) AS units
-  FROM usage WHERE period = '{period}'
-) e
-GROUP BY feature, played, output_id, model_id, recording_id, slice
+                        WHEN 'downloaded' THEN {downloaded} ELSE 0 END AS BIGINT) AS units
+  FROM usage WHERE period = '{period}' AND kind <> 'played'
+) o
+GROUP BY feature, output_id, model_id, slice
+UNION ALL
+SELECT feature, 1 AS played, '' AS output_id, '' AS model_id, recording_id, slice,
+       SUM(units) AS units
+FROM (
+  SELECT feature, recording_id, {slice} AS slice, CAST({played_units} AS BIGINT) AS units
+  FROM usage WHERE period = '{period}' AND kind = 'played'
+) p
+GROUP BY feature, recording_id, slice
 """
 
 _ITEMS = """
@@ -96,22 +108,24 @@ LINES_SQL = _ITEMS + "SELECT * FROM lines"
 #: The lines summed per payee, without a line per (feature, model, work): the training
 #: sub-pools' weights are summed per (model, payee) once, straight from the contribution rows,
 #: and then given to every feature that used the model (a work's training weight is the same in
-#: each), the usage sub-pools' as in `lines`. The same sums as grouping LINES_SQL by (feature,
-#: subpool, payee): a work's weight in `items` is the sum of its contribution rows and is kept
-#: when positive, and as contributions' tokens and seconds are never negative (eventlog refuses
-#: them) that is the sum of its positive rows.
+#: each); the usage sub-pools' straight from the active usage rows, each row's weight times
+#: its holders' factors, without first summing them per item as `items` does. The same sums as
+#: grouping LINES_SQL by (feature, subpool, payee): multiplying by a factor distributes over
+#: an item's sum, and an item is kept when its summed weight is positive, which (no weight
+#: being negative) is when one of its rows is; the rows of weight 0 add nothing, so keeping
+#: only the positive rows gives the same payees with the same sums. No weight is negative:
+#: units are non-negative multiples of the policy's non-negative unit weights, credit shares
+#: are in (0, 1], and contributions' tokens and seconds are never negative (eventlog refuses
+#: them).
 WEIGHTS_SQL = _ITEMS + """,
 usage_lines AS (
-  SELECT i.feature, i.subpool, COALESCE(h.payee_id, '{unallocated}') AS payee_id,
-         CAST(i.weight AS DECIMAL(38,0)) * CAST(COALESCE(h.factor, {scale}) AS DECIMAL(38,0))
+  SELECT u.feature, u.subpool, COALESCE(h.payee_id, '{unallocated}') AS payee_id,
+         CAST(u.weight AS DECIMAL(38,0)) * CAST(COALESCE(h.factor, {scale}) AS DECIMAL(38,0))
            AS weight
-  FROM (
-    SELECT u.feature, u.subpool, u.model_id, u.item_kind, u.item_id, SUM(u.weight) AS weight
-    FROM usage_items u JOIN active a
-      ON u.feature = a.feature AND u.item_kind = a.item_kind AND u.item_id = a.item_id
-    GROUP BY u.feature, u.subpool, u.model_id, u.item_kind, u.item_id
-  ) i LEFT JOIN holders h ON h.item_kind = i.item_kind AND h.item_id = i.item_id
-  WHERE i.weight > 0 AND COALESCE(h.factor, 1) > 0
+  FROM usage_items u
+  JOIN active a ON u.feature = a.feature AND u.item_kind = a.item_kind AND u.item_id = a.item_id
+  LEFT JOIN holders h ON h.item_kind = u.item_kind AND h.item_id = u.item_id
+  WHERE u.weight > 0 AND COALESCE(h.factor, 1) > 0
 ),
 used_models AS (SELECT DISTINCT model_id FROM model_units),
 train_payees AS (

@@ -66,14 +66,18 @@ class WeightColumns:
     def totals(self) -> dict[tuple[str, str], int]:
         """W_s: each (feature, subpool)'s whole weight, exact."""
         m = len(self.groups)
-        # lo in 16-bit quarters: a sum of fewer than 2**36 of them stays below 2**52, exact in
-        # float64; the rare rows with a non-zero hi are added in Python integers.
+        # lo in chunks of `bits` bits summed in float64, which is exact while every partial sum
+        # stays below 2**53: a sum of n values below 2**bits is below n * 2**bits, so 32-bit
+        # halves (two passes) serve up to 2**21 rows and 16-bit quarters (four) up to 2**37.
+        # The rare rows with a non-zero hi are added in Python integers.
+        bits = 32 if len(self.lo) < 2**21 else 16
+        mask = np.uint64(2**bits - 1)
         out = [0] * m
-        for q in range(4):
-            part = ((self.lo >> np.uint64(16 * q)) & np.uint64(0xFFFF)).astype(np.float64)
+        for q in range(64 // bits):
+            part = ((self.lo >> np.uint64(bits * q)) & mask).astype(np.float64)
             s = np.bincount(self.group, weights=part, minlength=m)
             for i in range(m):
-                out[i] += int(s[i]) << (16 * q)
+                out[i] += int(s[i]) << (bits * q)
         big = np.nonzero(self.hi)[0]
         for g, wh in zip(self.group[big].tolist(), self.hi[big].tolist(), strict=True):
             out[g] += wh << 64
