@@ -120,7 +120,7 @@ def dj_stage(s: Settings, report: Any, out: Console) -> None:
               "(synthetic) and the DJ revenue are fictional")
     prep = prepare(s)
     listing = service.build_set_for(s, LISTENER, minutes=10, at=SET_AT,
-                                    request="something calm")
+                                    request="something upbeat")
     table = Table("#", "title", "key", "BPM", "charged s", "why this track")
     for t in listing["tracks"]:
         table.add_row(str(t["position"]), t["title"], t["camelot"] or "?",
