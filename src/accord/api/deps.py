@@ -191,11 +191,6 @@ def shared_state_of(session: Session):
     return state if state is not None else shared_state.DbState(session.get_bind())
 
 
-def account_for_token(session: Session, secret: str, token: str,
-                      kinds: tuple[str, ...] = (tokens.ACCESS, tokens.SESSION)) -> Account:
-    return claims_for_token(session, secret, token, kinds)[0]
-
-
 async def current_account(account: Annotated[Account | None, Depends(optional_account)]
                           ) -> Account:
     if account is None:

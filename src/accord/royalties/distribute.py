@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import repeat
 from math import gcd
 
 from accord.royalties.model import PLATFORM, PPM, UNALLOCATED, Aggregate, Line, RevenueEvent
@@ -181,9 +180,7 @@ def distribute_columns(weights: WeightColumns, units: dict[tuple[str, str], int]
                 .any()):
             amounts = allocate_sums(total, coefs, weights.group[rows], keys, weights.lo[rows],
                                     weights.hi[rows], names, fixed)
-            # one (currency, payee) key per payee, built without a Python-level loop
-            allocations.update(zip(zip(repeat(currency), amounts), amounts.values(),
-                                   strict=True))
+            allocations.update({(currency, payee): minor for payee, minor in amounts.items()})
         else:
             allocations[(currency, UNALLOCATED)] = total
     return Distribution(period, rev, allocations, fractions, totals)
