@@ -103,8 +103,8 @@ def test_the_hot_paths_are_matched_by_their_own_route_only(tmp_path):
 
 
 def test_the_hot_routes_take_no_thread_per_dependency(tmp_path):
-    """async endpoints whose dependencies are all async: the route's only thread-pool hop is its
-    own run_in_threadpool (the database part)."""
+    """async endpoints whose dependencies are all async: the route's only thread-pool hop, if
+    any, is its own database part (run_read)."""
     import inspect
 
     w = make_world(tmp_path / "home")
@@ -121,6 +121,27 @@ def test_the_hot_routes_take_no_thread_per_dependency(tmp_path):
         for call in calls(route.dependant):
             assert (inspect.iscoroutinefunction(call)
                     or inspect.iscoroutinefunction(type(call).__call__)), (path, call)
+
+
+def test_run_read_stays_on_the_loop_for_sqlite_and_hops_for_a_server_database(tmp_path):
+    """Embedded SQLite: the read runs in the event loop's own thread (no hop, no GIL queue);
+    PostgreSQL: in a worker thread, so a network round trip never holds up the loop."""
+    import asyncio
+    import threading
+    from types import SimpleNamespace
+
+    from sqlalchemy import create_engine
+
+    from accord.api.deps import run_read
+
+    async def thread_of(engine) -> int:
+        return await run_read(SimpleNamespace(engine=engine), threading.get_ident)
+
+    loop_thread = threading.get_ident()  # asyncio.run runs its loop in this thread
+    sqlite = db.make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    server = create_engine("postgresql+psycopg://u:p@127.0.0.1:1/none")  # never connected
+    assert asyncio.run(thread_of(sqlite)) == loop_thread
+    assert asyncio.run(thread_of(server)) != loop_thread
 
 
 def test_the_permission_check_refuses_every_credential_as_the_general_path_does(tmp_path):

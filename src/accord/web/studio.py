@@ -28,11 +28,17 @@ import pydantic
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from accord.accounts.policy import Action
 from accord.api import errors
-from accord.api.deps import ContextDep, SessionDep, actor_of, authorize, request_session
+from accord.api.deps import (
+    ContextDep,
+    SessionDep,
+    actor_of,
+    authorize,
+    request_session,
+    run_read,
+)
 from accord.api.routes import creations
 from accord.config import Settings
 from accord.creation import form as forms
@@ -253,9 +259,11 @@ def _optional_account(request: Request, ctx, session: Session):
 @public_router.get("/outputs/{output_id}")
 async def output_page(output_id: str, request: Request) -> Response:
     """An output's public credits page: readable by anyone, no sign-in. The hot page under
-    load: one thread-pool hop for all of it (the reads, the cached verification, the
-    template), not one per dependency, and no dependency to resolve."""
-    return await run_in_threadpool(_output_page, output_id, request, request.app.state.accord)
+    load: all of it (the reads, the cached verification, the template) is one read-only piece
+    of work run by `run_read` (on the event loop for embedded SQLite, one thread-pool hop for
+    PostgreSQL), and there is no dependency to resolve."""
+    ctx = request.app.state.accord
+    return await run_read(ctx, lambda: _output_page(output_id, request, ctx))
 
 
 def _output_page(output_id: str, request: Request, ctx) -> Response:

@@ -1,15 +1,14 @@
 """The permission check: the same JSON as `accord rights check --json`.
 
-The hot route under load, so it costs one thread-pool hop, not four: the token is checked on the
-event loop (accord.api.deps.credentials: signature, expiry, kind; no I/O) and the database's
-part (signed out?, the account, the policy, the check itself) runs in one `run_in_threadpool`
-call, in one transaction. The answer is the service's plain JSON data,
+The hot route under load: the token is checked on the event loop (accord.api.deps.credentials:
+signature, expiry, kind; no I/O) and the database's part (signed out?, the account, the policy,
+the check itself) is one read-only transaction run by `run_read` (on the loop for embedded
+SQLite, in the thread pool for PostgreSQL). The answer is the service's plain JSON data,
 serialised once (FastJSON)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 
 from accord.accounts.policy import Action
 from accord.api.deps import (
@@ -18,6 +17,7 @@ from accord.api.deps import (
     actor_of,
     authorize,
     request_session,
+    run_read,
 )
 from accord.api.fastjson import FastJSON
 from accord.api.routes.common import parse_at, parse_purpose, parse_use
@@ -40,4 +40,5 @@ async def check(request: Request, given: RequiredCredentialsDep, use: str,
                                  at=parse_at(at, "at"), purpose=parse_purpose(purpose),
                                  territory=territory.upper()).to_json()
 
-    return FastJSON(await run_in_threadpool(answer))  # plain JSON data: no per-field encoding
+    # plain JSON data, serialised once: no per-field encoding
+    return FastJSON(await run_read(request.app.state.accord, answer))
