@@ -7,7 +7,7 @@ import random
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from accord.dj import camelot
+from accord.dj import camelot, commentary
 from accord.dj.model import Constraints, Features, Person, Track
 from accord.dj.sequence import Dial, energy_arc, order, transitions
 
@@ -61,6 +61,12 @@ def test_repeats_only_when_the_pool_is_exhausted_and_never_back_to_back():
     assert len(set(ids[:3])) == 3  # everything once before anything again
     assert all(a != b for a, b in zip(ids, ids[1:], strict=False))
     assert "repeated" in placed[3].breakdown["repeat"]["note"]
+    # a track played earlier in this set is never called new, and its line says why it is back
+    assert [p.breakdown["freshness"]["note"] for p in placed[:4]] == \
+        ["new to you"] * 3 + ["earlier in this set"]
+    lines = [commentary.why(p, None, None) for p in placed[:4]]
+    assert all("new to you" in line for line in lines[:3])
+    assert "new to you" not in lines[3] and "again" in lines[3]
 
 
 def test_energy_arc_rises_then_eases_and_follows_a_calm_request():

@@ -119,7 +119,9 @@ def dj_stage(s: Settings, report: Any, out: Console) -> None:
     out.print("demo data: the dj licences, the writers' dj opt-ins, the listening history "
               "(synthetic) and the DJ revenue are fictional")
     prep = prepare(s)
-    listing = service.build_set_for(s, LISTENER, minutes=10, at=SET_AT,
+    # 3 minutes: the twelve short demo renderings fill about 3.5 minutes, so the set plays
+    # each at most once (a longer set repeats them, saying so)
+    listing = service.build_set_for(s, LISTENER, minutes=3, at=SET_AT,
                                     request="something upbeat")
     table = Table("#", "title", "key", "BPM", "charged s", "why this track")
     for t in listing["tracks"]:

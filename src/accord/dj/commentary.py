@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from accord.dj import camelot
+from accord.dj import camelot, sequence
 from accord.dj.model import Constraints, Placed, Track
 
 INTRO = ("Hello, this is the Accord DJ, a generated voice, with {minutes} minutes of licensed "
@@ -118,7 +118,9 @@ def why(p: Placed, because: Track | None, constraints: Constraints | None) -> st
     if title:
         parts.append(f"because you played {title}")
     b = p.breakdown
-    if b.get("freshness", {}).get("note") == "new to you":
+    if b.get("repeat", {}).get("note") == sequence.REPEATED:
+        parts.append("again: every licensed track that fits has had its turn")
+    elif b.get("freshness", {}).get("note") == "new to you":
         parts.append("new to you")
     for k in ("key", "tempo"):
         note = b.get(k, {}).get("note")

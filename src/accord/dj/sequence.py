@@ -25,6 +25,7 @@ from accord.dj import camelot
 from accord.dj.model import Constraints, Placed, Track
 
 INF = float("inf")
+REPEATED = "repeated (the pool is exhausted)"
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,13 @@ def rule_taste(prev, t, ctx):
 
 
 def rule_freshness(prev, t, ctx):
+    """Scored on the listener's history only (a repeat inside the set is the repeat rule's
+    business); the note never calls a track played earlier in this set new."""
     heard = t.recording_id in ctx.heard
     f = ctx.dial.freshness
-    return (f if heard else 1.0 - f) * ctx.dial.fresh, "familiar" if heard else "new to you"
+    note = "familiar" if heard else ("earlier in this set" if t.recording_id in ctx.placed
+                                     else "new to you")
+    return (f if heard else 1.0 - f) * ctx.dial.fresh, note
 
 
 def rule_artist(prev, t, ctx):
@@ -120,7 +125,7 @@ def rule_repeat(prev, t, ctx):
         if ctx.unplayed_left:
             return INF, "already in this set"
         back = ctx.placed[::-1].index(t.recording_id)
-        return 20.0 / (1 + back), "repeated (the pool is exhausted)"
+        return 20.0 / (1 + back), REPEATED
     return 0.0, ""
 
 
