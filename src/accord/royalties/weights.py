@@ -32,27 +32,38 @@ class WeightColumns:
     def from_arrow(cls, t: pa.Table) -> WeightColumns:
         """From a table with columns feature, subpool, payee_id and an integer weight
         (decimal128 with scale 0, or int64), one row per (feature, subpool, payee)."""
+        if t.num_rows == 0:
+            return cls.from_codes(t, [])
+        p = pc.dictionary_encode(t.column("payee_id").combine_chunks())
+        return cls.from_codes(t.append_column("payee", p.indices), p.dictionary.to_pylist())
+
+    @classmethod
+    def from_codes(cls, t: pa.Table, payees: list[str]) -> WeightColumns:
+        """From a table with columns feature, subpool, payee (an integer code: payees[code] is
+        the payee) and an integer weight, one row per (feature, subpool, payee): what the
+        engine returns when the holder map's payees are coded (engine_sql.coded_holders), so
+        that no payee string is hashed again. Only the payees with a row are kept."""
         n = t.num_rows
         if n == 0:
             e = np.zeros(0, dtype=np.int64)
             return cls([], [], e, e, np.zeros(0, dtype=np.uint64), e)
         lo, hi = _halves(t.column("weight").combine_chunks())
-        f = pc.dictionary_encode(t.column("feature")).combine_chunks()
-        s = pc.dictionary_encode(t.column("subpool")).combine_chunks()
-        p = pc.dictionary_encode(t.column("payee_id")).combine_chunks()
+        f = pc.dictionary_encode(t.column("feature").combine_chunks())
+        s = pc.dictionary_encode(t.column("subpool").combine_chunks())
         pair = (f.indices.to_numpy(zero_copy_only=False).astype(np.int64) * len(s.dictionary)
-                + s.indices.to_numpy(zero_copy_only=False).astype(np.int64))
-        present = np.zeros(len(f.dictionary) * len(s.dictionary), dtype=bool)
-        present[pair] = True
-        used = np.nonzero(present)[0]
-        renumber = np.zeros(present.size, dtype=np.int64)
-        renumber[used] = np.arange(used.size)
-        group = renumber[pair]
+                + s.indices.to_numpy(zero_copy_only=False))
+        used, group = _renumber(pair, len(f.dictionary) * len(s.dictionary))
         features, subpools = f.dictionary.to_pylist(), s.dictionary.to_pylist()
         groups = [(features[k // len(subpools)], subpools[k % len(subpools)])
                   for k in used.tolist()]
-        return cls(groups, p.dictionary.to_pylist(), group.astype(np.int64),
-                   p.indices.to_numpy(zero_copy_only=False).astype(np.int64), lo, hi)
+        codes = t.column("payee").combine_chunks()
+        if codes.null_count:
+            raise ValueError("a payee is missing (NULL)")
+        code = codes.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        if code.size and (code.min() < 0 or code.max() >= len(payees)):
+            raise ValueError("a payee code is outside the payees")
+        used_p, payee = _renumber(code, len(payees))
+        return cls(groups, [payees[k] for k in used_p.tolist()], group, payee, lo, hi)
 
     @classmethod
     def from_dict(cls, weights: Weights) -> WeightColumns:
@@ -89,6 +100,17 @@ class WeightColumns:
                                 self.hi.tolist(), strict=True):
             out[self.groups[g]][self.payees[p]] = (wh << 64) + wl
         return out
+
+
+def _renumber(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the codes in use, ascending; each row's code renumbered 0.. in that order), for codes
+    in [0, size): a dense renumbering without sorting."""
+    present = np.zeros(size, dtype=bool)
+    present[codes] = True
+    used = np.nonzero(present)[0]
+    renumber = np.zeros(size, dtype=np.int64)
+    renumber[used] = np.arange(used.size)
+    return used, renumber[codes]
 
 
 def _halves(a: pa.Array) -> tuple[np.ndarray, np.ndarray]:
