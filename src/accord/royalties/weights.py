@@ -89,9 +89,18 @@ class WeightColumns:
             s = np.bincount(self.group, weights=part, minlength=m)
             for i in range(m):
                 out[i] += int(s[i]) << (bits * q)
+        # hi likewise: in float64 while every partial sum is below 2**53 (n values of at most
+        # |h| each never sum past n * |h|), in Python integers otherwise.
         big = np.nonzero(self.hi)[0]
-        for g, wh in zip(self.group[big].tolist(), self.hi[big].tolist(), strict=True):
-            out[g] += wh << 64
+        if big.size:
+            h = self.hi[big]
+            if max(-int(h.min()), int(h.max())) * big.size < 2**53:
+                s = np.bincount(self.group[big], weights=h.astype(np.float64), minlength=m)
+                for i in range(m):
+                    out[i] += int(s[i]) << 64
+            else:
+                for g, wh in zip(self.group[big].tolist(), h.tolist(), strict=True):
+                    out[g] += wh << 64
         return dict(zip(self.groups, out, strict=True))
 
     def to_dict(self) -> Weights:
