@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import repeat
 from math import gcd
 
 from accord.royalties.model import PLATFORM, PPM, UNALLOCATED, Aggregate, Line, RevenueEvent
@@ -182,7 +181,8 @@ def distribute_columns(weights: WeightColumns, units: dict[tuple[str, str], int]
             payees, amounts = allocate_sums_columns(total, coefs, weights.group[rows], keys,
                                                     weights.lo[rows], weights.hi[rows], names,
                                                     fixed)
-            allocations.update(zip(zip(repeat(currency), payees), amounts, strict=True))
+            allocations.update({(currency, p): minor
+                                for p, minor in zip(payees, amounts, strict=True)})
         else:
             allocations[(currency, UNALLOCATED)] = total
     return Distribution(period, rev, allocations, fractions, totals)
