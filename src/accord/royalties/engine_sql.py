@@ -123,13 +123,17 @@ LINES_SQL = _ITEMS + "SELECT * FROM lines"
 #: than by their string: cheaper to hash and compare, and the result needs no dictionary
 #: encoding of its payees (WeightColumns.from_codes); a line without a holder takes the
 #: residual's code. The same grouping as by payee_id, since codes and payees are one to one.
+#: The activity threshold is a join with `active` (ACTIVE_JOIN) only when it can drop a row of
+#: positive weight: a usage row's weight is its units times a positive share (or PPM), so a row
+#: of positive weight has at least 1 unit, and its item (units summed over non-negative rows)
+#: at least as many; with minimum_item_units <= 1 (the default policy's 1) every such item is
+#: active, and the join, with the aggregation behind it, would keep every row.
 WEIGHTS_SQL = _ITEMS + """,
 usage_lines AS (
   SELECT u.feature, u.subpool, COALESCE(h.payee, {unallocated_code}) AS payee,
          CAST(u.weight AS DECIMAL(38,0)) * CAST(COALESCE(h.factor, {scale}) AS DECIMAL(38,0))
            AS weight
-  FROM usage_items u
-  JOIN active a ON u.feature = a.feature AND u.item_kind = a.item_kind AND u.item_id = a.item_id
+  FROM usage_items u{active_join}
   LEFT JOIN holders h ON h.item_kind = u.item_kind AND h.item_id = u.item_id
   WHERE u.weight > 0 AND COALESCE(h.factor, 1) > 0
 ),
@@ -230,6 +234,15 @@ def slice_sql(cuts: tuple[str, ...]) -> str:
     return f"CASE {whens} ELSE 0 END"
 
 
+#: WEIGHTS_SQL's activity threshold, when it can drop a row (see WEIGHTS_SQL).
+ACTIVE_JOIN = """
+  JOIN active a ON u.feature = a.feature AND u.item_kind = a.item_kind AND u.item_id = a.item_id"""
+
+
+def active_join(min_units: int) -> str:
+    return ACTIVE_JOIN if min_units > 1 else ""
+
+
 def render(sql: str, policy: Policy, period: str, cuts: tuple[str, ...] = (),
            unallocated_code: int = -1) -> str:
     if not period_ok(period):
@@ -240,9 +253,10 @@ def render(sql: str, policy: Policy, period: str, cuts: tuple[str, ...] = (),
     # a play counts `played` units, or `played` units per millisecond it was played
     played_units = (f"{played} * COALESCE(seconds_ms, 0)"
                     if policy.units.played_per == "second" else str(played))
+    min_units = int(policy.thresholds.minimum_item_units)
     return sql.format(played_units=played_units, period=period, ppm=PPM, scale=FACTOR_SCALE,
                       unallocated=UNALLOCATED, unallocated_code=int(unallocated_code),
-                      min_units=int(policy.thresholds.minimum_item_units),
+                      min_units=min_units, active_join=active_join(min_units),
                       train_weight=train[policy.split.training_weighting],
                       slice=slice_sql(cuts), **{k: int(v) for k, v in u.items()})
 
