@@ -34,24 +34,26 @@ HOLDERS_SCHEMA = pa.schema([("item_kind", pa.string()), ("item_id", pa.string())
 #: key columns, and grouping both kinds by all of them at once cost nearly twice as much (each
 #: branch reads only its columns of the log, its kind filter pushed into the scan). Nothing
 #: downstream reads the ids a kind does not use (out_units: output and model; plays:
-#: recording), so the other kind's columns are left empty.
+#: recording), so the other kind's columns are left empty. Without cuts every event is in slice
+#: 0, which is then a constant of the result rather than a key of the grouping ({slice_key}).
 STAGE_SQL = """
-SELECT feature, 0 AS played, output_id, model_id, '' AS recording_id, slice, SUM(units) AS units
+SELECT feature, 0 AS played, output_id, model_id, '' AS recording_id, {slice_out},
+       SUM(units) AS units
 FROM (
   SELECT feature, output_id, model_id, {slice} AS slice,
          CAST(CASE kind WHEN 'generated' THEN {generated} WHEN 'streamed' THEN {streamed}
                         WHEN 'downloaded' THEN {downloaded} ELSE 0 END AS BIGINT) AS units
   FROM usage WHERE period = '{period}' AND kind <> 'played'
 ) o
-GROUP BY feature, output_id, model_id, slice
+GROUP BY feature, output_id, model_id{slice_key}
 UNION ALL
-SELECT feature, 1 AS played, '' AS output_id, '' AS model_id, recording_id, slice,
+SELECT feature, 1 AS played, '' AS output_id, '' AS model_id, recording_id, {slice_out},
        SUM(units) AS units
 FROM (
   SELECT feature, recording_id, {slice} AS slice, CAST({played_units} AS BIGINT) AS units
   FROM usage WHERE period = '{period}' AND kind = 'played'
 ) p
-GROUP BY feature, recording_id, slice
+GROUP BY feature, recording_id{slice_key}
 """
 
 _ITEMS = """
@@ -258,7 +260,9 @@ def render(sql: str, policy: Policy, period: str, cuts: tuple[str, ...] = (),
                       unallocated=UNALLOCATED, unallocated_code=int(unallocated_code),
                       min_units=min_units, active_join=active_join(min_units),
                       train_weight=train[policy.split.training_weighting],
-                      slice=slice_sql(cuts), **{k: int(v) for k, v in u.items()})
+                      slice=slice_sql(cuts), slice_key=", slice" if cuts else "",
+                      slice_out="slice" if cuts else "0 AS slice",
+                      **{k: int(v) for k, v in u.items()})
 
 
 def added_columns(table: str, files: list[Path]) -> tuple[bool, list[str]]:
