@@ -109,3 +109,12 @@ def test_weight_columns_keep_128_bit_weights_exact():
     cols = WeightColumns.from_dict(w)
     assert cols.to_dict() == w
     assert cols.totals() == {("create", "play"): big + 1, ("dj", "play"): 2**63}
+
+
+def test_weight_columns_totals_exact_whatever_the_high_halves():
+    # high halves whose float64 sum would not be exact take the Python-integer path
+    for hi in (1, 2**40, 2**62 - 1):
+        w = {("create", "play"): {f"p{k}": hi * 2**64 + k for k in range(5)},
+             ("dj", "play"): {"a": 7}}
+        assert WeightColumns.from_dict(w).totals() == {
+            ("create", "play"): sum(hi * 2**64 + k for k in range(5)), ("dj", "play"): 7}

@@ -3,12 +3,21 @@ LINES_SQL and the Python reference, and distribute_columns allocates exactly as 
 
 from dataclasses import replace
 
+import pyarrow as pa
+import pytest
 from hypothesis import event, given, settings
 
 from accord.royalties import eventlog
 from accord.royalties.aggregate import aggregate
 from accord.royalties.distribute import distribute, distribute_columns, payee_weights
-from accord.royalties.engine_sql import DuckDBEngine, holders_table, lines_from_arrow
+from accord.royalties.engine_sql import (
+    HOLDERS_SCHEMA,
+    DuckDBEngine,
+    coded_holders,
+    holders_table,
+    lines_from_arrow,
+)
+from accord.royalties.model import UNALLOCATED
 from accord.royalties.weights import WeightColumns
 from tests.royalty_fixtures import PERIOD, hand_scenario, policy, records, write_jsonl
 from tests.test_royalties_engine import scenarios
@@ -56,3 +65,25 @@ def test_distribute_columns_equals_distribute(sc):
           else "every sub-pool paid")
     event("paid to holders" if len(want.allocations) > 1 else "platform and residual only")
     assert got == want
+
+
+def test_coded_holders_and_weight_columns_from_codes():
+    rows = [("work", "w1", "b", "writer", 1), ("work", "w2", "a", "writer", 1),
+            ("work", "w3", "b", "writer", 1)]
+    coded = coded_holders(pa.Table.from_pylist(
+        [dict(zip(HOLDERS_SCHEMA.names, r, strict=True)) for r in rows], schema=HOLDERS_SCHEMA))
+    assert coded.payees == ["b", "a", UNALLOCATED] and coded.unallocated == 2
+    assert coded.table.column("payee").to_pylist() == [0, 1, 0]
+    # a holder named like the residual is the residual (one payee, as when grouped by name)
+    named = coded_holders(pa.Table.from_pylist(
+        [dict(zip(HOLDERS_SCHEMA.names, ("work", "w1", UNALLOCATED, "writer", 1), strict=True))],
+        schema=HOLDERS_SCHEMA))
+    assert named.payees == [UNALLOCATED] and named.unallocated == 0
+    # only the payees with a row are kept; codes must name a payee
+    t = pa.table({"feature": ["f", "f"], "subpool": ["play", "play"], "payee": [2, 0],
+                  "weight": pa.array([3, 4], pa.decimal128(38, 0))})
+    cols = WeightColumns.from_codes(t, coded.payees)
+    assert cols.to_dict() == {("f", "play"): {UNALLOCATED: 3, "b": 4}}
+    assert cols.payees == ["b", UNALLOCATED]
+    with pytest.raises(ValueError, match="payee code"):
+        WeightColumns.from_codes(t, ["b"])

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from accord.royalties.engine import Cuts, RoyaltyEngine, Units, Weights
@@ -32,24 +34,26 @@ HOLDERS_SCHEMA = pa.schema([("item_kind", pa.string()), ("item_id", pa.string())
 #: key columns, and grouping both kinds by all of them at once cost nearly twice as much (each
 #: branch reads only its columns of the log, its kind filter pushed into the scan). Nothing
 #: downstream reads the ids a kind does not use (out_units: output and model; plays:
-#: recording), so the other kind's columns are left empty.
+#: recording), so the other kind's columns are left empty. Without cuts every event is in slice
+#: 0, which is then a constant of the result rather than a key of the grouping ({slice_key}).
 STAGE_SQL = """
-SELECT feature, 0 AS played, output_id, model_id, '' AS recording_id, slice, SUM(units) AS units
+SELECT feature, 0 AS played, output_id, model_id, '' AS recording_id, {slice_out},
+       SUM(units) AS units
 FROM (
   SELECT feature, output_id, model_id, {slice} AS slice,
          CAST(CASE kind WHEN 'generated' THEN {generated} WHEN 'streamed' THEN {streamed}
                         WHEN 'downloaded' THEN {downloaded} ELSE 0 END AS BIGINT) AS units
   FROM usage WHERE period = '{period}' AND kind <> 'played'
 ) o
-GROUP BY feature, output_id, model_id, slice
+GROUP BY feature, output_id, model_id{slice_key}
 UNION ALL
-SELECT feature, 1 AS played, '' AS output_id, '' AS model_id, recording_id, slice,
+SELECT feature, 1 AS played, '' AS output_id, '' AS model_id, recording_id, {slice_out},
        SUM(units) AS units
 FROM (
   SELECT feature, recording_id, {slice} AS slice, CAST({played_units} AS BIGINT) AS units
   FROM usage WHERE period = '{period}' AND kind = 'played'
 ) p
-GROUP BY feature, recording_id, slice
+GROUP BY feature, recording_id{slice_key}
 """
 
 _ITEMS = """
@@ -117,30 +121,38 @@ LINES_SQL = _ITEMS + "SELECT * FROM lines"
 #: units are non-negative multiples of the policy's non-negative unit weights, credit shares
 #: are in (0, 1], and contributions' tokens and seconds are never negative (eventlog refuses
 #: them).
+#: Payees are grouped by their integer code in the holder map (`payee`, coded_holders) rather
+#: than by their string: cheaper to hash and compare, and the result needs no dictionary
+#: encoding of its payees (WeightColumns.from_codes); a line without a holder takes the
+#: residual's code. The same grouping as by payee_id, since codes and payees are one to one.
+#: The activity threshold is a join with `active` (ACTIVE_JOIN) only when it can drop a row of
+#: positive weight: a usage row's weight is its units times a positive share (or PPM), so a row
+#: of positive weight has at least 1 unit, and its item (units summed over non-negative rows)
+#: at least as many; with minimum_item_units <= 1 (the default policy's 1) every such item is
+#: active, and the join, with the aggregation behind it, would keep every row.
 WEIGHTS_SQL = _ITEMS + """,
 usage_lines AS (
-  SELECT u.feature, u.subpool, COALESCE(h.payee_id, '{unallocated}') AS payee_id,
+  SELECT u.feature, u.subpool, COALESCE(h.payee, {unallocated_code}) AS payee,
          CAST(u.weight AS DECIMAL(38,0)) * CAST(COALESCE(h.factor, {scale}) AS DECIMAL(38,0))
            AS weight
-  FROM usage_items u
-  JOIN active a ON u.feature = a.feature AND u.item_kind = a.item_kind AND u.item_id = a.item_id
+  FROM usage_items u{active_join}
   LEFT JOIN holders h ON h.item_kind = u.item_kind AND h.item_id = u.item_id
   WHERE u.weight > 0 AND COALESCE(h.factor, 1) > 0
 ),
 used_models AS (SELECT DISTINCT model_id FROM model_units),
 train_payees AS (
-  SELECT t.model_id, COALESCE(h.payee_id, '{unallocated}') AS payee_id,
+  SELECT t.model_id, COALESCE(h.payee, {unallocated_code}) AS payee,
          SUM(CAST(CAST({train_weight} AS BIGINT) AS DECIMAL(38,0))
              * CAST(COALESCE(h.factor, {scale}) AS DECIMAL(38,0))) AS weight
   FROM contributions t JOIN used_models m ON m.model_id = t.model_id
   LEFT JOIN holders h ON h.item_kind = 'work' AND h.item_id = t.work_id
   WHERE CAST({train_weight} AS BIGINT) > 0 AND COALESCE(h.factor, 1) > 0
-  GROUP BY t.model_id, COALESCE(h.payee_id, '{unallocated}')
+  GROUP BY t.model_id, COALESCE(h.payee, {unallocated_code})
 )
-SELECT feature, subpool, payee_id, SUM(weight) AS weight FROM usage_lines
-GROUP BY feature, subpool, payee_id
+SELECT feature, subpool, payee, SUM(weight) AS weight FROM usage_lines
+GROUP BY feature, subpool, payee
 UNION ALL
-SELECT m.feature, concat('training:', m.model_id) AS subpool, p.payee_id, p.weight
+SELECT m.feature, concat('training:', m.model_id) AS subpool, p.payee, p.weight
 FROM model_units m JOIN train_payees p ON p.model_id = m.model_id
 """
 UNITS_SQL = _ITEMS + """
@@ -224,7 +236,17 @@ def slice_sql(cuts: tuple[str, ...]) -> str:
     return f"CASE {whens} ELSE 0 END"
 
 
-def render(sql: str, policy: Policy, period: str, cuts: tuple[str, ...] = ()) -> str:
+#: WEIGHTS_SQL's activity threshold, when it can drop a row (see WEIGHTS_SQL).
+ACTIVE_JOIN = """
+  JOIN active a ON u.feature = a.feature AND u.item_kind = a.item_kind AND u.item_id = a.item_id"""
+
+
+def active_join(min_units: int) -> str:
+    return ACTIVE_JOIN if min_units > 1 else ""
+
+
+def render(sql: str, policy: Policy, period: str, cuts: tuple[str, ...] = (),
+           unallocated_code: int = -1) -> str:
     if not period_ok(period):
         raise ValueError(f"bad period {period!r}")
     u = policy.unit_weights()
@@ -233,11 +255,14 @@ def render(sql: str, policy: Policy, period: str, cuts: tuple[str, ...] = ()) ->
     # a play counts `played` units, or `played` units per millisecond it was played
     played_units = (f"{played} * COALESCE(seconds_ms, 0)"
                     if policy.units.played_per == "second" else str(played))
+    min_units = int(policy.thresholds.minimum_item_units)
     return sql.format(played_units=played_units, period=period, ppm=PPM, scale=FACTOR_SCALE,
-                      unallocated=UNALLOCATED,
-                      min_units=int(policy.thresholds.minimum_item_units),
+                      unallocated=UNALLOCATED, unallocated_code=int(unallocated_code),
+                      min_units=min_units, active_join=active_join(min_units),
                       train_weight=train[policy.split.training_weighting],
-                      slice=slice_sql(cuts), **{k: int(v) for k, v in u.items()})
+                      slice=slice_sql(cuts), slice_key=", slice" if cuts else "",
+                      slice_out="slice" if cuts else "0 AS slice",
+                      **{k: int(v) for k, v in u.items()})
 
 
 def added_columns(table: str, files: list[Path]) -> tuple[bool, list[str]]:
@@ -264,6 +289,28 @@ def holders_table(holders: list[Holder]) -> pa.Table:
                                  for h in holders], schema=HOLDERS_SCHEMA)
 
 
+@dataclass(frozen=True)
+class CodedHolders:
+    """A holder map as the engines register it: the table with a column `payee`, each payee's
+    integer code (int32), for WEIGHTS_SQL to group by; the payees by code, the unallocated
+    residual included; and the residual's code (a line with no holder)."""
+
+    table: pa.Table
+    payees: list[str]
+    unallocated: int
+
+
+def coded_holders(holders: pa.Table) -> CodedHolders:
+    enc = pc.dictionary_encode(holders.column("payee_id").combine_chunks())
+    payees = enc.dictionary.to_pylist()
+    try:
+        unallocated = payees.index(UNALLOCATED)  # a holder by that name: one payee, as before
+    except ValueError:
+        unallocated = len(payees)
+        payees.append(UNALLOCATED)
+    return CodedHolders(holders.append_column("payee", enc.indices), payees, unallocated)
+
+
 def lines_from_arrow(t: pa.Table) -> list[Line]:
     if t.num_rows == 0:
         return []
@@ -279,10 +326,11 @@ def units_from_rows(rows) -> dict[tuple[str, str], int]:
     return {(f, k): int(u) for f, k, u in rows if u is not None}
 
 
-def weights_from_rows(rows) -> dict[tuple[str, str], dict[str, int]]:
+def weights_from_rows(rows, payees: list[str]) -> dict[tuple[str, str], dict[str, int]]:
+    """WEIGHTS_SQL's rows (feature, subpool, payee code, weight) by payee."""
     out: dict[tuple[str, str], dict[str, int]] = {}
     for f, s, p, w in rows:
-        out.setdefault((f, s), {})[p] = int(w)
+        out.setdefault((f, s), {})[payees[p]] = int(w)
     return out
 
 
@@ -315,19 +363,21 @@ class DuckDBEngine:
                 empty = SCHEMAS[table].empty_table()  # noqa: F841 - read by DuckDB by name
                 self.con.execute(f"CREATE TABLE {table} AS SELECT * FROM empty")
         self._holders: pa.Table | None = None
+        self._coded: CodedHolders | None = None
         self._staged: tuple | None = None
 
     def _use(self, policy: Policy, period: str, cuts: Cuts, holders: pa.Table | None = None
              ) -> None:
         """Stage the period's events for these cuts (once per (policy, period, cuts)) and
-        register the holder map if it is not the one registered last."""
+        register the holder map, its payees coded, if it is not the one registered last."""
         key = (policy.hash, period, tuple(cuts))
         if self._staged != key:
             self.con.execute("CREATE OR REPLACE TEMP TABLE ev_units AS "
                              + render(STAGE_SQL, policy, period, tuple(cuts)))
             self._staged = key
         if holders is not None and holders is not self._holders:
-            self.con.register("holders", holders)
+            self._coded = coded_holders(holders)
+            self.con.register("holders", self._coded.table)
             self._holders = holders
 
     def sliced(self, policy: Policy, period: str, wanted: pa.Table, cuts: Cuts
@@ -344,8 +394,9 @@ class DuckDBEngine:
     def weight_columns(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
                        ) -> WeightColumns:
         self._use(policy, period, cuts, holders)
-        return WeightColumns.from_arrow(
-            self.con.sql(render(WEIGHTS_SQL, policy, period)).to_arrow_table())
+        coded = self._coded
+        sql = render(WEIGHTS_SQL, policy, period, unallocated_code=coded.unallocated)
+        return WeightColumns.from_codes(self.con.sql(sql).to_arrow_table(), coded.payees)
 
     def weights(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
                 ) -> Weights:
@@ -391,6 +442,7 @@ class SparkEngine:
             df.createOrReplaceTempView(table)
         self._n = 0
         self._holders: pa.Table | None = None
+        self._coded: CodedHolders | None = None
         self._staged: tuple | None = None
         self._stage_df = None
 
@@ -411,7 +463,8 @@ class SparkEngine:
             self._stage_df.createOrReplaceTempView("ev_units")
             self._staged = key
         if holders is not None and holders is not self._holders:
-            self._view("holders", holders)
+            self._coded = coded_holders(holders)
+            self._view("holders", self._coded.table)
             self._holders = holders
 
     def sliced(self, policy: Policy, period: str, wanted: pa.Table, cuts: Cuts
@@ -435,8 +488,10 @@ class SparkEngine:
     def weights(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
                 ) -> Weights:
         self._use(policy, period, cuts, holders)
-        rows = self.spark.sql(render(WEIGHTS_SQL, policy, period)).collect()
-        return weights_from_rows([tuple(r) for r in rows])
+        coded = self._coded
+        rows = self.spark.sql(render(WEIGHTS_SQL, policy, period,
+                                     unallocated_code=coded.unallocated)).collect()
+        return weights_from_rows([tuple(r) for r in rows], coded.payees)
 
     def weight_columns(self, policy: Policy, period: str, holders: pa.Table, cuts: Cuts = ()
                        ) -> WeightColumns:

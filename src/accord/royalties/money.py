@@ -139,8 +139,17 @@ def _order(key):
 
 def allocate_sums(total: int, coefs: list[Fraction], groups, keys, lo, hi, names: list[str],
                   fixed: Mapping[str, Fraction]) -> dict[str, int]:
-    """`allocate` over quotas given as sums, without a Python loop over every key: the same
-    result, key for key, as `allocate(total, quota)` with
+    """{name: amount}: see `allocate_sums_columns`."""
+    return dict(zip(*allocate_sums_columns(total, coefs, groups, keys, lo, hi, names, fixed),
+                    strict=True))
+
+
+def allocate_sums_columns(total: int, coefs: list[Fraction], groups, keys, lo, hi,
+                          names: list[str], fixed: Mapping[str, Fraction]
+                          ) -> tuple[list[str], list[int]]:
+    """`allocate` over quotas given as sums, without a Python loop over every key, as (names,
+    their amounts) for a caller that builds its own mapping from them: the same result, key for
+    key, as `allocate(total, quota)` with
 
         quota[names[k]] = sum of coefs[groups[i]] * w[i] over the rows i with keys[i] == k
                           + fixed.get(names[k], 0),
@@ -159,10 +168,14 @@ def allocate_sums(total: int, coefs: list[Fraction], groups, keys, lo, hi, names
     keys = np.asarray(keys, dtype=np.int64)
     lo = np.asarray(lo, dtype=np.uint64)
     hi = np.asarray(hi, dtype=np.int64)
-    named = set(names) if fixed else set()
-    extra = [n for n in fixed if n not in named] if fixed else []
-    names = list(names) + extra
-    index = {n: names.index(n) for n in fixed} if fixed else {}
+    names = list(names)
+    index: dict[str, int] = {}  # each fixed name's key: its first place, or a new one
+    for n in fixed or {}:
+        try:
+            index[n] = names.index(n)
+        except ValueError:
+            index[n] = len(names)
+            names.append(n)
     n_keys = len(names)
 
     # exact quotas as integers over one denominator: quota = scaled / den
@@ -170,6 +183,8 @@ def allocate_sums(total: int, coefs: list[Fraction], groups, keys, lo, hi, names
     for c in [*coefs, *(fixed or {}).values()]:
         den = den * c.denominator // gcd(den, c.denominator)
     mult = [c.numerator * (den // c.denominator) for c in coefs]
+    mult_o = np.empty(len(mult), dtype=object)
+    mult_o[:] = mult
 
     def exact(ks) -> dict[int, int]:
         """den * the exact quotas of the keys ks."""
@@ -177,17 +192,22 @@ def allocate_sums(total: int, coefs: list[Fraction], groups, keys, lo, hi, names
         want[np.asarray(list(ks), dtype=np.int64)] = True
         q: dict[int, int] = dict.fromkeys((int(k) for k in ks), 0)
         rows = np.nonzero(want[keys])[0]
-        for k, g, wl, wh in zip(keys[rows].tolist(), groups[rows].tolist(), lo[rows].tolist(),
-                                hi[rows].tolist(), strict=True):
-            q[k] += mult[g] * ((wh << 64) + wl)
+        if rows.size:  # Python integers in object arrays: exact, without a loop per row here
+            order = rows[np.argsort(keys[rows], kind="stable")]
+            k = keys[order]
+            terms = mult_o[groups[order]] * ((hi[order].astype(object) << 64)
+                                             + lo[order].astype(object))
+            first = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+            q.update(zip(k[first].tolist(), np.add.reduceat(terms, first).tolist(), strict=True))
         for n, f in (fixed or {}).items():
             if index[n] in q:
                 q[index[n]] += f.numerator * (den // f.denominator)
         return q
 
-    def whole() -> dict[str, int]:
+    def whole() -> tuple[list[str], list[int]]:
         q = exact(range(n_keys))
-        return allocate(total, {names[k]: q[k] for k in range(n_keys)})
+        out = allocate(total, {names[k]: q[k] for k in range(n_keys)})
+        return list(out), list(out.values())
 
     if (total <= 0 or any(c < 0 for c in coefs) or any(f < 0 for f in (fixed or {}).values())
             or (hi < 0).any() or n_keys == 0):
@@ -209,10 +229,11 @@ def allocate_sums(total: int, coefs: list[Fraction], groups, keys, lo, hi, names
     floors = floor.astype(np.int64) if qa.size and qa.max() < 2.0**62 else None
     if floors is None:
         return whole()
-    for k, v in known.items():
-        floors[k] = v // den
-        rem[k] = (v % den) / den
-        eps[k] = 2.0**-50
+    if known:
+        ks = np.fromiter(known, dtype=np.int64, count=len(known))
+        floors[ks] = [v // den for v in known.values()]
+        rem[ks] = [(v % den) / den for v in known.values()]
+        eps[ks] = 2.0**-50
     left = total - int(floors.sum())
     if left < 0 or left > n_keys:
         return whole()  # the quotas do not add up to total: not this function's case
@@ -231,5 +252,4 @@ def allocate_sums(total: int, coefs: list[Fraction], groups, keys, lo, hi, names
         if need < 0 or need > len(ranked):
             return whole()
         out[np.asarray(ranked[:need], dtype=np.int64)] = True
-    amounts = (floors + out).tolist()
-    return dict(zip(names, amounts, strict=True))
+    return names, (floors + out).tolist()

@@ -32,27 +32,38 @@ class WeightColumns:
     def from_arrow(cls, t: pa.Table) -> WeightColumns:
         """From a table with columns feature, subpool, payee_id and an integer weight
         (decimal128 with scale 0, or int64), one row per (feature, subpool, payee)."""
+        if t.num_rows == 0:
+            return cls.from_codes(t, [])
+        p = pc.dictionary_encode(t.column("payee_id").combine_chunks())
+        return cls.from_codes(t.append_column("payee", p.indices), p.dictionary.to_pylist())
+
+    @classmethod
+    def from_codes(cls, t: pa.Table, payees: list[str]) -> WeightColumns:
+        """From a table with columns feature, subpool, payee (an integer code: payees[code] is
+        the payee) and an integer weight, one row per (feature, subpool, payee): what the
+        engine returns when the holder map's payees are coded (engine_sql.coded_holders), so
+        that no payee string is hashed again. Only the payees with a row are kept."""
         n = t.num_rows
         if n == 0:
             e = np.zeros(0, dtype=np.int64)
             return cls([], [], e, e, np.zeros(0, dtype=np.uint64), e)
         lo, hi = _halves(t.column("weight").combine_chunks())
-        f = pc.dictionary_encode(t.column("feature")).combine_chunks()
-        s = pc.dictionary_encode(t.column("subpool")).combine_chunks()
-        p = pc.dictionary_encode(t.column("payee_id")).combine_chunks()
+        f = pc.dictionary_encode(t.column("feature").combine_chunks())
+        s = pc.dictionary_encode(t.column("subpool").combine_chunks())
         pair = (f.indices.to_numpy(zero_copy_only=False).astype(np.int64) * len(s.dictionary)
-                + s.indices.to_numpy(zero_copy_only=False).astype(np.int64))
-        present = np.zeros(len(f.dictionary) * len(s.dictionary), dtype=bool)
-        present[pair] = True
-        used = np.nonzero(present)[0]
-        renumber = np.zeros(present.size, dtype=np.int64)
-        renumber[used] = np.arange(used.size)
-        group = renumber[pair]
+                + s.indices.to_numpy(zero_copy_only=False))
+        used, group = _renumber(pair, len(f.dictionary) * len(s.dictionary))
         features, subpools = f.dictionary.to_pylist(), s.dictionary.to_pylist()
         groups = [(features[k // len(subpools)], subpools[k % len(subpools)])
                   for k in used.tolist()]
-        return cls(groups, p.dictionary.to_pylist(), group.astype(np.int64),
-                   p.indices.to_numpy(zero_copy_only=False).astype(np.int64), lo, hi)
+        codes = t.column("payee").combine_chunks()
+        if codes.null_count:
+            raise ValueError("a payee is missing (NULL)")
+        code = codes.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        if code.size and (code.min() < 0 or code.max() >= len(payees)):
+            raise ValueError("a payee code is outside the payees")
+        used_p, payee = _renumber(code, len(payees))
+        return cls(groups, [payees[k] for k in used_p.tolist()], group, payee, lo, hi)
 
     @classmethod
     def from_dict(cls, weights: Weights) -> WeightColumns:
@@ -78,9 +89,18 @@ class WeightColumns:
             s = np.bincount(self.group, weights=part, minlength=m)
             for i in range(m):
                 out[i] += int(s[i]) << (bits * q)
+        # hi likewise: in float64 while every partial sum is below 2**53 (n values of at most
+        # |h| each never sum past n * |h|), in Python integers otherwise.
         big = np.nonzero(self.hi)[0]
-        for g, wh in zip(self.group[big].tolist(), self.hi[big].tolist(), strict=True):
-            out[g] += wh << 64
+        if big.size:
+            h = self.hi[big]
+            if max(-int(h.min()), int(h.max())) * big.size < 2**53:
+                s = np.bincount(self.group[big], weights=h.astype(np.float64), minlength=m)
+                for i in range(m):
+                    out[i] += int(s[i]) << 64
+            else:
+                for g, wh in zip(self.group[big].tolist(), h.tolist(), strict=True):
+                    out[g] += wh << 64
         return dict(zip(self.groups, out, strict=True))
 
     def to_dict(self) -> Weights:
@@ -89,6 +109,17 @@ class WeightColumns:
                                 self.hi.tolist(), strict=True):
             out[self.groups[g]][self.payees[p]] = (wh << 64) + wl
         return out
+
+
+def _renumber(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the codes in use, ascending; each row's code renumbered 0.. in that order), for codes
+    in [0, size): a dense renumbering without sorting."""
+    present = np.zeros(size, dtype=bool)
+    present[codes] = True
+    used = np.nonzero(present)[0]
+    renumber = np.zeros(size, dtype=np.int64)
+    renumber[used] = np.arange(used.size)
+    return used, renumber[codes]
 
 
 def _halves(a: pa.Array) -> tuple[np.ndarray, np.ndarray]:
