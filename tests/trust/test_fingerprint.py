@@ -15,6 +15,7 @@ from scipy import signal
 from accord.errors import InvalidInput, NotFound
 from accord.trust.fingerprint import FingerprintIndex, Match
 from accord.trust.fingerprint import index as index_mod
+from accord.trust.fingerprint import match as matching
 from accord.trust.fingerprint import peaks as peaks_mod
 from accord.trust.fingerprint import quads as quads_mod
 from accord.trust.fingerprint import verify as verify_mod
@@ -304,3 +305,19 @@ def test_an_index_of_an_older_format_is_refused(tmp_path):
     (tmp_path / "i" / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(InvalidInput, match="rebuild it"):
         FingerprintIndex.open(tmp_path / "i")
+
+
+def test_a_repeated_passage_gives_each_repeat_a_line_and_verification_picks_one():
+    rng = np.random.default_rng(0)
+    q_t = np.sort(rng.integers(0, 900, 60)).astype(np.int64)
+    # every query quad hits the reference twice: at offset 500 (its true place) and at offset
+    # 2000 (a repeat), with one stray vote more for the repeat
+    owner = np.concatenate([np.arange(60), np.arange(60), [0]])
+    r_t = np.concatenate([q_t + 500, q_t + 2000, [q_t[0] + 2000 + 3]])
+    ones = np.ones(owner.shape[0], np.float32)
+    c = matching.Candidates(owner=owner, track=np.zeros(owner.shape[0], np.int64),
+                            q_t=q_t[owner], r_t=r_t, time_scale=ones, freq_scale=ones)
+    found = matching.best_lines(c, 3)
+    offsets = sorted(round(line[1]) for line in found[:2])
+    assert offsets == [500, 2000]
+    assert sorted(round(m.offset) for m in matching.lines(c, min_hashes=10)) == [500, 2000]

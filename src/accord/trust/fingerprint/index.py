@@ -266,10 +266,14 @@ class FingerprintIndex:
     def query_peaks(self, p: peaks_mod.Peaks, *, top: int = 5, min_hashes: int = MIN_HASHES,
                     min_verified: float = MIN_VERIFIED, strong_hashes: int = STRONG_HASHES,
                     strong_verified: float = STRONG_VERIFIED) -> list[Match]:
-        """`query` from the clip's spectral peaks: quad vote, then verification."""
+        """`query` from the clip's spectral peaks: quad vote, then verification; a track
+        whose vote gave several lines (a repeated passage) keeps its best verified one."""
         found = []
+        peaks_of: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
         for line in self._lines(quads_mod.build(p, "query"), min(min_hashes, strong_hashes)):
-            stored = self._peaks_of(line.track)
+            if line.track not in peaks_of:
+                peaks_of[line.track] = self._peaks_of(line.track)
+            stored = peaks_of[line.track]
             n_ok, counted = (0, 0) if stored is None else verify_mod.aligned(
                 p.t, p.f, stored[0], stored[1], line.offset, line.g, line.pitch)
             score = verify_mod.score(n_ok, counted)
@@ -282,7 +286,10 @@ class FingerprintIndex:
                                time_ratio=1.0 / line.g, pitch_ratio=line.pitch,
                                verified_peaks=n_ok, counted_peaks=counted))
         found.sort(key=lambda m: (-m.score, -m.matched_hashes, m.track_id))
-        return found[:top]
+        best: dict[str, Match] = {}
+        for m in found:
+            best.setdefault(m.track_id, m)
+        return list(best.values())[:top]
 
     def _peaks_of(self, track: int) -> tuple[np.ndarray, np.ndarray] | None:
         for seg in self._segments:
