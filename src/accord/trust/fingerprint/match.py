@@ -118,13 +118,19 @@ def best_lines(c: Candidates, k: int = LINES_PER_TRACK
     votes = np.bincount(uniq, minlength=G_GRID.shape[0] * width).reshape(G_GRID.shape[0], width)
     pair = votes[:, :-1] + votes[:, 1:]  # a line near a cell border splits its votes
     found = []
+    q_mid = float(np.median(q))
+    sep = SEPARATION // OFFSET_CELL
     for _ in range(k):
         if pair.size == 0 or pair.max() <= 0:
             break
         gi, ci = np.unravel_index(int(np.argmax(pair)), pair.shape)
-        found.append(_refine(c, q, r, float(G_GRID[gi]), (ci + lo + 1) * OFFSET_CELL))
-        sep = SEPARATION // OFFSET_CELL
-        pair[:, max(ci - sep, 0):ci + sep + 1] = 0
+        g0, centre0 = float(G_GRID[gi]), (ci + lo + 1) * OFFSET_CELL
+        found.append(_refine(c, q, r, g0, centre0))
+        # the same line seen at another g has another offset at q = 0 but the same reference
+        # time in the middle of the query: clear it there in every row
+        at = np.round((centre0 + (g0 - G_GRID) * q_mid) / OFFSET_CELL).astype(np.int64) - lo - 1
+        for row, col in enumerate(at):
+            pair[row, max(col - sep, 0):max(col + sep + 1, 0)] = 0
     return found
 
 
