@@ -739,9 +739,9 @@ def part_artefact(cal_tracks: list[Path], eval_tracks: list[Path], val_clips: in
 
 BEFORE = {"min_hashes": 20, "min_verified": None}  # the index before verification
 H_GRID = [3, 4, 5, 6, 8, 10, 12, 15, 20]
-V_GRID = [round(v, 2) for v in np.arange(0.10, 0.905, 0.02)]
+V_GRID = [round(float(v), 2) for v in np.arange(0.10, 0.905, 0.02)]
 STRONG_H_GRID = [20, 25, 30, 35, 40, 50, 60, 80]  # the second tier (index.accepted)
-STRONG_V_GRID = [round(v, 2) for v in np.arange(0.30, 0.785, 0.02)]
+STRONG_V_GRID = [round(float(v), 2) for v in np.arange(0.30, 0.785, 0.02)]
 
 
 def decide(cands: list, min_hashes: int, min_verified: float | None,
@@ -832,6 +832,43 @@ def part_calibrate(result: dict) -> dict:
             "validation_before": table("validation", BEFORE), "machine": machine()}
 
 
+def earlier_code(result: dict) -> dict:
+    """Test and validation tables of an earlier code's robust runs (another result file, the
+    same queries): each query scored by the top match that code returned (`ours`), with the
+    thresholds it had then. The before column of a code change measured in one session."""
+    out: dict = {}
+    for key, r in result.items():
+        if not key.startswith("robust_"):
+            continue
+        var = r.get("variants", {})
+        for d in r["details"]:
+            top = d["ours"]["track_id"] if d.get("ours") else None
+            o = outcome(d, top, var)
+            row = out.setdefault(d["role"], {}).setdefault(key.removeprefix("robust_"), {}) \
+                .setdefault(d["distortion"], {"tp": 0, "n_pos": 0, "tn": 0, "n_neg": 0,
+                                              "false": 0, "variant": 0})
+            row["n_pos" if d["kind"] == "indexed" else "n_neg"] += 1
+            if o in ("tp", "tn", "false", "variant"):
+                row[o] += 1
+    return out
+
+
+def print_comparison(c: dict, before: dict) -> None:
+    """The earlier code's tables beside this code's calibrated ones, test pieces first."""
+    for role in ("test", "validation"):
+        for audio, rows in c[f"{role}_after"].items():
+            print(f"{role} pieces, {audio}: earlier code -> this code (calibrated)")
+            print("| distortion | TP before | TP after | TN before | TN after | false before | "
+                  "false after | variant before / after |")
+            for name in DISTORTIONS:
+                if name not in rows or name not in before.get(role, {}).get(audio, {}):
+                    continue
+                a, b = rows[name], before[role][audio][name]
+                print(f"| {name} | {b['tp']}/{b['n_pos']} | {a['tp']}/{a['n_pos']} | "
+                      f"{b['tn']}/{b['n_neg']} | {a['tn']}/{a['n_neg']} | {b['false']} | "
+                      f"{a['false']} | {b['variant']} / {a['variant']} |")
+
+
 def print_calibration(c: dict) -> None:
     print(f"chosen on {c['validation_queries']} validation queries: {c['chosen']}; "
           f"validation: highest wrong verified share {c['validation_wrong_max_verified']}, "
@@ -872,6 +909,9 @@ def main() -> None:
     ap.add_argument("--cache", default=str(CACHE),
                     help="indexes, references and renderings kept between runs")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "trust.json"))
+    ap.add_argument("--before", default="",
+                    help="calibrate: a result file of an earlier code's robust runs on the same "
+                         "queries, printed beside this code's calibrated tables")
     args = ap.parse_args()
     distortions = list(DISTORTIONS) if args.distortions == "all" else [
         d.strip() for d in args.distortions.split(",")]
@@ -914,8 +954,13 @@ def main() -> None:
                 print_robust(result[key])
         if args.part in ("calibrate", "all"):
             result["calibration"] = part_calibrate(result)
+            if args.before:
+                result["calibration"]["earlier_code"] = earlier_code(
+                    json.loads(Path(args.before).read_text()))
             _write(out_path, result)
             print_calibration(result["calibration"])
+            if args.before:
+                print_comparison(result["calibration"], result["calibration"]["earlier_code"])
         if args.part in ("scale", "all"):
             sizes = [int(s) for s in args.scale_tracks.split(",")]
             robust = result.get("robust_wesnoth")

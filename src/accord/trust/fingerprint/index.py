@@ -56,9 +56,9 @@ MAX_SEGMENTS = 16
 # and a share of STRONG_VERIFIED (a pitch-shifted or sped-up dense recording keeps many quads but
 # fewer exact peaks; two tunes in one key share few quads but, by chance, many peaks). All four
 # chosen on validation pieces by bench/trust.py --part calibrate (RESULTS.md).
-MIN_HASHES = 5
+MIN_HASHES = 3
 MIN_VERIFIED = 0.70
-STRONG_HASHES = 25
+STRONG_HASHES = 30
 STRONG_VERIFIED = 0.48
 MAX_TRACK_ID = 200
 HOT_KEY_FACTOR = 12  # a key with more postings than this times the segment's mean is skipped
