@@ -22,8 +22,9 @@ directory, which the next compaction removes. Each `add` writes one small segmen
 `batch()`); past MAX_SEGMENTS segments they are merged into one. A query looks up every probe key
 in every segment with a vectorised binary search, so its cost grows with the number of postings
 it touches, not with the number of tracks (bench/trust.py measures 1k and 100k tracks).
-Each track's spectral peaks (6 bytes a peak, about 110 bytes a second of audio) are kept beside
-its quads for verification (verify.py): only the few tracks that win the quad vote are read.
+Each track's spectral peaks (6 bytes a peak, up to VERIFY_PEAKS_PER_S = 27 a second: about 130-150
+bytes a second of audio) are kept beside its quads for verification (verify.py): only the few
+tracks that win the quad vote are read.
 """
 
 from __future__ import annotations
