@@ -36,8 +36,9 @@ margin (largest wrong-track vote count, smallest true one) per distortion. Every
 records every hypothesis the quad vote produced (track, votes, verified share), so that
 `calibrate` can replay any thresholds on the same queries.
 
-calibrate: the index's two thresholds (MIN_HASHES votes and MIN_VERIFIED, the verified share of
-accord.trust.fingerprint.verify) chosen on *validation* pieces and reported on *test* pieces.
+calibrate: the index's thresholds (MIN_HASHES votes and MIN_VERIFIED, the verified share of
+accord.trust.fingerprint.verify, then the second tier STRONG_HASHES and STRONG_VERIFIED of
+index.accepted) chosen on *validation* pieces and reported on *test* pieces.
 Each side of the 80/20 split is halved by its own seed (ROLE_SEED): half of the indexed and half
 of the held-out pieces are validation pieces. Over the validation queries of every recorded
 robust run (audio sets and distortions pooled), the grid H_GRID x V_GRID is searched for no
@@ -344,8 +345,7 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
                 qraw = decode(fpcalc_fingerprint(q))
                 best = chromaprint_best(qraw, refs)
                 r["chromaprint"]["ms"].append(1000 * (time.perf_counter() - a))
-            found = [m for m in cands if m.matched_hashes >= index_min()
-                     and m.score >= index_min_verified()]
+            found = [m for m in cands if index_accepts(m.matched_hashes, m.score)]
             ours_top = found[0] if found else None
             for m in cands:
                 if m.track_id != f.stem:
@@ -407,16 +407,10 @@ def merge_robust(old: dict | None, new: dict) -> dict:
             "details": details + new["details"]}
 
 
-def index_min() -> int:
-    from accord.trust.fingerprint import MIN_HASHES
+def index_accepts(votes: int, verified: float) -> bool:
+    from accord.trust.fingerprint.index import accepted
 
-    return MIN_HASHES
-
-
-def index_min_verified() -> float:
-    from accord.trust.fingerprint.index import MIN_VERIFIED
-
-    return MIN_VERIFIED
+    return accepted(votes, verified)
 
 
 def fill_index(path, real: dict, size: int, rng: np.random.Generator) -> FingerprintIndex:
@@ -486,8 +480,9 @@ def real_quads(indexed: list[Path], cache: Path | None) -> dict:
     real = {}
     for f in indexed:
         x, sr = mono(f)
-        p = peaks_mod.extract(x, sr)
-        real[f.stem] = (quads_mod.build(p, "reference"), p, x.shape[0] / sr)
+        p = peaks_mod.extract(x, sr, per_s=peaks_mod.VERIFY_PEAKS_PER_S)  # as index.add
+        q = quads_mod.build(peaks_mod.loudest(p, peaks_mod.PEAKS_PER_S), "reference")
+        real[f.stem] = (q, p, x.shape[0] / sr)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {}
@@ -744,16 +739,21 @@ def part_artefact(cal_tracks: list[Path], eval_tracks: list[Path], val_clips: in
 
 BEFORE = {"min_hashes": 20, "min_verified": None}  # the index before verification
 H_GRID = [3, 4, 5, 6, 8, 10, 12, 15, 20]
-V_GRID = [round(v, 2) for v in np.arange(0.10, 0.905, 0.02)]
+V_GRID = [round(float(v), 2) for v in np.arange(0.10, 0.905, 0.02)]
+STRONG_H_GRID = [20, 25, 30, 35, 40, 50, 60, 80]  # the second tier (index.accepted)
+STRONG_V_GRID = [round(float(v), 2) for v in np.arange(0.30, 0.785, 0.02)]
 
 
-def decide(cands: list, min_hashes: int, min_verified: float | None) -> str | None:
+def decide(cands: list, min_hashes: int, min_verified: float | None,
+           strong_hashes: int | None = None, strong_verified: float = 1.0) -> str | None:
     """The top match a rule gives from a query's recorded hypotheses [track, votes, verified
-    share]. min_verified None: the rule before verification (most votes, at least min_hashes)."""
+    share]. min_verified None: the rule before verification (most votes, at least min_hashes).
+    strong_hashes: the second tier of index.accepted (that many votes and strong_verified)."""
     if min_verified is None:
         ok = [c for c in cands if c[1] >= min_hashes]
         return min(ok, key=lambda c: (-c[1], c[0]))[0] if ok else None
-    ok = [c for c in cands if c[1] >= min_hashes and c[2] >= min_verified]
+    ok = [c for c in cands if (c[1] >= min_hashes and c[2] >= min_verified)
+          or (strong_hashes is not None and c[1] >= strong_hashes and c[2] >= strong_verified)]
     return max(ok, key=lambda c: (c[2], c[1]))[0] if ok else None
 
 
@@ -784,6 +784,20 @@ def part_calibrate(result: dict) -> dict:
                          "tp": outs.count("tp"), "tn": outs.count("tn")})
     clean = [g for g in grid if g["false"] == 0]
     chosen = max(clean, key=lambda g: (g["tp"], g["min_verified"], g["min_hashes"]))
+    # the second tier, given the first: no false match, most true positives, then the most
+    # votes and the highest share (the most demanding tier that finds as many)
+    h, v = chosen["min_hashes"], chosen["min_verified"]
+    tier2 = []
+    for sh in STRONG_H_GRID:
+        for sv in (x for x in STRONG_V_GRID if x < v):
+            outs = [outcome(d, decide(d["candidates"], h, v, sh, sv), var) for d, var in val]
+            tier2.append({"strong_hashes": sh, "strong_verified": sv,
+                          "false": outs.count("false"), "tp": outs.count("tp"),
+                          "tn": outs.count("tn")})
+    clean2 = [g for g in tier2 if g["false"] == 0 and g["tp"] > chosen["tp"]]
+    if clean2:
+        best2 = max(clean2, key=lambda g: (g["tp"], g["strong_hashes"], g["strong_verified"]))
+        chosen = {**chosen, **best2}
     # margins on validation: the highest verified share of a wrong hypothesis with enough votes
     wrong = [c[2] for d, var in val for c in d["candidates"]
              if c[0] != d["track"] and c[0] not in var.get(d["track"], ())
@@ -796,7 +810,9 @@ def part_calibrate(result: dict) -> dict:
         for audio, d, var in rows:
             if d["role"] != role:
                 continue
-            o = outcome(d, decide(d["candidates"], rule["min_hashes"], rule["min_verified"]), var)
+            o = outcome(d, decide(d["candidates"], rule["min_hashes"], rule["min_verified"],
+                                  rule.get("strong_hashes"), rule.get("strong_verified", 1.0)),
+                        var)
             row = out.setdefault(audio, {}).setdefault(d["distortion"], {
                 "tp": 0, "n_pos": 0, "tn": 0, "n_neg": 0, "false": 0, "variant": 0})
             row["n_pos" if d["kind"] == "indexed" else "n_neg"] += 1
@@ -804,7 +820,8 @@ def part_calibrate(result: dict) -> dict:
                 row[o] += 1
         return out
 
-    rule = {"min_hashes": chosen["min_hashes"], "min_verified": chosen["min_verified"]}
+    rule = {k: chosen[k] for k in ("min_hashes", "min_verified", "strong_hashes",
+                                   "strong_verified") if k in chosen}
     return {"chosen": chosen, "grid_zero_false": len(clean), "validation_queries": len(val),
             "test_queries": sum(d["role"] == "test" for _, d, _ in rows),
             "validation_wrong_max_verified": round(max(wrong), 4) if wrong else None,
@@ -813,6 +830,43 @@ def part_calibrate(result: dict) -> dict:
             "test_after": table("test", rule), "test_before": table("test", BEFORE),
             "validation_after": table("validation", rule),
             "validation_before": table("validation", BEFORE), "machine": machine()}
+
+
+def earlier_code(result: dict) -> dict:
+    """Test and validation tables of an earlier code's robust runs (another result file, the
+    same queries): each query scored by the top match that code returned (`ours`), with the
+    thresholds it had then. The before column of a code change measured in one session."""
+    out: dict = {}
+    for key, r in result.items():
+        if not key.startswith("robust_"):
+            continue
+        var = r.get("variants", {})
+        for d in r["details"]:
+            top = d["ours"]["track_id"] if d.get("ours") else None
+            o = outcome(d, top, var)
+            row = out.setdefault(d["role"], {}).setdefault(key.removeprefix("robust_"), {}) \
+                .setdefault(d["distortion"], {"tp": 0, "n_pos": 0, "tn": 0, "n_neg": 0,
+                                              "false": 0, "variant": 0})
+            row["n_pos" if d["kind"] == "indexed" else "n_neg"] += 1
+            if o in ("tp", "tn", "false", "variant"):
+                row[o] += 1
+    return out
+
+
+def print_comparison(c: dict, before: dict) -> None:
+    """The earlier code's tables beside this code's calibrated ones, test pieces first."""
+    for role in ("test", "validation"):
+        for audio, rows in c[f"{role}_after"].items():
+            print(f"{role} pieces, {audio}: earlier code -> this code (calibrated)")
+            print("| distortion | TP before | TP after | TN before | TN after | false before | "
+                  "false after | variant before / after |")
+            for name in DISTORTIONS:
+                if name not in rows or name not in before.get(role, {}).get(audio, {}):
+                    continue
+                a, b = rows[name], before[role][audio][name]
+                print(f"| {name} | {b['tp']}/{b['n_pos']} | {a['tp']}/{a['n_pos']} | "
+                      f"{b['tn']}/{b['n_neg']} | {a['tn']}/{a['n_neg']} | {b['false']} | "
+                      f"{a['false']} | {b['variant']} / {a['variant']} |")
 
 
 def print_calibration(c: dict) -> None:
@@ -855,6 +909,9 @@ def main() -> None:
     ap.add_argument("--cache", default=str(CACHE),
                     help="indexes, references and renderings kept between runs")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "trust.json"))
+    ap.add_argument("--before", default="",
+                    help="calibrate: a result file of an earlier code's robust runs on the same "
+                         "queries, printed beside this code's calibrated tables")
     args = ap.parse_args()
     distortions = list(DISTORTIONS) if args.distortions == "all" else [
         d.strip() for d in args.distortions.split(",")]
@@ -897,8 +954,13 @@ def main() -> None:
                 print_robust(result[key])
         if args.part in ("calibrate", "all"):
             result["calibration"] = part_calibrate(result)
+            if args.before:
+                result["calibration"]["earlier_code"] = earlier_code(
+                    json.loads(Path(args.before).read_text()))
             _write(out_path, result)
             print_calibration(result["calibration"])
+            if args.before:
+                print_comparison(result["calibration"], result["calibration"]["earlier_code"])
         if args.part in ("scale", "all"):
             sizes = [int(s) for s in args.scale_tracks.split(",")]
             robust = result.get("robust_wesnoth")

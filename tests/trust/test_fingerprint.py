@@ -15,6 +15,7 @@ from scipy import signal
 from accord.errors import InvalidInput, NotFound
 from accord.trust.fingerprint import FingerprintIndex, Match
 from accord.trust.fingerprint import index as index_mod
+from accord.trust.fingerprint import match as matching
 from accord.trust.fingerprint import peaks as peaks_mod
 from accord.trust.fingerprint import quads as quads_mod
 from accord.trust.fingerprint import verify as verify_mod
@@ -235,3 +236,88 @@ def test_an_unrelated_track_that_wins_the_vote_is_refused_by_verification(built)
     assert right and right[0].score > 0.8
     assert all(m.score < 0.3 for m in wrong)
     assert [m.track_id for m in idx.query(clip, SR, min_hashes=1)] == ["track-2"]
+
+
+def sparse_tune(seed: int, seconds: float = 20.0) -> np.ndarray:
+    """One note at a time with rests between notes: the demo catalogue's one-line tunes."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int(seconds * SR))
+    t = 0.3
+    while t < seconds - 1:
+        ln, f0 = rng.uniform(0.2, 0.5), np.exp(rng.uniform(np.log(200), np.log(800)))
+        tt = np.arange(int(ln * SR)) / SR
+        env = np.minimum(1, tt / 0.01) * np.exp(-tt / (ln * 0.5))
+        out[int(t * SR):int(t * SR) + tt.shape[0]] += env * sum(
+            (0.5 ** h) * np.sin(2 * np.pi * f0 * (h + 1) * tt) for h in range(4))
+        t += ln + rng.uniform(0.1, 0.6)
+    return (out / np.abs(out).max() * 0.5).astype(np.float32)
+
+
+def _landing_share(a: peaks_mod.Peaks, b: peaks_mod.Peaks) -> float:
+    """The share of a's peaks with a peak of b within 3 frames and 1.5 bins."""
+    return float(np.mean([((np.abs(b.t - t) <= 3) & (np.abs(b.f - f) <= 1.5)).any()
+                          for t, f in zip(a.t, a.f, strict=True)]))
+
+
+def test_the_noise_floor_keeps_a_sparse_tunes_peaks_and_drops_the_noises(monkeypatch):
+    clean = sparse_tune(3)
+    noise = np.random.default_rng(4).normal(0, np.sqrt(np.mean(clean ** 2) / 10),
+                                            clean.shape).astype(np.float32)
+    ref = peaks_mod.extract(clean, SR)
+    noisy = peaks_mod.extract(clean + noise, SR)
+    only_noise = peaks_mod.extract(noise, SR)
+    # white noise at 10 dB SNR: most peaks of the noisy tune are the tune's own, and noise alone
+    # (the rests) yields few peaks, far below the density cap
+    assert _landing_share(noisy, ref) > 0.6 and _landing_share(ref, noisy) > 0.6
+    assert len(only_noise) < 0.3 * peaks_mod.PEAKS_PER_S * 20
+    # without the per-bin floor, the noise's peaks fill the rests up to the cap
+    monkeypatch.setattr(peaks_mod, "FLOOR_DB", -np.inf)
+    assert _landing_share(peaks_mod.extract(clean + noise, SR), ref) < 0.4
+    assert len(peaks_mod.extract(noise, SR)) > 0.9 * peaks_mod.PEAKS_PER_S * 20
+
+
+def test_a_reference_stores_denser_peaks_and_builds_quads_from_the_loudest():
+    x = track(3, 12.0)
+    dense = peaks_mod.extract(x, SR, per_s=peaks_mod.VERIFY_PEAKS_PER_S)
+    sparse = peaks_mod.extract(x, SR)
+    thinned = peaks_mod.loudest(dense, peaks_mod.PEAKS_PER_S)
+    assert len(dense) > len(sparse)
+    np.testing.assert_array_equal(thinned.t, sparse.t)
+    np.testing.assert_array_equal(thinned.f, sparse.f)
+    per_second = np.bincount(sparse.t // int(peaks_mod.FRAMES_PER_S))
+    assert per_second.max() <= peaks_mod.PEAKS_PER_S
+
+
+def test_a_match_needs_votes_and_verified_peaks_in_one_of_two_tiers():
+    h, v = index_mod.MIN_HASHES, index_mod.MIN_VERIFIED
+    sh, sv = index_mod.STRONG_HASHES, index_mod.STRONG_VERIFIED
+    assert sh > h and sv < v
+    assert index_mod.accepted(h, v) and not index_mod.accepted(h - 1, 1.0)
+    assert not index_mod.accepted(sh - 1, sv)  # few quads need the high share
+    assert index_mod.accepted(sh, sv) and not index_mod.accepted(1000, sv - 0.01)
+
+
+def test_an_index_of_an_older_format_is_refused(tmp_path):
+    idx = FingerprintIndex.create(tmp_path / "i")
+    idx.add("a", track(1, 6.0), SR)
+    manifest = json.loads((tmp_path / "i" / "manifest.json").read_text())
+    manifest["format"] = index_mod.FORMAT - 1
+    (tmp_path / "i" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InvalidInput, match="rebuild it"):
+        FingerprintIndex.open(tmp_path / "i")
+
+
+def test_a_repeated_passage_gives_each_repeat_a_line_and_verification_picks_one():
+    rng = np.random.default_rng(0)
+    q_t = np.sort(rng.integers(0, 900, 60)).astype(np.int64)
+    # every query quad hits the reference twice: at offset 500 (its true place) and at offset
+    # 2000 (a repeat), with one stray vote more for the repeat
+    owner = np.concatenate([np.arange(60), np.arange(60), [0]])
+    r_t = np.concatenate([q_t + 500, q_t + 2000, [q_t[0] + 2000 + 3]])
+    ones = np.ones(owner.shape[0], np.float32)
+    c = matching.Candidates(owner=owner, track=np.zeros(owner.shape[0], np.int64),
+                            q_t=q_t[owner], r_t=r_t, time_scale=ones, freq_scale=ones)
+    found = matching.best_lines(c, 3)
+    offsets = sorted(round(line[1]) for line in found[:2])
+    assert offsets == [500, 2000]
+    assert sorted(round(m.offset) for m in matching.lines(c, min_hashes=10)) == [500, 2000]

@@ -22,8 +22,9 @@ directory, which the next compaction removes. Each `add` writes one small segmen
 `batch()`); past MAX_SEGMENTS segments they are merged into one. A query looks up every probe key
 in every segment with a vectorised binary search, so its cost grows with the number of postings
 it touches, not with the number of tracks (bench/trust.py measures 1k and 100k tracks).
-Each track's spectral peaks (6 bytes a peak, about 110 bytes a second of audio) are kept beside
-its quads for verification (verify.py): only the few tracks that win the quad vote are read.
+Each track's spectral peaks (6 bytes a peak, up to VERIFY_PEAKS_PER_S = 27 a second: about 130-150
+bytes a second of audio) are kept beside its quads for verification (verify.py): only the few
+tracks that win the quad vote are read.
 """
 
 from __future__ import annotations
@@ -49,12 +50,17 @@ from accord.trust.fingerprint import quads as quads_mod
 from accord.trust.fingerprint import verify as verify_mod
 from accord.trust.fingerprint.match import Candidates, Match
 
-FORMAT = 2  # 2: spectral peaks stored for verification
+FORMAT = 3  # 2: spectral peaks stored for verification; 3: noise-floor peaks, DT_MAX 80
 MAX_SEGMENTS = 16
 # A match needs MIN_HASHES query quads on one line *and* a verified share of at least
-# MIN_VERIFIED (verify.py); both chosen on validation pieces by bench/trust.py (RESULTS.md).
-MIN_HASHES = 10
-MIN_VERIFIED = 0.58
+# MIN_VERIFIED (verify.py), or more quad evidence and less peak evidence: STRONG_HASHES quads
+# and a share of STRONG_VERIFIED (a pitch-shifted or sped-up dense recording keeps many quads but
+# fewer exact peaks; two tunes in one key share few quads but, by chance, many peaks). All four
+# chosen on validation pieces by bench/trust.py --part calibrate (RESULTS.md).
+MIN_HASHES = 3
+MIN_VERIFIED = 0.70
+STRONG_HASHES = 30
+STRONG_VERIFIED = 0.48
 MAX_TRACK_ID = 200
 HOT_KEY_FACTOR = 12  # a key with more postings than this times the segment's mean is skipped
 HOT_KEY_MIN = 64
@@ -68,6 +74,8 @@ def params() -> dict:
     q = quads_mod
     p = peaks_mod
     return {"rate": p.RATE, "n_fft": p.N_FFT, "hop": p.HOP, "peaks_per_s": p.PEAKS_PER_S,
+            "verify_peaks_per_s": p.VERIFY_PEAKS_PER_S,
+            "floor": [p.FLOOR_DB, p.FLOOR_PERCENTILE, p.FLOOR_BLOCK, p.FLOOR_WINDOW],
             "neighbourhood": list(p.NEIGHBOURHOOD), "k_ref": q.K_REF, "k_query": q.K_QUERY,
             "dt": [q.DT_MIN, q.DT_MAX], "df": [q.DF_MIN, q.DF_MAX], "qbins": q.QBINS,
             "coarse": [q.W_OCT, q.H_OCT, q.A_OCT, q.NW, q.NH, q.NA],
@@ -244,24 +252,34 @@ class FingerprintIndex:
         return sum(len(s) for s in self._segments)
 
     def query(self, samples: np.ndarray, sr: int, *, top: int = 5,
-              min_hashes: int = MIN_HASHES, min_verified: float = MIN_VERIFIED) -> list[Match]:
+              min_hashes: int = MIN_HASHES, min_verified: float = MIN_VERIFIED,
+              strong_hashes: int = STRONG_HASHES,
+              strong_verified: float = STRONG_VERIFIED) -> list[Match]:
         """Recordings the clip was taken from (distorted or not), best verified first; [] when
-        none has `min_hashes` quads on one line and a verified share of `min_verified`."""
+        none is `accepted` (`min_hashes` quads on one line and a verified share of
+        `min_verified`, or `strong_hashes` quads and a share of `strong_verified`)."""
         if top < 1:
             raise InvalidInput(f"top: must be at least 1, got {top}")
         p = peaks_mod.extract(samples, sr)
-        return self.query_peaks(p, top=top, min_hashes=min_hashes, min_verified=min_verified)
+        return self.query_peaks(p, top=top, min_hashes=min_hashes, min_verified=min_verified,
+                                strong_hashes=strong_hashes, strong_verified=strong_verified)
 
     def query_peaks(self, p: peaks_mod.Peaks, *, top: int = 5, min_hashes: int = MIN_HASHES,
-                    min_verified: float = MIN_VERIFIED) -> list[Match]:
-        """`query` from the clip's spectral peaks: quad vote, then verification."""
+                    min_verified: float = MIN_VERIFIED, strong_hashes: int = STRONG_HASHES,
+                    strong_verified: float = STRONG_VERIFIED) -> list[Match]:
+        """`query` from the clip's spectral peaks: quad vote, then verification; a track
+        whose vote gave several lines (a repeated passage) keeps its best verified one."""
         found = []
-        for line in self._lines(quads_mod.build(p, "query"), min_hashes):
-            stored = self._peaks_of(line.track)
+        peaks_of: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
+        for line in self._lines(quads_mod.build(p, "query"), min(min_hashes, strong_hashes)):
+            if line.track not in peaks_of:
+                peaks_of[line.track] = self._peaks_of(line.track)
+            stored = peaks_of[line.track]
             n_ok, counted = (0, 0) if stored is None else verify_mod.aligned(
                 p.t, p.f, stored[0], stored[1], line.offset, line.g, line.pitch)
             score = verify_mod.score(n_ok, counted)
-            if score < min_verified:
+            if not accepted(line.votes, score, min_hashes=min_hashes, min_verified=min_verified,
+                            strong_hashes=strong_hashes, strong_verified=strong_verified):
                 continue
             found.append(Match(track_id=self._manifest["tracks"][line.track], score=score,
                                matched_hashes=line.votes,
@@ -269,7 +287,10 @@ class FingerprintIndex:
                                time_ratio=1.0 / line.g, pitch_ratio=line.pitch,
                                verified_peaks=n_ok, counted_peaks=counted))
         found.sort(key=lambda m: (-m.score, -m.matched_hashes, m.track_id))
-        return found[:top]
+        best: dict[str, Match] = {}
+        for m in found:
+            best.setdefault(m.track_id, m)
+        return list(best.values())[:top]
 
     def _peaks_of(self, track: int) -> tuple[np.ndarray, np.ndarray] | None:
         for seg in self._segments:
@@ -309,11 +330,14 @@ class FingerprintIndex:
                 self._pending is not None and any(track_id in ids for ids, _, _ in self._pending)):
             raise InvalidInput(f"track {track_id!r}: already in the fingerprint index at "
                                f"{self.path}")
-        p = peaks_mod.extract(samples, sr)
-        return self.add_quads(track_id, quads_mod.build(p, "reference"), p)
+        p = peaks_mod.extract(samples, sr, per_s=peaks_mod.VERIFY_PEAKS_PER_S)
+        q = quads_mod.build(peaks_mod.loudest(p, peaks_mod.PEAKS_PER_S), "reference")
+        return self.add_quads(track_id, q, p)
 
     def add_quads(self, track_id: str, q: quads_mod.Quads, p: peaks_mod.Peaks) -> int:
-        """Index precomputed quads of one recording, with the peaks they were built from."""
+        """Index precomputed quads of one recording, with the peaks stored for verification
+        (`add` stores VERIFY_PEAKS_PER_S a second and builds quads from the loudest
+        PEAKS_PER_S of them)."""
         return self.add_many([track_id], q, np.zeros(len(q), dtype=np.int64), p,
                              np.zeros(len(p), dtype=np.int64))
 
@@ -422,6 +446,15 @@ class FingerprintIndex:
                 yield
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def accepted(votes: int, verified: float, *, min_hashes: int = MIN_HASHES,
+             min_verified: float = MIN_VERIFIED, strong_hashes: int = STRONG_HASHES,
+             strong_verified: float = STRONG_VERIFIED) -> bool:
+    """Whether a verified hypothesis is a match: enough quads and a high verified share, or many
+    quads and a lower one."""
+    return ((votes >= min_hashes and verified >= min_verified)
+            or (votes >= strong_hashes and verified >= strong_verified))
 
 
 def _check_id(track_id: str) -> None:

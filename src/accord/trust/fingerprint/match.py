@@ -30,6 +30,8 @@ TIME_AGREEMENT = 0.2  # and each vote's own width ratio is within 20% (log) of t
 OFFSET_CELL = 8  # frames
 INLIER_FRAMES = 6  # a vote is an inlier of the winning line within this many frames
 MAX_TRACKS_VERIFIED = 15  # tracks with most raw candidates that go on to the Hough vote
+LINES_PER_TRACK = 3  # a track's best lines verified (a repeated passage splits the vote)
+SEPARATION = 64  # frames (~1 s) between the offsets of one track's lines
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,14 @@ def consistent(q_width, r_width, q_height, r_height, q_froot, r_froot) -> tuple[
 
 def best_line(c: Candidates) -> tuple[int, float, float, float, np.ndarray]:
     """Hough vote for one track's candidates: (votes, offset frames, g, pitch, inlier mask)."""
+    return best_lines(c, 1)[0]
+
+
+def best_lines(c: Candidates, k: int = LINES_PER_TRACK
+               ) -> list[tuple[int, float, float, float, np.ndarray]]:
+    """The `k` best lines of one track's candidates, at offsets at least SEPARATION frames
+    apart, most votes first: (votes, offset frames, g, pitch, inlier mask) each. A passage the
+    track repeats splits the vote between its repeats; verification picks the right one."""
     q = c.q_t.astype(np.float64)
     r = c.r_t.astype(np.float64)
     off = r[None, :] - G_GRID[:, None] * q[None, :]  # (grid, n)
@@ -107,9 +117,25 @@ def best_line(c: Candidates) -> tuple[int, float, float, float, np.ndarray]:
     uniq = np.unique(flat * (int(c.owner.max()) + 1) + owner) // (int(c.owner.max()) + 1)
     votes = np.bincount(uniq, minlength=G_GRID.shape[0] * width).reshape(G_GRID.shape[0], width)
     pair = votes[:, :-1] + votes[:, 1:]  # a line near a cell border splits its votes
-    gi, ci = np.unravel_index(int(np.argmax(pair)), pair.shape)
-    g = float(G_GRID[gi])
-    centre = (ci + lo + 1) * OFFSET_CELL
+    found = []
+    q_mid = float(np.median(q))
+    sep = SEPARATION // OFFSET_CELL
+    for _ in range(k):
+        if pair.size == 0 or pair.max() <= 0:
+            break
+        gi, ci = np.unravel_index(int(np.argmax(pair)), pair.shape)
+        g0, centre0 = float(G_GRID[gi]), (ci + lo + 1) * OFFSET_CELL
+        found.append(_refine(c, q, r, g0, centre0))
+        # the same line seen at another g has another offset at q = 0 but the same reference
+        # time in the middle of the query: clear it there in every row
+        at = np.round((centre0 + (g0 - G_GRID) * q_mid) / OFFSET_CELL).astype(np.int64) - lo - 1
+        for row, col in enumerate(at):
+            pair[row, max(col - sep, 0):max(col + sep + 1, 0)] = 0
+    return found
+
+
+def _refine(c: Candidates, q: np.ndarray, r: np.ndarray, g: float,
+            centre: float) -> tuple[int, float, float, float, np.ndarray]:
     resid = r - g * q - centre
     inlier = ((np.abs(resid) <= OFFSET_CELL + INLIER_FRAMES)
               & (np.abs(np.log(np.maximum(c.time_scale, 1e-3) * g)) < TIME_AGREEMENT))
@@ -139,8 +165,9 @@ class Line:
 
 
 def lines(c: Candidates, *, min_hashes: int) -> list[Line]:
-    """The winning line of each of the MAX_TRACKS_VERIFIED tracks with most candidates that
-    has at least `min_hashes` votes on it, most votes first."""
+    """The best lines (up to LINES_PER_TRACK, best_lines) of each of the MAX_TRACKS_VERIFIED
+    tracks with most candidates that have at least `min_hashes` votes, most votes first; a
+    track may appear more than once (index.py keeps its best verified line)."""
     if c.track.shape[0] == 0:
         return []
     counts = np.bincount(c.track)
@@ -154,8 +181,8 @@ def lines(c: Candidates, *, min_hashes: int) -> list[Line]:
         sel = by_track[a:b]
         sub = Candidates(owner=c.owner[sel], track=c.track[sel], q_t=c.q_t[sel], r_t=c.r_t[sel],
                          time_scale=c.time_scale[sel], freq_scale=c.freq_scale[sel])
-        n, offset, g, pitch, _ = best_line(sub)
-        if n >= min_hashes:
-            found.append(Line(int(tr), n, offset, g, pitch))
+        for n, offset, g, pitch, _ in best_lines(sub):
+            if n >= min_hashes:
+                found.append(Line(int(tr), n, offset, g, pitch))
     found.sort(key=lambda m: (-m.votes, m.track))
     return found

@@ -36,7 +36,7 @@ import numpy as np
 from accord.trust.fingerprint.peaks import F_MIN_BIN, Peaks
 
 DT_MIN = 8  # frames (0.13 s) from A to a partner, reference side
-DT_MAX = 50  # frames (0.8 s)
+DT_MAX = 80  # frames (1.28 s; 50 before verification, bench/RESULTS.md 2026-12-03 14:00)
 DF_MAX = 120.0  # bins (940 Hz) between A and a partner
 DF_MIN = 6.0  # |fB - fA| at least this many bins (a flat box has no frequency scale)
 K_REF = 4  # strongest partners per root, reference side
