@@ -207,3 +207,37 @@ def test_over_the_scan_limit_chromaprint_confirms_only_the_index_candidates(home
     assert d["outcome"] == "reject"
     unrelated = screen(engine, home, write_tune(tmp_path / "new.wav", seed=77), uploader="u9")
     assert unrelated["outcome"] == "accept"
+
+
+@pytest.mark.slow
+def test_an_outdated_index_is_refused_with_its_command_and_rebuilt_from_all_the_audio(
+        home, engine, tmp_path):
+    """After an upgrade that changed the index's format, screening stops with the command that
+    rebuilds it (nothing stored), and the rebuild re-reads the catalogue and earlier uploads."""
+    import json
+
+    from accord.cli.main import app
+    from typer.testing import CliRunner
+
+    first = screen(engine, home, write_tune(tmp_path / "first.wav", seed=7))
+    path = gather.index_path(home)
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["format"] -= 1  # as an index written by the previous release
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InvalidInput, match=r"accord screen index --rebuild"):
+        screen(engine, home, write_tune(tmp_path / "second.wav", seed=8))
+    with session_scope(engine) as s:
+        assert len(s.scalars(select(ScreeningRow)).all()) == 1
+    r = CliRunner().invoke(app, ["--home", str(home.home), "--database-url", home.database_url,
+                                 "screen", "index", "--rebuild", "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d == {"added": 2, "skipped": 0, "indexed": 2, "rebuilt": True}
+    index = gather.open_index(home)
+    assert f"recording:{scenario.RECORDING}" in index and f"upload:{first['id']}" in index
+    assert not path.with_name(path.name + ".rebuild").exists()
+    # the earlier upload is found again: a copy of it is now a duplicate of that upload
+    again = screen(engine, home, write_tune(tmp_path / "copy.wav", seed=7), uploader="u9")
+    refs = {m["reference"] for f in again["findings"] if f["rule"] == "reupload"
+            for m in f["evidence"]["matches"]}
+    assert f"upload:{first['id']}" in refs

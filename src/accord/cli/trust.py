@@ -169,21 +169,29 @@ def excluded(ctx: typer.Context, at: str | None = typer.Option(None, "--at"),
 
 
 @app.command()
-def index(ctx: typer.Context, as_json: bool = JSON) -> None:
+def index(ctx: typer.Context,
+          rebuild: bool = typer.Option(False, "--rebuild",
+                                       help="build the index anew from the catalogue's audio "
+                                            "and every earlier audio upload (after an upgrade "
+                                            "changed its format), then replace the old one"),
+          as_json: bool = JSON) -> None:
     """Add the catalogue's recordings to the fingerprint index (skips those already in it)."""
     from rich.progress import BarColumn, MofNCompleteColumn
 
     from accord.trust import service
 
-    with Progress(TextColumn("fingerprinting"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err_console, transient=as_json) as bar:
+    with Progress(TextColumn("rebuilding" if rebuild else "fingerprinting"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+                  transient=as_json) as bar:
         task = bar.add_task("index", total=None)
         with registry(ctx) as session:
             d = service.index_catalogue(session, settings(ctx),
                                         lambda n, total: bar.update(task, completed=n,
-                                                                    total=total))
+                                                                    total=total),
+                                        rebuild=rebuild)
     emit(d, as_json, lambda d: console.print(
-        f"added {d['added']}, skipped {d['skipped']}; {d['indexed']} tracks indexed"))
+        f"{'rebuilt: ' if d['rebuilt'] else ''}added {d['added']}, skipped {d['skipped']}; "
+        f"{d['indexed']} tracks indexed"))
 
 
 @app.command()

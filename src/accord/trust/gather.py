@@ -4,6 +4,7 @@ The rules (accord.trust.rules) are pure functions of what this returns."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -23,32 +24,60 @@ def index_path(settings: Settings) -> Path:
     return settings.trust_dir / "fingerprints"
 
 
+REBUILD_HINT = "rebuild it from the audio with `accord screen index --rebuild`"
+
+
 def open_index(settings: Settings):
-    from accord.trust.fingerprint import FingerprintIndex
+    """The home's fingerprint index (created empty when there is none); an index built by an
+    older format or other parameters is refused with the command that rebuilds it."""
+    from accord.trust.fingerprint import FingerprintIndex, OutdatedIndex
 
     settings.trust_dir.mkdir(parents=True, exist_ok=True)
-    return FingerprintIndex.open_or_create(index_path(settings))
+    try:
+        return FingerprintIndex.open_or_create(index_path(settings))
+    except OutdatedIndex as exc:
+        raise OutdatedIndex(f"{str(exc).removesuffix('; rebuild it')}; {REBUILD_HINT}") from None
 
 
-def index_catalogue(session: Session, settings: Settings, progress=None) -> dict:
+def index_catalogue(session: Session, settings: Settings, progress=None,
+                    rebuild: bool = False) -> dict:
     """Add every catalogue audio file of a registry recording to the fingerprint index (those
-    already in it are skipped)."""
+    already in it are skipped). `rebuild`: build a new index beside the old one from the
+    catalogue's audio and every earlier audio upload's stored file, then put it in the old
+    one's place (the old one, of any format, is read by nothing and answers queries until the
+    swap)."""
     from accord.catalog import service as catalog
+    from accord.trust.fingerprint import FingerprintIndex
 
-    index = open_index(settings)
+    files = [(f"recording:{f['recording_id']}", Path(f["path"]))
+             for f in catalog.audio_files(session) if f["recording_id"]]
+    if rebuild:
+        files += [(f"upload:{sid}", Path(path)) for sid, path in repository.stored_audio(session)]
+        target = index_path(settings)
+        fresh = target.with_name(target.name + ".rebuild")
+        shutil.rmtree(fresh, ignore_errors=True)  # a rebuild interrupted earlier
+        settings.trust_dir.mkdir(parents=True, exist_ok=True)
+        index = FingerprintIndex.create(fresh)
+    else:
+        index = open_index(settings)
     added = skipped = 0
-    files = [f for f in catalog.audio_files(session) if f["recording_id"]]
-    for n, f in enumerate(files, 1):
-        track = f"recording:{f['recording_id']}"
-        if track in index or not Path(f["path"]).exists():
+    for n, (track, path) in enumerate(files, 1):
+        if track in index or not path.exists():
             skipped += 1
         else:
-            samples, sr = inputs.mono(Path(f["path"]))
+            samples, sr = inputs.mono(path)
             index.add(track, samples, sr)
             added += 1
         if progress:
             progress(n, len(files))
-    return {"added": added, "skipped": skipped, "indexed": len(index)}
+    if rebuild:  # two renames: the old index is whole until the first, the new one after it
+        old = target.with_name(target.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            target.rename(old)
+        fresh.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    return {"added": added, "skipped": skipped, "indexed": len(index), "rebuilt": rebuild}
 
 
 # --- gathering the signals -------------------------------------------------------------------

@@ -64,6 +64,14 @@ def earlier_audio(session: Session, ids=None, limit: int | None = None
                                               .limit(limit))]
 
 
+def stored_audio(session: Session) -> list[tuple[str, str]]:
+    """(screening id, stored file) of every audio upload, oldest first: what a rebuilt
+    fingerprint index re-reads."""
+    q = select(ScreeningRow.id, ScreeningRow.stored_path).where(ScreeningRow.kind == "audio")
+    return [tuple(r) for r in session.execute(q.order_by(ScreeningRow.created_at,
+                                                         ScreeningRow.id))]
+
+
 def flag_events(session: Session, recording_ids=None) -> list[FlagEvent]:
     q = select(FlagEventRow).order_by(FlagEventRow.effective_at, FlagEventRow.id)
     if recording_ids is not None:

@@ -9,8 +9,8 @@ from accord.trust.fingerprint.chromaprint import (
     match_fingerprints,
     match_raw,
 )
-from accord.trust.fingerprint.index import MIN_HASHES, FingerprintIndex
+from accord.trust.fingerprint.index import MIN_HASHES, FingerprintIndex, OutdatedIndex
 from accord.trust.fingerprint.match import Match
 
-__all__ = ["ChromaprintMatch", "FingerprintIndex", "MIN_HASHES", "Match", "chromaprint_match",
-           "decode", "match_fingerprints", "match_raw"]
+__all__ = ["ChromaprintMatch", "FingerprintIndex", "MIN_HASHES", "Match", "OutdatedIndex",
+           "chromaprint_match", "decode", "match_fingerprints", "match_raw"]

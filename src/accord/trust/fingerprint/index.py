@@ -52,6 +52,12 @@ from accord.trust.fingerprint.match import Candidates, Match
 
 FORMAT = 3  # 2: spectral peaks stored for verification; 3: noise-floor peaks, DT_MAX 80
 MAX_SEGMENTS = 16
+
+
+class OutdatedIndex(InvalidInput):
+    """The index on disk was built by another format or other parameters: its hashes cannot be
+    compared with this code's, so it must be rebuilt from the audio."""
+
 # A match needs MIN_HASHES query quads on one line *and* a verified share of at least
 # MIN_VERIFIED (verify.py), or more quad evidence and less peak evidence: STRONG_HASHES quads
 # and a share of STRONG_VERIFIED (a pitch-shifted or sped-up dense recording keeps many quads but
@@ -232,7 +238,8 @@ class FingerprintIndex:
         except (OSError, ValueError) as exc:
             raise InvalidInput(f"{path}/manifest.json: unreadable ({exc})") from None
         if manifest.get("format") != FORMAT or manifest.get("params") != params():
-            raise InvalidInput(f"{path}: index built with other parameters or format; rebuild it")
+            raise OutdatedIndex(f"{path}: index built with other parameters or format "
+                                f"({manifest.get('format')}, this code reads {FORMAT}); rebuild it")
         return cls(path, manifest)
 
     @classmethod
