@@ -216,8 +216,9 @@ def test_an_outdated_index_is_refused_with_its_command_and_rebuilt_from_all_the_
     rebuilds it (nothing stored), and the rebuild re-reads the catalogue and earlier uploads."""
     import json
 
-    from accord.cli.main import app
     from typer.testing import CliRunner
+
+    from accord.cli.main import app
 
     first = screen(engine, home, write_tune(tmp_path / "first.wav", seed=7))
     path = gather.index_path(home)
