@@ -853,20 +853,27 @@ def earlier_code(result: dict) -> dict:
     return out
 
 
+def print_before_after(title: str, rows: dict, before: dict) -> None:
+    """One markdown table: each distortion's TP, TN, false and variant counts, before -> after
+    (distortions missing from either side are left out)."""
+    print(title)
+    print("| distortion | TP before | TP after | TN before | TN after | false before | "
+          "false after | variant before / after |")
+    for name in DISTORTIONS:
+        if name not in rows or name not in before:
+            continue
+        a, b = rows[name], before[name]
+        print(f"| {name} | {b['tp']}/{b['n_pos']} | {a['tp']}/{a['n_pos']} | "
+              f"{b['tn']}/{b['n_neg']} | {a['tn']}/{a['n_neg']} | {b['false']} | "
+              f"{a['false']} | {b['variant']} / {a['variant']} |")
+
+
 def print_comparison(c: dict, before: dict) -> None:
     """The earlier code's tables beside this code's calibrated ones, test pieces first."""
     for role in ("test", "validation"):
         for audio, rows in c[f"{role}_after"].items():
-            print(f"{role} pieces, {audio}: earlier code -> this code (calibrated)")
-            print("| distortion | TP before | TP after | TN before | TN after | false before | "
-                  "false after | variant before / after |")
-            for name in DISTORTIONS:
-                if name not in rows or name not in before.get(role, {}).get(audio, {}):
-                    continue
-                a, b = rows[name], before[role][audio][name]
-                print(f"| {name} | {b['tp']}/{b['n_pos']} | {a['tp']}/{a['n_pos']} | "
-                      f"{b['tn']}/{b['n_neg']} | {a['tn']}/{a['n_neg']} | {b['false']} | "
-                      f"{a['false']} | {b['variant']} / {a['variant']} |")
+            print_before_after(f"{role} pieces, {audio}: earlier code -> this code (calibrated)",
+                               rows, before.get(role, {}).get(audio, {}))
 
 
 def print_calibration(c: dict) -> None:
@@ -875,16 +882,8 @@ def print_calibration(c: dict) -> None:
           f"5th percentile of right ones {c['validation_right_verified_p05']}")
     for role in ("test", "validation"):
         for audio, rows in c[f"{role}_after"].items():
-            print(f"{role} pieces, {audio}: before (votes >= 20) -> after (verified)")
-            print("| distortion | TP before | TP after | TN before | TN after | false before | "
-                  "false after | variant before / after |")
-            for name in DISTORTIONS:
-                if name not in rows:
-                    continue
-                a, b = rows[name], c[f"{role}_before"][audio][name]
-                print(f"| {name} | {b['tp']}/{b['n_pos']} | {a['tp']}/{a['n_pos']} | "
-                      f"{b['tn']}/{b['n_neg']} | {a['tn']}/{a['n_neg']} | {b['false']} | "
-                      f"{a['false']} | {b['variant']} / {a['variant']} |")
+            print_before_after(f"{role} pieces, {audio}: before (votes >= 20) -> after "
+                               "(verified)", rows, c[f"{role}_before"][audio])
 
 
 def main() -> None:
