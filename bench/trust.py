@@ -96,6 +96,7 @@ from accord.trust.fingerprint import FingerprintIndex, decode, match_raw  # noqa
 from accord.trust.fingerprint import chromaprint as cp  # noqa: E402
 from accord.trust.fingerprint import peaks as peaks_mod  # noqa: E402
 from accord.trust.fingerprint import quads as quads_mod  # noqa: E402
+from accord.trust.fingerprint.index import accepted  # noqa: E402
 
 MUSIC = Path("/usr/share/games/wesnoth/1.16/data/core/music")
 CACHE = Path(tempfile.gettempdir()) / "accord-bench-trust-cache"
@@ -345,7 +346,7 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
                 qraw = decode(fpcalc_fingerprint(q))
                 best = chromaprint_best(qraw, refs)
                 r["chromaprint"]["ms"].append(1000 * (time.perf_counter() - a))
-            found = [m for m in cands if index_accepts(m.matched_hashes, m.score)]
+            found = [m for m in cands if accepted(m.matched_hashes, m.score)]
             ours_top = found[0] if found else None
             for m in cands:
                 if m.track_id != f.stem:
@@ -405,12 +406,6 @@ def merge_robust(old: dict | None, new: dict) -> dict:
     details = [d for d in old.get("details", []) if d["distortion"] not in new["rows"]]
     return {**new, "rows": {k: rows[k] for k in DISTORTIONS if k in rows},
             "details": details + new["details"]}
-
-
-def index_accepts(votes: int, verified: float) -> bool:
-    from accord.trust.fingerprint.index import accepted
-
-    return accepted(votes, verified)
 
 
 def fill_index(path, real: dict, size: int, rng: np.random.Generator) -> FingerprintIndex:

@@ -86,10 +86,10 @@ def summed_quotas(draw):
 def test_allocate_sums_equals_allocate(case):
     total, coefs, rows, fixed = case
     names = sorted({p for _, p, _ in rows})
-    got = allocate_sums(total, coefs, [g for g, _, _ in rows],
-                        [names.index(p) for _, p, _ in rows],
-                        [w & (2**64 - 1) for _, _, w in rows], [w >> 64 for _, _, w in rows],
-                        names, fixed)
+    got = dict(zip(*allocate_sums(total, coefs, [g for g, _, _ in rows],
+                                  [names.index(p) for _, p, _ in rows],
+                                  [w & (2**64 - 1) for _, _, w in rows],
+                                  [w >> 64 for _, _, w in rows], names, fixed), strict=True))
     quota: dict[str, Fraction] = {p: Fraction(0) for p in names}
     for g, p, w in rows:
         quota[p] += coefs[g] * w

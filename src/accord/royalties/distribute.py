@@ -19,7 +19,7 @@ from fractions import Fraction
 from math import gcd
 
 from accord.royalties.model import PLATFORM, PPM, UNALLOCATED, Aggregate, Line, RevenueEvent
-from accord.royalties.money import allocate, allocate_sums_columns
+from accord.royalties.money import allocate, allocate_sums
 from accord.royalties.policy import Policy
 from accord.royalties.weights import WeightColumns, Weights
 
@@ -154,7 +154,7 @@ def distribute_columns(weights: WeightColumns, units: dict[tuple[str, str], int]
                        period: str) -> Distribution:
     """`distribute_weights` over the engine's weight table as columns (weights.py): the same
     Distribution, amount for amount, with the per-payee sums vectorised
-    (money.allocate_sums_columns) instead of a Python loop over every (sub-pool, payee) line."""
+    (money.allocate_sums) instead of a Python loop over every (sub-pool, payee) line."""
     import numpy as np
 
     rev = _revenue(revenue, period)
@@ -178,9 +178,8 @@ def distribute_columns(weights: WeightColumns, units: dict[tuple[str, str], int]
         if any(fixed.values()) or bool(
                 ((weights.lo[rows] != 0) | (weights.hi[rows] != 0))[paid[weights.group[rows]]]
                 .any()):
-            payees, amounts = allocate_sums_columns(total, coefs, weights.group[rows], keys,
-                                                    weights.lo[rows], weights.hi[rows], names,
-                                                    fixed)
+            payees, amounts = allocate_sums(total, coefs, weights.group[rows], keys,
+                                            weights.lo[rows], weights.hi[rows], names, fixed)
             allocations.update({(currency, p): minor
                                 for p, minor in zip(payees, amounts, strict=True)})
         else:

@@ -138,15 +138,7 @@ def _order(key):
 
 
 def allocate_sums(total: int, coefs: list[Fraction], groups, keys, lo, hi, names: list[str],
-                  fixed: Mapping[str, Fraction]) -> dict[str, int]:
-    """{name: amount}: see `allocate_sums_columns`."""
-    return dict(zip(*allocate_sums_columns(total, coefs, groups, keys, lo, hi, names, fixed),
-                    strict=True))
-
-
-def allocate_sums_columns(total: int, coefs: list[Fraction], groups, keys, lo, hi,
-                          names: list[str], fixed: Mapping[str, Fraction]
-                          ) -> tuple[list[str], list[int]]:
+                  fixed: Mapping[str, Fraction]) -> tuple[list[str], list[int]]:
     """`allocate` over quotas given as sums, without a Python loop over every key, as (names,
     their amounts) for a caller that builds its own mapping from them: the same result, key for
     key, as `allocate(total, quota)` with

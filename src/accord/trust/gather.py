@@ -36,7 +36,7 @@ def open_index(settings: Settings):
     try:
         return FingerprintIndex.open_or_create(index_path(settings))
     except OutdatedIndex as exc:
-        raise OutdatedIndex(f"{str(exc).removesuffix('; rebuild it')}; {REBUILD_HINT}") from None
+        raise OutdatedIndex(exc.path, exc.found, REBUILD_HINT) from None
 
 
 def index_catalogue(session: Session, settings: Settings, progress=None,

@@ -56,7 +56,12 @@ MAX_SEGMENTS = 16
 
 class OutdatedIndex(InvalidInput):
     """The index on disk was built by another format or other parameters: its hashes cannot be
-    compared with this code's, so it must be rebuilt from the audio."""
+    compared with this code's, so it must be rebuilt from the audio (`hint` says how)."""
+
+    def __init__(self, path: Path, found: object, hint: str = "rebuild it") -> None:
+        self.path, self.found = path, found
+        super().__init__(f"{path}: index built with other parameters or format ({found}, this "
+                         f"code reads {FORMAT}); {hint}")
 
 # A match needs MIN_HASHES query quads on one line *and* a verified share of at least
 # MIN_VERIFIED (verify.py), or more quad evidence and less peak evidence: STRONG_HASHES quads
@@ -238,8 +243,7 @@ class FingerprintIndex:
         except (OSError, ValueError) as exc:
             raise InvalidInput(f"{path}/manifest.json: unreadable ({exc})") from None
         if manifest.get("format") != FORMAT or manifest.get("params") != params():
-            raise OutdatedIndex(f"{path}: index built with other parameters or format "
-                                f"({manifest.get('format')}, this code reads {FORMAT}); rebuild it")
+            raise OutdatedIndex(path, manifest.get("format"))
         return cls(path, manifest)
 
     @classmethod

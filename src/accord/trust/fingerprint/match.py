@@ -95,16 +95,12 @@ def consistent(q_width, r_width, q_height, r_height, q_froot, r_froot) -> tuple[
     return ok, ts_all, fs
 
 
-def best_line(c: Candidates) -> tuple[int, float, float, float, np.ndarray]:
-    """Hough vote for one track's candidates: (votes, offset frames, g, pitch, inlier mask)."""
-    return best_lines(c, 1)[0]
-
-
 def best_lines(c: Candidates, k: int = LINES_PER_TRACK
                ) -> list[tuple[int, float, float, float, np.ndarray]]:
-    """The `k` best lines of one track's candidates, at offsets at least SEPARATION frames
-    apart, most votes first: (votes, offset frames, g, pitch, inlier mask) each. A passage the
-    track repeats splits the vote between its repeats; verification picks the right one."""
+    """Hough vote for one track's candidates: its `k` best lines, at offsets at least
+    SEPARATION frames apart, most votes first: (votes, offset frames, g, pitch, inlier mask)
+    each. A passage the track repeats splits the vote between its repeats; verification picks
+    the right one."""
     q = c.q_t.astype(np.float64)
     r = c.r_t.astype(np.float64)
     off = r[None, :] - G_GRID[:, None] * q[None, :]  # (grid, n)
