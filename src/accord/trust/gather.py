@@ -44,8 +44,7 @@ def index_catalogue(session: Session, settings: Settings, progress=None,
     """Add every catalogue audio file of a registry recording to the fingerprint index (those
     already in it are skipped). `rebuild`: build a new index beside the old one from the
     catalogue's audio and every earlier audio upload's stored file, then put it in the old
-    one's place (the old one, of any format, is read by nothing and answers queries until the
-    swap)."""
+    one's place (the old one, of any format, is not read, and stays whole until the swap)."""
     from accord.catalog import service as catalog
     from accord.trust.fingerprint import FingerprintIndex
 
