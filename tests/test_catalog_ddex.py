@@ -484,3 +484,35 @@ def test_a_contains_ai_value_outside_the_schema_set_rejects_the_message(home, tm
     assert any("ContainsAI" in p and "All, Partly, None" in p for p in out.problems), \
         out.problems
     assert _counts(home) == before
+
+
+def test_a_release_level_contains_ai_covers_its_recordings_and_an_image_is_noted(home,
+                                                                                 tmp_path):
+    """ERN 4.3.2's Release/ContainsAI All over a recording whose own ContainsAI says None: the
+    recording keeps both (release_ai) and counts as AI-generated for the DJ; a cover Image's
+    own ContainsAI is noted, not taken as the audio's."""
+    from accord.catalog.ddex import ai_extent
+    from accord.catalog.recordings import recording_media
+
+    text = (DATA / "single-ern431-ai.xml").read_text()
+    text = text.replace("<ContainsAI>Partly</ContainsAI>", "<ContainsAI>None</ContainsAI>")
+    text = text.replace("      <ReleaseType>Single</ReleaseType>\n",
+                        "      <ReleaseType>Single</ReleaseType>\n"
+                        "      <ContainsAI>All</ContainsAI>\n")
+    text = text.replace("  </ResourceList>\n", """    <Image>
+      <ResourceReference>A2</ResourceReference>
+      <Type>FrontCoverImage</Type>
+      <ContainsAI>All</ContainsAI>
+    </Image>
+  </ResourceList>
+""")
+    path = tmp_path / "ern432-release-ai.xml"
+    path.write_text(text)
+    out = import_file(home, path)
+    assert out.status == "imported", out.problems
+    assert any("Image[A2]: ContainsAI All" in n for n in out.details["notes"]), out.details
+    with session_scope(make_engine(home.db_url)) as s:
+        disc = s.get(DdexRecordingRow, AI_REC).ai_disclosure
+        assert disc["contains_ai"] == "None" and disc["release_ai"] == {"R0": "All"}
+        assert ai_extent(disc) == "all"
+        assert recording_media(s, [AI_REC])[0].ai_generated is True

@@ -11,6 +11,7 @@ read, and what each element becomes in the registry, is tabled in docs/catalog.m
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -49,6 +50,8 @@ from accord.catalog.ddex_names import (
     ERN4_AI_CONTRIBUTOR,
     ERN4_AI_CONTRIBUTOR_REF,
     ERN4_AI_FLAGS,
+    ERN4_AI_OTHER_RESOURCES,
+    ERN4_AI_RELEASE,
     ERN4_AI_SPECIAL_CONTRIBUTOR,
     ERN4_AI_VALUES,
     ERN4_NAMESPACE,
@@ -108,18 +111,76 @@ def ai_disclosure(el) -> tuple[dict, list[tuple[str, str]]]:
     return out, problems
 
 
+def _contains(el, where: str, problems: list[tuple[str, str]]) -> str | None:
+    """`el`'s own ContainsAI as sent, or None; a value outside avs:ContainsAI is a problem."""
+    raw = text(el, ERN4_AI_CONTAINS)
+    if raw is not None and raw not in ERN4_AI_VALUES:
+        problems.append((f"{where}/{ERN4_AI_CONTAINS}",
+                         f"{raw!r} is not one of {', '.join(ERN4_AI_VALUES)}"))
+        return None
+    return raw
+
+
+def release_ai(root) -> tuple[dict[str, dict[str, str]], list[tuple[str, str]]]:
+    """Release-level ContainsAI (ERN 4.3.2, ddex_names.ERN4_AI_RELEASE) as
+    {resource reference: {release reference: value}} for every resource a declaring Release
+    lists, so each recording can carry its releases' declarations; problems as in
+    `ai_disclosure`."""
+    out: dict[str, dict[str, str]] = {}
+    problems: list[tuple[str, str]] = []
+    release_list = kid(root, "ReleaseList")
+    for i, rel in enumerate([] if release_list is None else kids(release_list, ERN4_AI_RELEASE)):
+        ref = text(rel, "ReleaseReference") or f"#{i}"
+        value = _contains(rel, f"Release[{ref}]", problems)
+        if value is None:
+            continue
+        for name in ("ReleaseResourceReference", "LinkedReleaseResourceReference"):
+            for d in descendants(rel, name):
+                if (d.text or "").strip():
+                    out.setdefault(d.text.strip(), {})[ref] = value
+    return out, problems
+
+
+def resource_ai(root) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """ContainsAI of the message's other resources (Image, Video, Text:
+    ddex_names.ERN4_AI_OTHER_RESOURCES) as {"Image[A2]": value}: what they declare of
+    themselves (cover art, a video, lyrics), kept as evidence, never a recording's extent."""
+    out: dict[str, str] = {}
+    problems: list[tuple[str, str]] = []
+    resources = kid(root, "ResourceList")
+    for i, el in enumerate(resources if resources is not None else []):
+        kind = local(el)
+        if kind not in ERN4_AI_OTHER_RESOURCES:
+            continue
+        where = f"{kind}[{text(el, 'ResourceReference') or f'#{i}'}]"
+        value = _contains(el, where, problems)
+        if value is not None:
+            out[where] = value
+    return out, problems
+
+
+#: extent -> strength: any AI said anywhere that covers the recording wins over "none".
+_STRENGTH = {"all": 2, "partly": 1, "none": 0}
+
+
 def ai_extent(disclosure: dict) -> str | None:
     """How much of a recording its disclosure says GenerativeAI made: "all", "partly", "none",
-    or None when it says nothing. ContainsAI decides; without it, a contributor whose
-    AiContribution is All or Partly makes the recording at least "partly" AI (a contributor's
-    None says nothing of the whole)."""
-    contains = (disclosure or {}).get("contains_ai")
+    or None when it says nothing. The recording's ContainsAI decides for itself; without it, a
+    contributor whose AiContribution is All or Partly makes the recording at least "partly" AI
+    (a contributor's None says nothing of the whole). A declaring Release's ContainsAI
+    (`release_ai`) covers the recording too: the strongest of the two is the extent."""
+    disclosure = disclosure or {}
+    own = None
+    contains = disclosure.get("contains_ai")
     if contains in ERN4_AI_VALUES:
-        return ERN4_AI_VALUES[contains]
-    if any(v in ("All", "Partly") for v in ((disclosure or {}).get("contributor_ai") or {})
-           .values()):
-        return "partly"
-    return None
+        own = ERN4_AI_VALUES[contains]
+    elif any(v in ("All", "Partly") for v in (disclosure.get("contributor_ai") or {})
+             .values()):
+        own = "partly"
+    said = [own] if own else []
+    said += [ERN4_AI_VALUES[v] for v in (disclosure.get("release_ai") or {}).values()
+             if v in ERN4_AI_VALUES]
+    return max(said, key=_STRENGTH.__getitem__) if said else None
 
 
 class _Reader:
@@ -435,6 +496,16 @@ def read_message(root, source: str) -> tuple[ErnMessage | None, list[Problem]]:
             notes.append(f"{kind}[{text(el, 'ReleaseReference') or '?'}]: skipped; its "
                          "recordings arrive through the main Release")
     releases = tuple(r.release(el, i, deals, parties) for i, el in enumerate(release_els))
+    by_release, problems = release_ai(root)
+    for ref, declared in by_release.items():
+        if ref in recordings:
+            rec = recordings[ref]
+            recordings[ref] = replace(rec, ai={**rec.ai, "release_ai": declared})
+    others, more = resource_ai(root)
+    for where, msg in problems + more:
+        r.bad(where, msg)
+    notes += [f"{where}: ContainsAI {value} (declared for that resource, not for the audio)"
+              for where, value in others.items()]
     bonus = {text(item, "ReleaseResourceReference") for item in
              descendants(root, "ResourceGroupContentItem")
              if as_bool(text(item, "IsBonusResource")) is True}

@@ -148,6 +148,18 @@ ERN4_AI_SPECIAL_CONTRIBUTOR = ("SpecialContributor", "GenerativeAI")
 #: avs:ContainsAI's enumeration (avs431.xsd) -> our extent: "All content was created using
 #: GenerativeAI", "Part of the content ...", "No content ...".
 ERN4_AI_VALUES = {"All": "all", "Partly": "partly", "None": "none"}
+#: Resources other than a SoundRecording that carry their own ContainsAI (avs:ContainsAI,
+#: minOccurs 0), as read in the classes miqwit/dedex generated from the same 4.3.1 XSD
+#: (src/Entity/Ern431/ImageType.php, VideoType.php, TextType.php, commit d7cbeb24e31b: "A Type
+#: of the Image indicating the contribution of GenerativeAI", after RelatedResource). They
+#: speak of that resource (cover art, a video, lyrics or liner notes), not of the audio: kept
+#: as evidence beside the recording's disclosure, never as its extent.
+ERN4_AI_OTHER_RESOURCES = ("Image", "Video", "Text")
+#: Release/ContainsAI: reported for ERN 4.3.2 (Release, SoundRecording, Image, Text and Video
+#: each carry an optional ContainsAI); no copy of the 4.3.2 XSD was available here to check
+#: its place, so it is read as a direct child of a ReleaseList's Release. A release's
+#: declaration covers the recordings it lists: the stronger of it and a recording's own wins.
+ERN4_AI_RELEASE = "Release"
 #: SoundRecording flags (xs:boolean, minOccurs 0) kept with the disclosure, in the schema's
 #: order after ContainsAI and IsCover. They say whether a (human) vocal performance is present;
 #: they are not AI declarations. IsInstrumental is deprecated in 4.3.1.

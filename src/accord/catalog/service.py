@@ -332,7 +332,10 @@ class DeclaredRecording:
     """What a DDEX ERN message says of its first SoundRecording: title, display artists (names
     resolved through the PartyList), ISRC and the AI disclosure as the catalogue's reader reads
     it (accord.catalog.ddex.ai_disclosure; names in ddex_names' one AI table, checked against
-    the ERN 4.3.1 XSD), with its extent: "all", "partly", "none" or None (silent)."""
+    the ERN 4.3.1 XSD) plus, under `release_ai`, the ContainsAI of the Releases that list it
+    (ERN 4.3.2) and, under `resource_ai`, what the message's Image, Video and Text resources
+    declare of themselves (evidence only), with its extent: "all", "partly", "none" or None
+    (silent; the recording's or a listing Release's, whichever is stronger)."""
 
     title: str
     artists: tuple[str, ...]
@@ -345,7 +348,7 @@ def declared_recording(path: Path, max_bytes: int = 5 * 1024 * 1024,
                        max_elements: int = 50_000) -> DeclaredRecording:
     """Read a DDEX message's first SoundRecording through the hardened XML door (no DOCTYPE,
     size, depth and element limits); InvalidInput names the file and the problem."""
-    from accord.catalog.ddex import ai_disclosure, ai_extent
+    from accord.catalog.ddex import ai_disclosure, ai_extent, release_ai, resource_ai
     from accord.catalog.ddex_elements import local
     from accord.catalog.ddex_xml import XmlLimits, load
 
@@ -371,9 +374,19 @@ def declared_recording(path: Path, max_bytes: int = 5 * 1024 * 1024,
     isrc = next(((el.text or "").strip() for el in scope.iter()
                  if local(el) == "ISRC" and (el.text or "").strip()), None)
     ai, problems = ai_disclosure(scope) if recordings else ({}, [])
+    problems = [(f"SoundRecording/{where}", msg) for where, msg in problems]
+    by_release, more = release_ai(root)
+    others, more2 = resource_ai(root)
+    problems += more + more2
     if problems:
         where, msg = problems[0]
-        raise InvalidInput(f"{path}: SoundRecording/{where}: {msg}")
+        raise InvalidInput(f"{path}: {where}: {msg}")
+    ref = next(((el.text or "").strip() for el in scope if isinstance(el.tag, str)
+                and local(el) == "ResourceReference"), None) if recordings else None
+    if by_release.get(ref):
+        ai["release_ai"] = by_release[ref]
+    if others:
+        ai["resource_ai"] = others
     return DeclaredRecording(title, tuple(dict.fromkeys(artists)), isrc, ai, ai_extent(ai))
 
 

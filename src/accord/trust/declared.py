@@ -6,7 +6,9 @@ read by the catalogue's own reader through `accord.catalog.service.declared_reco
 name there was checked against the ERN 4.3.1 XSD (miqwit/dedex,
 xsd/release_notification/431/release-notification.xsd at commit d7cbeb24e31b, avs431.xsd at
 23c31f33d626): SoundRecording/ContainsAI and Contributor/AiContribution, valued All, Partly or
-None. There is no second copy of those names here.
+None; Release/ContainsAI (ERN 4.3.2) covers the recordings a Release lists (the stronger
+declaration wins); Image, Video and Text resources' own ContainsAI are shown as evidence and do
+not change the audio's extent. There is no second copy of those names here.
 
 Metadata JSON is Accord's own format (docs/trust.md): `contains_ai` takes the DDEX values
 (All / Partly / None), and Accord's boolean keys (`METADATA_FLAGS`) say "AI-made" (all) or name
@@ -152,6 +154,10 @@ def from_ddex(path: Path) -> tuple[Credit, Disclosure, str | None]:
         fields.append(("ContainsAI", rec.ai["contains_ai"]))
     for who, value in (rec.ai.get("contributor_ai") or {}).items():
         fields.append((f"Contributor[{who}]/AiContribution", value))
+    for release, value in (rec.ai.get("release_ai") or {}).items():
+        fields.append((f"Release[{release}]/ContainsAI", value))
+    for where, value in (rec.ai.get("resource_ai") or {}).items():
+        fields.append((f"{where}/ContainsAI", value))
     disclosure = (Disclosure(AI_OF[rec.ai_extent], tuple(fields), "ddex", rec.ai_extent)
                   if rec.ai_extent is not None else Disclosure(None, tuple(fields), "none"))
     return Credit(title, artists), disclosure, rec.isrc
