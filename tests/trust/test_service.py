@@ -237,6 +237,8 @@ def test_an_outdated_index_is_refused_with_its_command_and_rebuilt_from_all_the_
     index = gather.open_index(home)
     assert f"recording:{scenario.RECORDING}" in index and f"upload:{first['id']}" in index
     assert not path.with_name(path.name + ".rebuild").exists()
+    # both tracks were written as one segment (gather.INDEX_BATCH), not one segment each
+    assert len(json.loads((path / "manifest.json").read_text())["segments"]) == 1
     # the earlier upload is found again: a copy of it is now a duplicate of that upload
     again = screen(engine, home, write_tune(tmp_path / "copy.wav", seed=7), uploader="u9")
     refs = {m["reference"] for f in again["findings"] if f["rule"] == "reupload"

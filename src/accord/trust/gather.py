@@ -24,6 +24,9 @@ def index_path(settings: Settings) -> Path:
     return settings.trust_dir / "fingerprints"
 
 
+#: Tracks written as one index segment by `index_catalogue` (a segment per track would make
+#: every rebuild compact again and again; a failed batch is redone by the next run).
+INDEX_BATCH = 200
 REBUILD_HINT = "rebuild it from the audio with `accord screen index --rebuild`"
 
 
@@ -60,15 +63,17 @@ def index_catalogue(session: Session, settings: Settings, progress=None,
     else:
         index = open_index(settings)
     added = skipped = 0
-    for n, (track, path) in enumerate(files, 1):
-        if track in index or not path.exists():
-            skipped += 1
-        else:
-            samples, sr = inputs.mono(path)
-            index.add(track, samples, sr)
-            added += 1
-        if progress:
-            progress(n, len(files))
+    for start in range(0, len(files), INDEX_BATCH):
+        with index.batch():  # one segment per batch; an error writes nothing of the batch
+            for n, (track, path) in enumerate(files[start:start + INDEX_BATCH], start + 1):
+                if track in index or not path.exists():
+                    skipped += 1
+                else:
+                    samples, sr = inputs.mono(path)
+                    index.add(track, samples, sr)
+                    added += 1
+                if progress:
+                    progress(n, len(files))
     if rebuild:  # two renames: the old index is whole until the first, the new one after it
         old = target.with_name(target.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
