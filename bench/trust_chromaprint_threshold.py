@@ -8,7 +8,10 @@ A Chromaprint match counts as a copy at a bit error rate <= t. For each t of the
 positives (indexed queries whose best reference is their own track) and false matches (a
 reference that is neither the query's track nor a variant of its tune, bench/trust.py
 `variant_groups`) on validation and on test pieces. Then, at --chosen, the two layers together
-as screening uses them (a copy by either) per distortion on test pieces.
+as screening uses them (a copy by either) per distortion on test pieces. A query (indexed or
+held out) whose match is another rendering of its own tune (a variant, not its own track) is
+counted apart ("variant"): neither a true positive, a miss, a true negative nor a false match,
+as `--part calibrate` does.
 """
 
 from __future__ import annotations
@@ -56,12 +59,14 @@ def both_layers(result: dict, t: float) -> dict:
     for audio, q, variants in queries(result, "test"):
         row = out.setdefault(audio, {}).setdefault(q["distortion"], {
             "n_pos": 0, "ours": 0, "chromaprint": 0, "either": 0, "n_neg": 0, "tn": 0,
-            "false": 0})
+            "false": 0, "variant": 0})
         ours = q["ours"]["track_id"] if q["ours"] else None
         cp = chromaprint_at(q, t)
         refs = {x for x in (ours, cp) if x}
         row["false"] += any(wrong(q, x, variants) for x in refs)
-        if q["kind"] == "indexed":
+        if q["track"] not in refs and any(x in variants.get(q["track"], ()) for x in refs):
+            row["variant"] += 1  # found as another rendering of its tune: reported apart
+        elif q["kind"] == "indexed":
             row["n_pos"] += 1
             row["ours"] += ours == q["track"]
             row["chromaprint"] += cp == q["track"]
@@ -84,10 +89,11 @@ def main() -> None:
         print(f"| {t} | {v[0]} / {v[1]} / {v[2]} | {s[0]} / {s[1]} / {s[2]} |")
     for audio, rows in both_layers(result, args.chosen).items():
         print(f"\n{audio}, test pieces, Chromaprint at {args.chosen}:")
-        print("| distortion | ours | Chromaprint | either (screening) | TN | false |")
+        print("| distortion | ours | Chromaprint | either (screening) | TN | false | variant |")
         for name, r in rows.items():
             print(f"| {name} | {r['ours']}/{r['n_pos']} | {r['chromaprint']}/{r['n_pos']} | "
-                  f"{r['either']}/{r['n_pos']} | {r['tn']}/{r['n_neg']} | {r['false']} |")
+                  f"{r['either']}/{r['n_pos']} | {r['tn']}/{r['n_neg']} | {r['false']} | "
+                  f"{r['variant']} |")
 
 
 if __name__ == "__main__":
