@@ -270,10 +270,32 @@ def test_the_noise_floor_keeps_a_sparse_tunes_peaks_and_drops_the_noises(monkeyp
     # (the rests) yields few peaks, far below the density cap
     assert _landing_share(noisy, ref) > 0.6 and _landing_share(ref, noisy) > 0.6
     assert len(only_noise) < 0.3 * peaks_mod.PEAKS_PER_S * 20
-    # without the per-bin floor, the noise's peaks fill the rests up to the cap
+    # without the per-bin floor and the local-power rule, the noise's peaks fill the rests up to
+    # the cap
     monkeypatch.setattr(peaks_mod, "FLOOR_DB", -np.inf)
+    monkeypatch.setattr(peaks_mod, "LOCAL_DB", np.inf)
     assert _landing_share(peaks_mod.extract(clean + noise, SR), ref) < 0.4
     assert len(peaks_mod.extract(noise, SR)) > 0.9 * peaks_mod.PEAKS_PER_S * 20
+
+
+def test_a_peak_far_below_the_local_power_is_dropped(monkeypatch):
+    # a loud tone, a tone 15 dB below it and one 35 dB below it: white noise at 10 dB SNR
+    # buries the third (~40 dB below the signal's power per bin), so no fingerprint uses it
+    # (repeated decaying notes: a steady tone is its own bin's noise floor)
+    tt = np.arange(8 * SR) / SR
+    gate = ((tt % 0.8) < 0.3) * np.exp(-(tt % 0.8) / 0.3)
+    x = gate * sum(a * np.sin(2 * np.pi * f * tt) for a, f in ((0.5, 440.0),
+                                                               (0.5 * 10 ** (-15 / 20), 1000.0),
+                                                               (0.5 * 10 ** (-35 / 20), 2000.0)))
+    x = x.astype(np.float32)
+
+    def found(p: peaks_mod.Peaks, hz: float) -> bool:
+        return bool((np.abs(p.f * peaks_mod.BIN_HZ - hz) < 2 * peaks_mod.BIN_HZ).any())
+
+    p = peaks_mod.extract(x, SR)
+    assert found(p, 440.0) and found(p, 1000.0) and not found(p, 2000.0)
+    monkeypatch.setattr(peaks_mod, "LOCAL_DB", np.inf)
+    assert found(peaks_mod.extract(x, SR), 2000.0)
 
 
 def test_a_reference_stores_denser_peaks_and_builds_quads_from_the_loudest():

@@ -50,7 +50,8 @@ from accord.trust.fingerprint import quads as quads_mod
 from accord.trust.fingerprint import verify as verify_mod
 from accord.trust.fingerprint.match import Candidates, Match
 
-FORMAT = 3  # 2: spectral peaks stored for verification; 3: noise-floor peaks, DT_MAX 80
+FORMAT = 4  # 2: spectral peaks stored for verification; 3: noise-floor peaks, DT_MAX 80;
+# 4: peaks within LOCAL_DB of the local band power, 8 query partners
 MAX_SEGMENTS = 16
 
 
@@ -69,9 +70,9 @@ class OutdatedIndex(InvalidInput):
 # fewer exact peaks; two tunes in one key share few quads but, by chance, many peaks). All four
 # chosen on validation pieces by bench/trust.py --part calibrate (RESULTS.md).
 MIN_HASHES = 3
-MIN_VERIFIED = 0.70
-STRONG_HASHES = 30
-STRONG_VERIFIED = 0.48
+MIN_VERIFIED = 0.62  # 0.70 before index format 4
+STRONG_HASHES = 25  # 30 before
+STRONG_VERIFIED = 0.42  # 0.48 before
 MAX_TRACK_ID = 200
 HOT_KEY_FACTOR = 12  # a key with more postings than this times the segment's mean is skipped
 HOT_KEY_MIN = 64
@@ -87,6 +88,7 @@ def params() -> dict:
     return {"rate": p.RATE, "n_fft": p.N_FFT, "hop": p.HOP, "peaks_per_s": p.PEAKS_PER_S,
             "verify_peaks_per_s": p.VERIFY_PEAKS_PER_S,
             "floor": [p.FLOOR_DB, p.FLOOR_PERCENTILE, p.FLOOR_BLOCK, p.FLOOR_WINDOW],
+            "local": [p.LOCAL_DB, p.LOCAL_WINDOW],
             "neighbourhood": list(p.NEIGHBOURHOOD), "k_ref": q.K_REF, "k_query": q.K_QUERY,
             "dt": [q.DT_MIN, q.DT_MAX], "df": [q.DF_MIN, q.DF_MAX], "qbins": q.QBINS,
             "coarse": [q.W_OCT, q.H_OCT, q.A_OCT, q.NW, q.NH, q.NA],

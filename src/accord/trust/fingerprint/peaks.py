@@ -7,7 +7,11 @@ multiplies every time by one factor: the quads built on these points (quads.py) 
 both. A peak is a local maximum of the log-magnitude in a time-frequency neighbourhood that
 stands out from its frame's median *and* from its own frequency bin's noise floor (a running low
 percentile over a few seconds: white noise or hiss raises the floor, so its peaks in rests and
-between notes do not pass, while the music's peaks do); the loudest peaks per second are kept, so
+between notes do not pass, while the music's peaks do) *and* lies at most LOCAL_DB below the
+band's local power (a weak harmonic that white noise at 10 dB SNR would bury is not used on
+either side, so the reference's quads are built from peaks a noisy copy still has: on the
+rendered validation excerpts 86% of a clean excerpt's peaks are found in its noisy version
+instead of 73%, bench/RESULTS.md 2026-12-03 16:14); the loudest peaks per second are kept, so
 the density does not depend on loudness. Ranking by level rather than by prominence over the
 frame's median keeps the same peaks when noise is added: noise lifts the median of a quiet frame
 and reorders prominences, not levels (bench/RESULTS.md, 2026-12-03 14:00). Frequencies are
@@ -41,6 +45,8 @@ FLOOR_DB = 15.0  # a peak stands this far above its bin's noise floor ...
 FLOOR_PERCENTILE = 20.0  # ... the running 20th percentile of the bin's block means
 FLOOR_BLOCK = 8  # frames (0.128 s) a block
 FLOOR_WINDOW = 40  # blocks (5.1 s) in the running percentile
+LOCAL_DB = 25.0  # a peak is at most this far below the band's local power ...
+LOCAL_WINDOW = 63  # ... the mean power of the 100 Hz-3.8 kHz band over 63 frames (1 s)
 MAX_DURATION_S = 20 * 60  # refuse longer audio before the spectrogram is computed
 MIN_DURATION_S = 1.0
 
@@ -90,6 +96,16 @@ def bin_floor(band: np.ndarray) -> np.ndarray:
     return np.repeat(floor, FLOOR_BLOCK, axis=1)[:, :n]
 
 
+def local_power(band: np.ndarray) -> np.ndarray:
+    """The band's power (dB, the scale of a bin's level) in each frame, averaged over a running
+    window of LOCAL_WINDOW frames. A sinusoid's peak bin is ~1.8 dB below the power of a frame
+    holding only it; white noise at 10 dB SNR lies ~40 dB below the signal's power per bin, so
+    a peak within LOCAL_DB of the local power is one the noise cannot bury."""
+    power = (10.0 ** (band.astype(np.float64) / 10.0)).sum(axis=0)
+    mean = ndimage.uniform_filter1d(power, size=LOCAL_WINDOW, mode="nearest")
+    return (10.0 * np.log10(mean + 1e-12)).astype(np.float32)
+
+
 def _cap(ti: np.ndarray, level: np.ndarray, per_s: int) -> np.ndarray:
     """Indices of the `per_s` loudest peaks of each one-second block."""
     block = (ti // int(FRAMES_PER_S)).astype(np.int64)
@@ -107,7 +123,8 @@ def extract(samples: np.ndarray, sr: int, per_s: int = PEAKS_PER_S) -> Peaks:
     floor = np.median(band, axis=0, keepdims=True)
     prominence = band - floor
     is_peak = ((band == local_max) & (prominence >= MIN_PROMINENCE_DB) & (band > -60.0)
-               & (band - bin_floor(band) >= FLOOR_DB))
+               & (band - bin_floor(band) >= FLOOR_DB)
+               & (band >= local_power(band)[None, :] - LOCAL_DB))
     fi, ti = np.nonzero(is_peak)
     keep = _cap(ti, band[fi, ti], per_s)
     fi, ti = fi[keep], ti[keep]
