@@ -111,6 +111,15 @@ def ai_disclosure(el) -> tuple[dict, list[tuple[str, str]]]:
     return out, problems
 
 
+def release_resource_refs(el) -> tuple[str, ...]:
+    """The resource references a Release lists (ReleaseResourceReference and
+    LinkedReleaseResourceReference anywhere inside it), in order, each once."""
+    return tuple(dict.fromkeys(
+        (d.text or "").strip() for name in ("ReleaseResourceReference",
+                                            "LinkedReleaseResourceReference")
+        for d in descendants(el, name) if (d.text or "").strip()))
+
+
 def _contains(el, where: str, problems: list[tuple[str, str]]) -> str | None:
     """`el`'s own ContainsAI as sent, or None; a value outside avs:ContainsAI is a problem."""
     raw = text(el, ERN4_AI_CONTAINS)
@@ -134,10 +143,8 @@ def release_ai(root) -> tuple[dict[str, dict[str, str]], list[tuple[str, str]]]:
         value = _contains(rel, f"Release[{ref}]", problems)
         if value is None:
             continue
-        for name in ("ReleaseResourceReference", "LinkedReleaseResourceReference"):
-            for d in descendants(rel, name):
-                if (d.text or "").strip():
-                    out.setdefault(d.text.strip(), {})[ref] = value
+        for resource in release_resource_refs(rel):
+            out.setdefault(resource, {})[ref] = value
     return out, problems
 
 
@@ -403,10 +410,7 @@ class _Reader:
                 parties: dict[str, ErnParty]) -> ErnRelease:
         ref = text(el, "ReleaseReference") or f"#{i}"
         rid = kid(el, "ReleaseId")
-        refs = tuple(dict.fromkeys(
-            (d.text or "").strip() for name in ("ReleaseResourceReference",
-                                                "LinkedReleaseResourceReference")
-            for d in descendants(el, name) if (d.text or "").strip()))
+        refs = release_resource_refs(el)
         t = ern4_title(el)
         labels = []
         for j, lab in enumerate(kids(el, ERN4["release_label"][0])):

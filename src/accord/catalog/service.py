@@ -349,7 +349,7 @@ def declared_recording(path: Path, max_bytes: int = 5 * 1024 * 1024,
     """Read a DDEX message's first SoundRecording through the hardened XML door (no DOCTYPE,
     size, depth and element limits); InvalidInput names the file and the problem."""
     from accord.catalog.ddex import ai_disclosure, ai_extent, release_ai, resource_ai
-    from accord.catalog.ddex_elements import local
+    from accord.catalog.ddex_elements import local, text
     from accord.catalog.ddex_xml import XmlLimits, load
 
     _, root = load(Path(path), XmlLimits(max_bytes=max_bytes, max_elements=max_elements))
@@ -381,8 +381,7 @@ def declared_recording(path: Path, max_bytes: int = 5 * 1024 * 1024,
     if problems:
         where, msg = problems[0]
         raise InvalidInput(f"{path}: {where}: {msg}")
-    ref = next(((el.text or "").strip() for el in scope if isinstance(el.tag, str)
-                and local(el) == "ResourceReference"), None) if recordings else None
+    ref = text(scope, "ResourceReference") if recordings else None
     if by_release.get(ref):
         ai["release_ai"] = by_release[ref]
     if others:
