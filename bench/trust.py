@@ -96,6 +96,7 @@ from accord.trust.fingerprint import FingerprintIndex, decode, match_raw  # noqa
 from accord.trust.fingerprint import chromaprint as cp  # noqa: E402
 from accord.trust.fingerprint import peaks as peaks_mod  # noqa: E402
 from accord.trust.fingerprint import quads as quads_mod  # noqa: E402
+from accord.trust.fingerprint import verify as verify_mod  # noqa: E402
 from accord.trust.fingerprint.index import accepted  # noqa: E402
 
 MUSIC = Path("/usr/share/games/wesnoth/1.16/data/core/music")
@@ -212,6 +213,37 @@ def chromaprint_best(query: np.ndarray, refs: dict[str, np.ndarray]):
         if m is not None and (best is None or m.bit_error_rate < best[1]):
             best = (name, m.bit_error_rate)
     return best
+
+
+def chromaprint_candidates(query: np.ndarray, refs: dict[str, np.ndarray],
+                           cover: float | None = None, top: int = 5) -> list:
+    """The `top` references by bit error rate, [name, ber, overlap_s] each, for calibration:
+    with the matcher's MIN_OVERLAP (cover None) or with an overlap of at least `cover` times
+    the shorter of query and reference."""
+    out = []
+    for name, raw in refs.items():
+        kw = {} if cover is None else {
+            "min_overlap": int(np.ceil(cover * min(query.shape[0], raw.shape[0])))}
+        m = match_raw(query, raw, max_ber=1.0, **kw)
+        if m is not None:
+            out.append([name, round(m.bit_error_rate, 4), round(m.overlap_s, 2)])
+    return sorted(out, key=lambda c: c[1])[:top]
+
+
+WINDOWS_S = (3.0, 6.0)  # other windows recorded for `weakest` (verify.WINDOW_S is recorded)
+
+
+def candidate_row(m, index: FingerprintIndex, p) -> list:
+    """[track, votes, verified share, coverage, weakest (verify.WINDOW_S), weakest at each of
+    WINDOWS_S] for one recorded hypothesis: what calibrate replays rules on."""
+    row = [m.track_id, m.matched_hashes, round(m.score, 4), round(m.coverage, 4),
+           round(m.weakest, 4)]
+    stored = index.peaks_of(m.track_id)
+    for w in WINDOWS_S:
+        v = verify_mod.check(p.t, p.f, stored[0], stored[1], m.offset_s * peaks_mod.FRAMES_PER_S,
+                             1.0 / m.time_ratio, m.pitch_ratio, window_s=w)
+        row.append(round(v.weakest, 4))
+    return row
 
 
 def rendered_tracks(cache: Path, sparse: int = RENDERED_SPARSE,
@@ -346,6 +378,12 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
                 qraw = decode(fpcalc_fingerprint(q))
                 best = chromaprint_best(qraw, refs)
                 r["chromaprint"]["ms"].append(1000 * (time.perf_counter() - a))
+                cp_cands = {"items": int(qraw.shape[0]),
+                            "default": chromaprint_candidates(qraw, refs),
+                            "cover_0.8": chromaprint_candidates(qraw, refs, cover=0.8)}
+            else:
+                cp_cands = None
+            qpeaks = peaks_mod.extract(y, sr)
             found = [m for m in cands if accepted(m.matched_hashes, m.score)]
             ours_top = found[0] if found else None
             for m in cands:
@@ -375,10 +413,10 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
             details.append({"track": f.stem, "kind": kind, "role": role[f.stem], "start": start,
                             "distortion": name,
                             "ours": ours_top.to_json() if ours_top else None,
-                            "candidates": [[m.track_id, m.matched_hashes, round(m.score, 4)]
-                                           for m in cands],
+                            "candidates": [candidate_row(m, index, qpeaks) for m in cands],
                             "chromaprint": {"track": best[0], "ber": round(best[1], 4)}
-                            if best else None})
+                            if best else None,
+                            "chromaprint_candidates": cp_cands})
         print(f"  query {n + 1}/{len(queries)} {f.stem} ({kind}) done", flush=True)
     for r in rows.values():
         for system in systems:

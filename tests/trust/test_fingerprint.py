@@ -227,6 +227,36 @@ def test_verification_counts_the_query_peaks_that_land_on_reference_peaks():
     assert verify_mod.score(30, 40) == 0.75
 
 
+def test_verification_reports_coverage_and_the_weakest_window():
+    fps = 62.5  # frames a second
+    # a reference of 20 s with a peak every 0.1 s on a little melody
+    r_t = np.arange(0, 20 * fps, fps / 10).astype(np.int32)
+    r_f = (100.0 + 10.0 * (np.arange(r_t.shape[0]) % 7)).astype(np.float32)
+    order = np.argsort(r_t)
+    r_t, r_f = r_t[order], r_f[order]
+    # a copy of seconds 2-14: every window verifies, the whole query lies inside
+    sel = (r_t >= 2 * fps) & (r_t < 14 * fps)
+    q_t, q_f = r_t[sel] - 2 * fps, r_f[sel]
+    v = verify_mod.check(q_t, q_f, r_t, r_f, 2 * fps, 1.0, 1.0)
+    assert (v.aligned, v.counted, v.query_peaks) == (sel.sum(), sel.sum(), sel.sum())
+    assert v.coverage == 1.0 and v.weakest == 1.0
+    # the same query placed 8 s before the reference's end: only its first 8 s are inside
+    v = verify_mod.check(q_t, q_f, r_t, r_f, 12 * fps, 1.0, 1.0)
+    assert 0.6 < v.coverage < 0.7
+    # a query whose last 4 s are other music: the overall share stays high, the weakest
+    # window (4 s) shows the part that does not verify
+    other = q_t >= 8 * fps
+    q_f2 = np.where(other, q_f + 37.0, q_f)
+    v = verify_mod.check(q_t, q_f2, r_t, r_f, 2 * fps, 1.0, 1.0)
+    assert v.aligned / v.counted == pytest.approx(1 - other.mean())
+    assert v.weakest == 0.0
+    # windows with too few counted peaks do not count; with fewer than two windows left the
+    # weakest is the overall share
+    v = verify_mod.check(q_t[:15], q_f[:15], r_t, r_f, 2 * fps, 1.0, 1.0)
+    assert v.weakest == 1.0 and v.counted == 15
+    assert verify_mod.check(q_t[:0], q_f[:0], r_t, r_f, 0.0, 1.0, 1.0).coverage == 0.0
+
+
 def test_an_unrelated_track_that_wins_the_vote_is_refused_by_verification(built):
     idx = FingerprintIndex.open(built)
     clip = excerpt(track(2), 6.0, 10.0)

@@ -76,6 +76,9 @@ def test_the_matcher_slides_both_ways_and_needs_overlap():
     found = match_raw(early, ref)
     assert found is not None and found.bit_error_rate == 0.0
     assert found.offset_s == pytest.approx(-20 * 4096 / 3 / 11025)
+    # coverage: the compared items over the shorter fingerprint (60 of the query's 80)
+    assert found.coverage == pytest.approx(60 / 80)
+    assert match_raw(ref[50:130], ref).coverage == 1.0
     short = match_raw(ref[100:110], ref[100:105])  # shorter than MIN_OVERLAP: all of it
     assert short is not None and short.offset_s == 0.0 and short.bit_error_rate == 0.0
     assert match_raw(np.zeros(0, np.uint32), ref) is None

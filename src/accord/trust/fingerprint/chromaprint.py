@@ -35,10 +35,12 @@ class ChromaprintMatch:
     bit_error_rate: float  # differing bits / compared bits at the best offset
     offset_s: float  # reference time at the query's start (negative: query starts earlier)
     overlap_s: float  # compared duration
+    coverage: float = 1.0  # compared duration / the shorter of query and reference
 
     def to_json(self) -> dict:
         return {"bit_error_rate": round(self.bit_error_rate, 4),
-                "offset_s": round(self.offset_s, 3), "overlap_s": round(self.overlap_s, 3)}
+                "offset_s": round(self.offset_s, 3), "overlap_s": round(self.overlap_s, 3),
+                "coverage": round(self.coverage, 4)}
 
 
 def _unpack(data: bytes, bits: int) -> np.ndarray:
@@ -119,7 +121,8 @@ def match_raw(query: np.ndarray, reference: np.ndarray, *, max_ber: float = MAX_
     ber, o, n = float(ber_all[i]), int(offsets[i]), int(compared[i])
     if ber > max_ber:
         return None
-    return ChromaprintMatch(bit_error_rate=ber, offset_s=o * ITEM_S, overlap_s=n * ITEM_S)
+    return ChromaprintMatch(bit_error_rate=ber, offset_s=o * ITEM_S, overlap_s=n * ITEM_S,
+                            coverage=n / min(nq, nr))
 
 
 def match_fingerprints(query: str, reference: str, **kw) -> ChromaprintMatch | None:

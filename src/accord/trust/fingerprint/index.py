@@ -288,9 +288,10 @@ class FingerprintIndex:
             if line.track not in peaks_of:
                 peaks_of[line.track] = self._peaks_of(line.track)
             stored = peaks_of[line.track]
-            n_ok, counted = (0, 0) if stored is None else verify_mod.aligned(
-                p.t, p.f, stored[0], stored[1], line.offset, line.g, line.pitch)
-            score = verify_mod.score(n_ok, counted)
+            v = (verify_mod.Verification(0, 0, len(p.t), 0.0) if stored is None else
+                 verify_mod.check(p.t, p.f, stored[0], stored[1], line.offset, line.g,
+                                  line.pitch))
+            score = verify_mod.score(v.aligned, v.counted)
             if not accepted(line.votes, score, min_hashes=min_hashes, min_verified=min_verified,
                             strong_hashes=strong_hashes, strong_verified=strong_verified):
                 continue
@@ -298,12 +299,18 @@ class FingerprintIndex:
                                matched_hashes=line.votes,
                                offset_s=line.offset / peaks_mod.FRAMES_PER_S,
                                time_ratio=1.0 / line.g, pitch_ratio=line.pitch,
-                               verified_peaks=n_ok, counted_peaks=counted))
+                               verified_peaks=v.aligned, counted_peaks=v.counted,
+                               coverage=v.coverage, weakest=v.weakest))
         found.sort(key=lambda m: (-m.score, -m.matched_hashes, m.track_id))
         best: dict[str, Match] = {}
         for m in found:
             best.setdefault(m.track_id, m)
         return list(best.values())[:top]
+
+    def peaks_of(self, track_id: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The spectral peaks stored for `track_id` (frames, bins), or None (not indexed)."""
+        n = self._number.get(track_id)
+        return None if n is None else self._peaks_of(n)
 
     def _peaks_of(self, track: int) -> tuple[np.ndarray, np.ndarray] | None:
         for seg in self._segments:

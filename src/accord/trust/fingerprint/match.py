@@ -44,7 +44,9 @@ class Match:
     matched_hashes: the query quads that voted for the transformation. offset_s: the reference
     time at the query's start. time_ratio: query duration / reference duration (0.95 for a 5%
     speed-up). pitch_ratio: query frequency / reference frequency (1.122 for +2 semitones).
-    verified_peaks / counted_peaks: the numbers behind the score."""
+    verified_peaks / counted_peaks: the numbers behind the score. coverage: the share of the
+    query's peaks that map inside the reference (low when the query only partly overlaps it).
+    weakest: the lowest verified share over the query's 4 s windows (verify.Verification)."""
 
     track_id: str
     score: float
@@ -54,12 +56,15 @@ class Match:
     pitch_ratio: float
     verified_peaks: int = 0
     counted_peaks: int = 0
+    coverage: float = 1.0
+    weakest: float = 1.0
 
     def to_json(self) -> dict:
         return {"track_id": self.track_id, "score": round(self.score, 4),
                 "matched_hashes": self.matched_hashes, "offset_s": round(self.offset_s, 3),
                 "time_ratio": round(self.time_ratio, 4), "pitch_ratio": round(self.pitch_ratio, 4),
-                "verified_peaks": self.verified_peaks, "counted_peaks": self.counted_peaks}
+                "verified_peaks": self.verified_peaks, "counted_peaks": self.counted_peaks,
+                "coverage": round(self.coverage, 4), "weakest": round(self.weakest, 4)}
 
 
 @dataclass(frozen=True)
