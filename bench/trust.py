@@ -33,8 +33,10 @@ track (Chromaprint: the lowest bit error rate is its own track and at most MAX_B
 negative: a held-out excerpt matches nothing. Any top match on the wrong track counts as a false
 match. Thresholds (MIN_HASHES, MAX_BER) were fixed before on other excerpts; the run reports the
 margin (largest wrong-track vote count, smallest true one) per distortion. Every query also
-records every hypothesis the quad vote produced (track, votes, verified share), so that
-`calibrate` can replay any thresholds on the same queries.
+records every hypothesis the quad vote produced (track, votes, verified share, coverage, and
+the weakest window's share over 4, 3 and 6 s windows) and Chromaprint's five best references
+(with the matcher's 5 s overlap and with 80% of the shorter fingerprint), so that `calibrate`
+and bench/trust_overlap.py can replay any thresholds on the same queries.
 
 calibrate: the index's thresholds (MIN_HASHES votes and MIN_VERIFIED, the verified share of
 accord.trust.fingerprint.verify, then the second tier STRONG_HASHES and STRONG_VERIFIED of
@@ -218,26 +220,25 @@ def chromaprint_best(query: np.ndarray, refs: dict[str, np.ndarray]):
 def chromaprint_candidates(query: np.ndarray, refs: dict[str, np.ndarray],
                            cover: float | None = None, top: int = 5) -> list:
     """The `top` references by bit error rate, [name, ber, overlap_s] each, for calibration:
-    with the matcher's MIN_OVERLAP (cover None) or with an overlap of at least `cover` times
-    the shorter of query and reference."""
+    with the matcher's MIN_OVERLAP only (cover None) or with an overlap of at least `cover`
+    times the shorter of query and reference."""
     out = []
     for name, raw in refs.items():
-        kw = {} if cover is None else {
-            "min_overlap": int(np.ceil(cover * min(query.shape[0], raw.shape[0])))}
-        m = match_raw(query, raw, max_ber=1.0, **kw)
+        m = match_raw(query, raw, max_ber=1.0, min_coverage=cover or 0.0)
         if m is not None:
             out.append([name, round(m.bit_error_rate, 4), round(m.overlap_s, 2)])
     return sorted(out, key=lambda c: c[1])[:top]
 
 
-WINDOWS_S = (3.0, 6.0)  # other windows recorded for `weakest` (verify.WINDOW_S is recorded)
+WINDOWS_S = (4.0, 3.0, 6.0)  # windows recorded for `weakest` (verify.WINDOW_S is one of them)
+#: every hypothesis the vote finds, whatever its verification (see index.LIMITS)
+ALL_HYPOTHESES = {"min_hashes": 1, "min_verified": 0.0, "min_coverage": 0.0, "min_weakest": 0.0}
 
 
 def candidate_row(m, index: FingerprintIndex, p) -> list:
-    """[track, votes, verified share, coverage, weakest (verify.WINDOW_S), weakest at each of
-    WINDOWS_S] for one recorded hypothesis: what calibrate replays rules on."""
-    row = [m.track_id, m.matched_hashes, round(m.score, 4), round(m.coverage, 4),
-           round(m.weakest, 4)]
+    """[track, votes, verified share, coverage, weakest at each of WINDOWS_S] for one recorded
+    hypothesis: what calibrate and bench/trust_overlap.py replay rules on."""
+    row = [m.track_id, m.matched_hashes, round(m.score, 4), round(m.coverage, 4)]
     stored = index.peaks_of(m.track_id)
     for w in WINDOWS_S:
         v = verify_mod.check(p.t, p.f, stored[0], stored[1], m.offset_s * peaks_mod.FRAMES_PER_S,
@@ -370,7 +371,7 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
             a = time.perf_counter()
             # every hypothesis the vote produced, with its votes and verified share: the
             # calibration (--part calibrate) replays any thresholds on these
-            cands = index.query(y, sr, top=MAX_CANDIDATES, min_hashes=1, min_verified=0.0)
+            cands = index.query(y, sr, top=MAX_CANDIDATES, **ALL_HYPOTHESES)
             r["ours"]["ms"].append(1000 * (time.perf_counter() - a))
             best = None
             if chromaprint:
@@ -384,7 +385,8 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
             else:
                 cp_cands = None
             qpeaks = peaks_mod.extract(y, sr)
-            found = [m for m in cands if accepted(m.matched_hashes, m.score)]
+            found = [m for m in cands
+                     if accepted(m.matched_hashes, m.score, m.coverage, m.weakest)]
             ours_top = found[0] if found else None
             for m in cands:
                 if m.track_id != f.stem:

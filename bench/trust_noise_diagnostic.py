@@ -154,7 +154,8 @@ def diagnose(queries: dict, index: FingerprintIndex, distortion: str, h: int, v:
             qrel.append((float(r), bool(np.any(np.abs(clean.f[lo_:hi_] - f) <= 1.5))))
         own = _match_share(noisy, clean)
         nq = len(quads_mod.build(noisy, "query"))
-        cands = index.query_peaks(noisy, top=15, min_hashes=1, min_verified=0.0)
+        cands = index.query_peaks(noisy, top=15, min_hashes=1, min_verified=0.0,
+                                    min_coverage=0.0, min_weakest=0.0)
         right = [m for m in cands if m.track_id == track]
         wrong = [m for m in cands if m.track_id != track]
         r = right[0] if right else None
@@ -202,7 +203,8 @@ def sweep_run(queries: dict, index: FingerprintIndex, variants: dict) -> list[di
         for name, y in got.items():
             a = time.perf_counter()
             p = peaks_mod.extract(y, peaks_mod.RATE)
-            cands = index.query_peaks(p, top=15, min_hashes=1, min_verified=0.0)
+            cands = index.query_peaks(p, top=15, min_hashes=1, min_verified=0.0,
+                                    min_coverage=0.0, min_weakest=0.0)
             ms.append(1000 * (time.perf_counter() - a))
             details.append({"track": track, "kind": kind, "role": "validation",
                             "start": start, "distortion": name,

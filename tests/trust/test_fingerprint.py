@@ -257,6 +257,37 @@ def test_verification_reports_coverage_and_the_weakest_window():
     assert verify_mod.check(q_t[:0], q_f[:0], r_t, r_f, 0.0, 1.0, 1.0).coverage == 0.0
 
 
+def test_acceptance_asks_for_coverage_and_every_window_unless_the_votes_are_overwhelming():
+    lim = index_mod.LIMITS
+    ok = dict(votes=10, verified=0.9, coverage=1.0, weakest=0.8)
+    assert index_mod.accepted(*ok.values())
+    # most of the query must lie inside the reference
+    assert not index_mod.accepted(10, 0.9, lim["min_coverage"] - 0.01, 0.8)
+    assert index_mod.accepted(10, 0.9, lim["min_coverage"], 0.8)
+    # a window that does not verify (a shared cadence, the rest another tune) ...
+    low = lim["min_weakest"] - 0.01
+    assert not index_mod.accepted(10, 0.9, 1.0, low)
+    # ... is waived for a line with overwhelming quad evidence (dense recordings)
+    assert index_mod.accepted(lim["exempt_hashes"], 0.9, 1.0, low)
+    # the share tiers still apply
+    assert not index_mod.accepted(10, lim["min_verified"] - 0.01, 1.0, 1.0)
+    assert index_mod.accepted(lim["strong_hashes"], lim["strong_verified"], 1.0, 1.0)
+    # limits override by name; unknown names are refused
+    assert index_mod.accepted(10, 0.9, 0.1, 0.0, min_coverage=0.0, min_weakest=0.0)
+
+
+def test_a_query_that_only_partly_overlaps_a_recording_is_not_a_match(built):
+    idx = FingerprintIndex.open(built)
+    # the last 4 s of track-2, then 8 s of a track the index does not hold
+    part = np.concatenate([excerpt(track(2), 26.0, 4.0), excerpt(track(9), 0.0, 8.0)])
+    assert idx.query(part, SR) == []
+    seen = idx.query(part, SR, min_coverage=0.0, min_weakest=0.0)
+    assert seen and seen[0].track_id == "track-2"
+    assert seen[0].coverage < index_mod.MIN_COVERAGE or seen[0].weakest < index_mod.MIN_WEAKEST
+    with pytest.raises(TypeError, match="unknown limits"):
+        idx.query(part, SR, min_cover=0.0)
+
+
 def test_an_unrelated_track_that_wins_the_vote_is_refused_by_verification(built):
     idx = FingerprintIndex.open(built)
     clip = excerpt(track(2), 6.0, 10.0)

@@ -14,6 +14,7 @@ import soundfile as sf
 from accord.catalog.audio import fingerprint
 from accord.errors import InvalidInput
 from accord.trust.fingerprint import chromaprint_match, decode, match_fingerprints, match_raw
+from accord.trust.fingerprint.chromaprint import MIN_COVERAGE
 
 SR = 22050
 
@@ -73,12 +74,19 @@ def test_the_matcher_slides_both_ways_and_needs_overlap():
     ref = rng.integers(0, 2 ** 32, 300, dtype=np.uint64).astype(np.uint32)
     early = np.concatenate([rng.integers(0, 2 ** 32, 20, dtype=np.uint64).astype(np.uint32),
                             ref[:60]])
-    found = match_raw(early, ref)
+    # 60 of the query's 80 items overlap the reference: under MIN_COVERAGE (0.8) of the shorter
+    # fingerprint, so no match by default (a shared passage is not a copy) ...
+    assert MIN_COVERAGE == 0.8 and match_raw(early, ref) is None
+    # ... found, at its negative offset, when the coverage test is lowered
+    found = match_raw(early, ref, min_coverage=0.5)
     assert found is not None and found.bit_error_rate == 0.0
     assert found.offset_s == pytest.approx(-20 * 4096 / 3 / 11025)
     # coverage: the compared items over the shorter fingerprint (60 of the query's 80)
     assert found.coverage == pytest.approx(60 / 80)
     assert match_raw(ref[50:130], ref).coverage == 1.0
+    # 16 other items then the reference's first 64: 64 of 80 (exactly 0.8) is enough
+    edge = np.concatenate([early[4:], ref[60:64]])
+    assert edge.shape[0] == 80 and match_raw(edge, ref).coverage == pytest.approx(0.8)
     short = match_raw(ref[100:110], ref[100:105])  # shorter than MIN_OVERLAP: all of it
     assert short is not None and short.offset_s == 0.0 and short.bit_error_rate == 0.0
     assert match_raw(np.zeros(0, np.uint32), ref) is None

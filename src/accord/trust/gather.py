@@ -168,13 +168,14 @@ def copies_of(session: Session, settings: Settings, read, uploader: str,
         if m is not None:
             ref = f"recording:{f['recording_id']}" if f["recording_id"] else f"audio:{f['id']}"
             out.append(CopyMatch(ref, "chromaprint", 1 - m.bit_error_rate, m.offset_s,
-                                 m.bit_error_rate))
+                                 m.bit_error_rate, coverage=m.coverage))
     owners = {f"upload:{sid}": who for sid, who, _ in repository.earlier_audio(session, ups)}
     for sid, who, fp in uploads:
         m = match_fingerprints(read.fingerprint, fp)
         if m is not None:
             out.append(CopyMatch(f"upload:{sid}", "chromaprint", 1 - m.bit_error_rate,
-                                 m.offset_s, m.bit_error_rate, same_uploader=who == uploader))
+                                 m.offset_s, m.bit_error_rate, same_uploader=who == uploader,
+                                 coverage=m.coverage))
     for m in hits:
         who = None
         if m.track_id.startswith("upload:"):
@@ -183,7 +184,8 @@ def copies_of(session: Session, settings: Settings, read, uploader: str,
                 continue
         out.append(CopyMatch(m.track_id, "index", m.score, m.offset_s, None,
                              m.matched_hashes, m.time_ratio, m.pitch_ratio,
-                             same_uploader=who == uploader))
+                             same_uploader=who == uploader, coverage=m.coverage,
+                             weakest=m.weakest))
     return tuple(out)
 
 

@@ -18,7 +18,9 @@ class CopyMatch:
 
     layer: "chromaprint" (offset-searching bit-error matcher: exact and re-encoded copies) or
     "index" (our pitch/speed-robust fingerprint index). score in [0, 1]; for Chromaprint
-    1 - bit_error_rate."""
+    1 - bit_error_rate. coverage: the share of the upload (or of the reference, when it is the
+    shorter) that the match places inside the other; a copy covers most of it, a shared passage
+    little. weakest: the index's lowest verified share over the upload's windows."""
 
     reference: str  # "recording:<id>" | "upload:<screening id>" | the index's track id
     layer: str
@@ -29,11 +31,14 @@ class CopyMatch:
     time_ratio: float | None = None
     pitch_ratio: float | None = None
     same_uploader: bool = False
+    coverage: float | None = None
+    weakest: float | None = None
 
     def to_json(self) -> dict:
         out = {"reference": self.reference, "layer": self.layer, "score": round(self.score, 4),
                "offset_s": round(self.offset_s, 3)}
-        for k in ("bit_error_rate", "matched_hashes", "time_ratio", "pitch_ratio"):
+        for k in ("bit_error_rate", "matched_hashes", "time_ratio", "pitch_ratio", "coverage",
+                  "weakest"):
             v = getattr(self, k)
             if v is not None:
                 out[k] = round(v, 4) if isinstance(v, float) else v

@@ -26,7 +26,11 @@ from accord.errors import InvalidInput
 
 ITEM_S = 4096 / 3 / 11025  # seconds per sub-fingerprint
 MAX_BER = 0.25  # a match needs a bit error rate at or below this (bench/trust.py, run 1)
-MIN_OVERLAP = 40  # items (~5 s) compared at least
+MIN_OVERLAP = 40  # items (~5 s) compared at least ...
+# ... and at least MIN_COVERAGE of the shorter of query and reference (2026-12-03, chosen on
+# validation pieces by bench/trust_overlap.py: with 5 s alone, different sparse tunes rendered
+# by one piano at one tempo matched on a shared cadence at the edge of the reference)
+MIN_COVERAGE = 0.8
 CHUNK_ITEMS = 4_000_000  # item comparisons held in memory at once
 
 
@@ -92,11 +96,15 @@ def decode(fingerprint: str) -> np.ndarray:
 
 
 def match_raw(query: np.ndarray, reference: np.ndarray, *, max_ber: float = MAX_BER,
-              min_overlap: int = MIN_OVERLAP) -> ChromaprintMatch | None:
-    """Best offset of `query` in `reference` by bit error rate; None above `max_ber`."""
+              min_overlap: int = MIN_OVERLAP,
+              min_coverage: float = MIN_COVERAGE) -> ChromaprintMatch | None:
+    """Best offset of `query` in `reference` by bit error rate, among the offsets that compare
+    at least `min_overlap` items and `min_coverage` of the shorter fingerprint; None above
+    `max_ber`."""
     q = np.asarray(query, dtype=np.uint32)
     r = np.asarray(reference, dtype=np.uint32)
-    need = min(min_overlap, q.shape[0], r.shape[0])
+    shorter = min(q.shape[0], r.shape[0])
+    need = min(max(min_overlap, int(np.ceil(min_coverage * shorter))), shorter)
     if need == 0:
         return None
     # offset o: query item i meets reference item i + o; every offset at once, the reference

@@ -70,9 +70,25 @@ class OutdatedIndex(InvalidInput):
 # fewer exact peaks; two tunes in one key share few quads but, by chance, many peaks). All four
 # chosen on validation pieces by bench/trust.py --part calibrate (RESULTS.md).
 MIN_HASHES = 3
-MIN_VERIFIED = 0.62  # 0.70 before index format 4
+MIN_VERIFIED = 0.68  # 0.62 before the overlap tests (2026-12-03 evening), 0.70 before format 4
 STRONG_HASHES = 25  # 30 before
 STRONG_VERIFIED = 0.42  # 0.48 before
+# ... and, since 2026-12-03 (bench/trust_overlap.py, chosen on validation pieces of 72 rendered
+# pieces and Wesnoth): the hypothesis must place at least MIN_COVERAGE of the query's peaks
+# inside the reference, and every 3 s window of the query (verify.WINDOW_S) must verify at a
+# share of at least MIN_WEAKEST unless the line has WEAKEST_EXEMPT_HASHES quad votes. Different
+# sparse tunes rendered by one piano at one tempo share cadences that are the same audio: such
+# a hypothesis verifies well overall but not in every window, or overlaps the reference only
+# in part. Dense recordings with that many votes are exempt: their quiet or noisy windows
+# verify poorly without any doubt about the match.
+MIN_COVERAGE = 0.75
+MIN_WEAKEST = 0.2
+WEAKEST_EXEMPT_HASHES = 40
+#: every threshold of `accepted`, by keyword: query(..., **limits) overrides any of them
+LIMITS = {"min_hashes": MIN_HASHES, "min_verified": MIN_VERIFIED,
+          "strong_hashes": STRONG_HASHES, "strong_verified": STRONG_VERIFIED,
+          "min_coverage": MIN_COVERAGE, "min_weakest": MIN_WEAKEST,
+          "exempt_hashes": WEAKEST_EXEMPT_HASHES}
 MAX_TRACK_ID = 200
 HOT_KEY_FACTOR = 12  # a key with more postings than this times the segment's mean is skipped
 HOT_KEY_MIN = 64
@@ -264,27 +280,29 @@ class FingerprintIndex:
     def hash_count(self) -> int:
         return sum(len(s) for s in self._segments)
 
-    def query(self, samples: np.ndarray, sr: int, *, top: int = 5,
-              min_hashes: int = MIN_HASHES, min_verified: float = MIN_VERIFIED,
-              strong_hashes: int = STRONG_HASHES,
-              strong_verified: float = STRONG_VERIFIED) -> list[Match]:
+    def query(self, samples: np.ndarray, sr: int, *, top: int = 5, **limits) -> list[Match]:
         """Recordings the clip was taken from (distorted or not), best verified first; [] when
         none is `accepted` (`min_hashes` quads on one line and a verified share of
-        `min_verified`, or `strong_hashes` quads and a share of `strong_verified`)."""
+        `min_verified`, or `strong_hashes` quads and a share of `strong_verified`; at least
+        `min_coverage` of the clip inside the reference; every 3 s window verified at
+        `min_weakest` unless the line has `exempt_hashes` votes). `limits` overrides any of
+        LIMITS by name (the bench passes zeros to see every hypothesis)."""
         if top < 1:
             raise InvalidInput(f"top: must be at least 1, got {top}")
         p = peaks_mod.extract(samples, sr)
-        return self.query_peaks(p, top=top, min_hashes=min_hashes, min_verified=min_verified,
-                                strong_hashes=strong_hashes, strong_verified=strong_verified)
+        return self.query_peaks(p, top=top, **limits)
 
-    def query_peaks(self, p: peaks_mod.Peaks, *, top: int = 5, min_hashes: int = MIN_HASHES,
-                    min_verified: float = MIN_VERIFIED, strong_hashes: int = STRONG_HASHES,
-                    strong_verified: float = STRONG_VERIFIED) -> list[Match]:
+    def query_peaks(self, p: peaks_mod.Peaks, *, top: int = 5, **limits) -> list[Match]:
         """`query` from the clip's spectral peaks: quad vote, then verification; a track
         whose vote gave several lines (a repeated passage) keeps its best verified one."""
         found = []
         peaks_of: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
-        for line in self._lines(quads_mod.build(p, "query"), min(min_hashes, strong_hashes)):
+        unknown = set(limits) - set(LIMITS)
+        if unknown:
+            raise TypeError(f"query: unknown limits {sorted(unknown)} (known: {list(LIMITS)})")
+        lim = {**LIMITS, **limits}
+        for line in self._lines(quads_mod.build(p, "query"),
+                                min(lim["min_hashes"], lim["strong_hashes"])):
             if line.track not in peaks_of:
                 peaks_of[line.track] = self._peaks_of(line.track)
             stored = peaks_of[line.track]
@@ -292,8 +310,7 @@ class FingerprintIndex:
                  verify_mod.check(p.t, p.f, stored[0], stored[1], line.offset, line.g,
                                   line.pitch))
             score = verify_mod.score(v.aligned, v.counted)
-            if not accepted(line.votes, score, min_hashes=min_hashes, min_verified=min_verified,
-                            strong_hashes=strong_hashes, strong_verified=strong_verified):
+            if not accepted(line.votes, score, v.coverage, v.weakest, **lim):
                 continue
             found.append(Match(track_id=self._manifest["tracks"][line.track], score=score,
                                matched_hashes=line.votes,
@@ -468,13 +485,18 @@ class FingerprintIndex:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def accepted(votes: int, verified: float, *, min_hashes: int = MIN_HASHES,
-             min_verified: float = MIN_VERIFIED, strong_hashes: int = STRONG_HASHES,
-             strong_verified: float = STRONG_VERIFIED) -> bool:
+def accepted(votes: int, verified: float, coverage: float = 1.0, weakest: float = 1.0, *,
+             min_hashes: int = MIN_HASHES, min_verified: float = MIN_VERIFIED,
+             strong_hashes: int = STRONG_HASHES, strong_verified: float = STRONG_VERIFIED,
+             min_coverage: float = MIN_COVERAGE, min_weakest: float = MIN_WEAKEST,
+             exempt_hashes: int = WEAKEST_EXEMPT_HASHES) -> bool:
     """Whether a verified hypothesis is a match: enough quads and a high verified share, or many
-    quads and a lower one."""
-    return ((votes >= min_hashes and verified >= min_verified)
-            or (votes >= strong_hashes and verified >= strong_verified))
+    quads and a lower one; most of the query inside the reference (coverage); and no window of
+    the query that fails to verify (weakest), unless the quad evidence is overwhelming."""
+    return (((votes >= min_hashes and verified >= min_verified)
+             or (votes >= strong_hashes and verified >= strong_verified))
+            and coverage >= min_coverage
+            and (weakest >= min_weakest or votes >= exempt_hashes))
 
 
 def _check_id(track_id: str) -> None:

@@ -46,7 +46,7 @@ class Match:
     speed-up). pitch_ratio: query frequency / reference frequency (1.122 for +2 semitones).
     verified_peaks / counted_peaks: the numbers behind the score. coverage: the share of the
     query's peaks that map inside the reference (low when the query only partly overlaps it).
-    weakest: the lowest verified share over the query's 4 s windows (verify.Verification)."""
+    weakest: the lowest verified share over the query's 3 s windows (verify.Verification)."""
 
     track_id: str
     score: float

@@ -31,7 +31,8 @@ TIME_TOL = 3  # frames (48 ms) either side
 FREQ_TOL_BINS = 1.0  # bins either side (7.8 Hz) ...
 FREQ_TOL_REL = 0.01  # ... plus 1% of the frequency (the pitch ratio's own error)
 MIN_COUNTED = 20  # fewer query peaks inside the reference's span: no verdict (score 0)
-WINDOW_S = 4.0  # the windows of the query over which `weakest` is taken ...
+WINDOW_S = 3.0  # the windows of the query over which `weakest` is taken (chosen on validation
+# pieces among 3, 4 and 6 s by bench/trust_overlap.py) ...
 MIN_WINDOW_COUNTED = 10  # ... each with at least this many counted peaks
 
 
@@ -43,7 +44,7 @@ class Verification:
     reference's span and band (the score is their ratio). query_peaks: all the query's peaks, so
     `coverage` = counted / query_peaks is the share of the query the hypothesis places inside the
     reference (a query that only partly overlaps a recording has a low coverage). weakest: the
-    lowest verified share over the query's WINDOW_S windows with at least MIN_WINDOW_COUNTED
+    lowest verified share over the query's WINDOW_S (3 s) windows with at least MIN_WINDOW_COUNTED
     counted peaks (the overall share when fewer than two windows qualify): a copy verifies
     everywhere, a different tune that shares one phrase with the reference only in that phrase."""
 

@@ -27,11 +27,13 @@ def reupload(sig: Signals, p: Mapping[str, Any]) -> Finding:
     """A copy (Chromaprint bit errors <= chromaprint_max_ber, or index score >= index_copy)
     or a near copy (index score >= index_near) of a catalogue recording or another upload.
     The index's score is its verified share (accord.trust.fingerprint.verify). The index
-    returns a match with a share of at least its MIN_VERIFIED (0.62), or, with STRONG_HASHES
-    (25) quad votes, of at least STRONG_VERIFIED (0.42) (index.accepted, chosen on validation
-    pieces): at the default index_copy (0.58) the first kind is always a copy and the second a
-    copy from 0.58 up, a near copy (held for review) below; a policy that raises index_copy
-    holds more matches as near copies."""
+    returns a match with a share of at least its MIN_VERIFIED (0.68), or, with STRONG_HASHES
+    (25) quad votes, of at least STRONG_VERIFIED (0.42), and only when the match covers most
+    of the upload and every 3 s window of it verifies (index.accepted, chosen on validation
+    pieces); Chromaprint only matches over 80% of the shorter fingerprint (MIN_COVERAGE): a
+    passage two recordings share is not a copy. At the default index_copy (0.58) the first
+    kind is always a copy and the second a copy from 0.58 up, a near copy (held for review)
+    below; a policy that raises index_copy holds more matches as near copies."""
     copies, near = [], []
     for m in sig.copies:
         if m.same_uploader:
