@@ -218,11 +218,15 @@ def test_verification_counts_the_query_peaks_that_land_on_reference_peaks():
     pitch, g = 2 ** (1 / 12), 1.05
     q_t = np.append((r_t - 10) / g, 25.0)
     q_f = np.append(r_f * pitch, 300.0)
-    assert verify_mod.aligned(q_t, q_f, r_t, r_f, 10.0, g, pitch) == (5, 6)
+    def aligned(offset, pitch_ratio):
+        v = verify_mod.check(q_t, q_f, r_t, r_f, offset, g, pitch_ratio)
+        return v.aligned, v.counted
+
+    assert aligned(10.0, pitch) == (5, 6)
     # a wrong hypothesis (no pitch shift) aligns nothing
-    assert verify_mod.aligned(q_t, q_f, r_t, r_f, 10.0, g, 1.0) == (0, 6)
+    assert aligned(10.0, 1.0) == (0, 6)
     # peaks that map outside the reference's span are not counted
-    assert verify_mod.aligned(q_t, q_f, r_t, r_f, 1000.0, g, pitch) == (0, 0)
+    assert aligned(1000.0, pitch) == (0, 0)
     assert verify_mod.score(5, 6) == 0.0  # too few peaks counted to judge
     assert verify_mod.score(30, 40) == 0.75
 

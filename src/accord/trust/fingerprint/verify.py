@@ -101,13 +101,6 @@ def _weakest(qt: np.ndarray, hit: np.ndarray, overall: float, window_s: float) -
     return float((k[ok] / n[ok]).min())
 
 
-def aligned(q_t: np.ndarray, q_f: np.ndarray, r_t: np.ndarray, r_f: np.ndarray,
-            offset: float, g: float, pitch: float) -> tuple[int, int]:
-    """(query peaks aligned with a reference peak, query peaks counted) under the hypothesis."""
-    v = check(q_t, q_f, r_t, r_f, offset, g, pitch)
-    return v.aligned, v.counted
-
-
 def score(n_aligned: int, counted: int) -> float:
     """The verified share; 0 when too few peaks were counted to judge."""
     return n_aligned / counted if counted >= MIN_COUNTED else 0.0
