@@ -211,14 +211,26 @@ class Segment:
         return name
 
     def lookup(self, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(probe index, entry index) of every stored quad under each probe key."""
+        """(probe index, entry index) of every stored quad under each probe key: probe by probe,
+        entries ascending within a probe."""
+        order = np.argsort(probe, kind="stable")
+        i, entry = self.lookup_sorted(probe[order])
+        which = order[i]
+        back = np.argsort(which, kind="stable")
+        return which[back], entry[back]
+
+    def lookup_sorted(self, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`lookup` for sorted probe keys: (probe index, entry index) in key order (one pass
+        through the key and posting arrays instead of a jump per probe)."""
         if self.keys.shape[0] == 0 or probe.shape[0] == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        pos = np.searchsorted(self.keys, probe)
-        pos_c = np.minimum(pos, self.keys.shape[0] - 1)
-        hit = np.nonzero(self.keys[pos_c] == probe)[0]
-        lo = self.starts[pos_c[hit]]
-        n = self.starts[pos_c[hit] + 1] - lo
+        keys = np.asarray(self.keys)
+        pos = np.searchsorted(keys, probe)
+        pos_c = np.minimum(pos, keys.shape[0] - 1)
+        hit = np.nonzero(keys[pos_c] == probe)[0]
+        starts = np.asarray(self.starts)
+        lo = starts[pos_c[hit]]
+        n = starts[pos_c[hit] + 1] - lo
         # a key far more common than the segment's average says little and costs much (the
         # stop words of an inverted index): its postings are skipped
         cap = max(HOT_KEY_MIN, HOT_KEY_FACTOR * len(self) / max(self.keys.shape[0], 1))
@@ -338,21 +350,34 @@ class FingerprintIndex:
 
     def _lines(self, q: quads_mod.Quads, min_hashes: int) -> list[matching.Line]:
         probe, owner = quads_mod.probe_keys(q)
+        # probes in key order (once for every segment): each segment's keys and postings are
+        # then read front to back; the candidates are put back in probe order at the end
+        order = np.argsort(probe, kind="stable")
+        sorted_probe, sorted_owner = probe[order], owner[order]
+        inv = np.float32(1.0 / quads_mod.FREQ_SCALE)
         parts = []
         for seg in self._segments:
-            which, entry = seg.lookup(probe)
+            i, entry = seg.lookup_sorted(sorted_probe)
             if entry.shape[0] == 0:
                 continue
-            own = owner[which]
-            cols = {f: np.asarray(seg.cols[f][entry]) for f in FIELDS}
-            inv = np.float32(1.0 / quads_mod.FREQ_SCALE)
+            own = sorted_owner[i]
+            # the cheapest test first, on one column; the other columns only for survivors
+            froot = np.asarray(seg.cols["froot"][entry]).astype(np.float32) * inv
+            near = np.nonzero(matching.pitch_in_range(q.f_root[own] / froot))[0]
+            i, entry, own, froot = i[near], entry[near], own[near], froot[near]
             ok, ts, fs = matching.consistent(
-                q.width[own].astype(np.float32), cols["width"].astype(np.float32),
-                q.height[own], cols["height"].astype(np.float32) * inv,
-                q.f_root[own], cols["froot"].astype(np.float32) * inv)
-            parts.append(Candidates(owner=own[ok], track=cols["track"][ok].astype(np.int64),
-                                    q_t=q.t[own][ok], r_t=cols["t"][ok], time_scale=ts[ok],
-                                    freq_scale=fs[ok]))
+                q.width[own].astype(np.float32),
+                np.asarray(seg.cols["width"][entry]).astype(np.float32),
+                q.height[own], np.asarray(seg.cols["height"][entry]).astype(np.float32) * inv,
+                q.f_root[own], froot)
+            ok = np.nonzero(ok)[0]
+            entry, own = entry[ok], own[ok]
+            back = np.argsort(order[i[ok]], kind="stable")  # probe order, as `lookup` gives
+            entry, own = entry[back], own[back]
+            parts.append(Candidates(
+                owner=own, track=np.asarray(seg.cols["track"][entry]).astype(np.int64),
+                q_t=q.t[own], r_t=np.asarray(seg.cols["t"][entry]),
+                time_scale=ts[ok][back], freq_scale=fs[ok][back]))
         if not parts:
             return []
         cand = Candidates(*(np.concatenate([getattr(p, f) for p in parts])

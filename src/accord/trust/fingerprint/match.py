@@ -79,12 +79,17 @@ class Candidates:
     freq_scale: np.ndarray  # query root frequency / reference root frequency
 
 
+def pitch_in_range(fs: np.ndarray) -> np.ndarray:
+    """Mask of root-frequency ratios within +-SCALE_LIMIT (float32; `consistent`'s first test)."""
+    return (fs > np.float32(1 / SCALE_LIMIT)) & (fs < np.float32(SCALE_LIMIT))
+
+
 def consistent(q_width, r_width, q_height, r_height, q_froot, r_froot) -> tuple[np.ndarray, ...]:
     """Mask of candidates whose scale estimates are in range and agree; and the estimates.
     float32 throughout and the cheap root-frequency test first: this runs on every candidate."""
     lo, hi = np.float32(1 / SCALE_LIMIT), np.float32(SCALE_LIMIT)
     fs = q_froot / r_froot
-    first = np.nonzero((fs > lo) & (fs < hi))[0]
+    first = np.nonzero(pitch_in_range(fs))[0]
     fs1 = fs[first]
     hs = q_height[first] / r_height[first]
     # a height is the difference of two sub-bin frequencies (+-0.3 bin each): the tolerance on
