@@ -217,7 +217,7 @@ class Segment:
         i, entry = self.lookup_sorted(probe[order])
         which = order[i]
         back = np.argsort(which, kind="stable")
-        return which[back], entry[back]
+        return which[back].astype(np.int64), entry[back].astype(np.int64)
 
     def lookup_sorted(self, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`lookup` for sorted probe keys: (probe index, entry index) in key order (one pass
@@ -237,9 +237,20 @@ class Segment:
         cold = n <= cap
         hit, lo, n = hit[cold], lo[cold], n[cold]
         total = int(n.sum())
-        which = np.repeat(hit, n)
-        entry = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(total)
+        which = np.repeat(hit.astype(_index_dtype(probe.shape[0])), n)
+        dt = _index_dtype(max(len(self), total))
+        entry = (np.repeat((lo - np.concatenate([[0], np.cumsum(n)[:-1]])).astype(dt), n)
+                 + np.arange(total, dtype=dt))
         return which, entry
+
+    def col(self, field: str) -> np.ndarray:
+        """A posting column as a plain array over the mapped file (no memmap wrapper)."""
+        return np.asarray(self.cols[field])
+
+
+def _index_dtype(n: int) -> type:
+    """The narrowest of int32 and int64 that indexes `n` rows (half the memory traffic)."""
+    return np.int32 if n < 2 ** 31 else np.int64
 
 
 class FingerprintIndex:
@@ -352,34 +363,48 @@ class FingerprintIndex:
         probe, owner = quads_mod.probe_keys(q)
         # probes in key order (once for every segment): each segment's keys and postings are
         # then read front to back; the candidates are put back in probe order at the end
-        order = np.argsort(probe, kind="stable")
-        sorted_probe, sorted_owner = probe[order], owner[order]
+        order = np.argsort(probe, kind="stable").astype(_index_dtype(probe.shape[0]))
+        sorted_probe = probe[order]
+        sorted_owner = owner[order].astype(_index_dtype(len(q)))
         inv = np.float32(1.0 / quads_mod.FREQ_SCALE)
-        parts = []
+        kept = []  # per segment: the consistent candidates, before the tracks are chosen
         for seg in self._segments:
             i, entry = seg.lookup_sorted(sorted_probe)
             if entry.shape[0] == 0:
                 continue
-            own = sorted_owner[i]
+            own = sorted_owner.take(i)
             # the cheapest test first, on one column; the other columns only for survivors
-            froot = np.asarray(seg.cols["froot"][entry]).astype(np.float32) * inv
-            near = np.nonzero(matching.pitch_in_range(q.f_root[own] / froot))[0]
-            i, entry, own, froot = i[near], entry[near], own[near], froot[near]
+            froot = seg.col("froot").take(entry).astype(np.float32) * inv
+            near = np.nonzero(matching.pitch_in_range(q.f_root.take(own) / froot))[0]
+            i, entry, own, froot = i.take(near), entry.take(near), own.take(near), froot[near]
             ok, ts, fs = matching.consistent(
-                q.width[own].astype(np.float32),
-                np.asarray(seg.cols["width"][entry]).astype(np.float32),
-                q.height[own], np.asarray(seg.cols["height"][entry]).astype(np.float32) * inv,
-                q.f_root[own], froot)
+                q.width.take(own).astype(np.float32),
+                seg.col("width").take(entry).astype(np.float32),
+                q.height.take(own), seg.col("height").take(entry).astype(np.float32) * inv,
+                q.f_root.take(own), froot)
             ok = np.nonzero(ok)[0]
-            entry, own = entry[ok], own[ok]
-            back = np.argsort(order[i[ok]], kind="stable")  # probe order, as `lookup` gives
-            entry, own = entry[back], own[back]
-            parts.append(Candidates(
-                owner=own, track=np.asarray(seg.cols["track"][entry]).astype(np.int64),
-                q_t=q.t[own], r_t=np.asarray(seg.cols["t"][entry]),
-                time_scale=ts[ok][back], freq_scale=fs[ok][back]))
-        if not parts:
+            entry = entry.take(ok)
+            kept.append((seg, order.take(i.take(ok)), entry, own.take(ok),
+                         seg.col("track").take(entry), ts.take(ok), fs.take(ok)))
+        if not kept:
             return []
+        # only the tracks with most candidates go on to the vote (matching.voted_tracks): the
+        # others' candidates are dropped before their times are read and put in order
+        counts = np.zeros(len(self), dtype=np.int64)
+        for part in kept:
+            counts += np.bincount(part[4], minlength=len(self))
+        chosen = np.zeros(len(self), dtype=bool)
+        chosen[matching.voted_tracks(counts, min_hashes)] = True
+        parts = []
+        for seg, which, entry, own, track, ts, fs in kept:
+            sel = np.nonzero(chosen[track])[0]
+            sel = sel[np.argsort(which.take(sel), kind="stable")]  # probe order, as `lookup`
+            entry = entry.take(sel)
+            own = own.take(sel)
+            parts.append(Candidates(owner=own.astype(np.int64),
+                                    track=track.take(sel).astype(np.int64), q_t=q.t.take(own),
+                                    r_t=seg.col("t").take(entry), time_scale=ts.take(sel),
+                                    freq_scale=fs.take(sel)))
         cand = Candidates(*(np.concatenate([getattr(p, f) for p in parts])
                             for f in Candidates.__dataclass_fields__))
         return matching.lines(cand, min_hashes=min_hashes)

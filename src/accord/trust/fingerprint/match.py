@@ -170,15 +170,22 @@ class Line:
     pitch: float  # query frequency / reference frequency
 
 
+def voted_tracks(counts: np.ndarray, min_hashes: int) -> np.ndarray:
+    """The tracks that go on to the Hough vote, given each track's number of candidates: the
+    MAX_TRACKS_VERIFIED with most (ties: the lower track number), of those at least
+    `min_hashes`."""
+    order = np.argsort(-counts, kind="stable")[:MAX_TRACKS_VERIFIED]
+    return order[counts[order] >= min_hashes]
+
+
 def lines(c: Candidates, *, min_hashes: int) -> list[Line]:
     """The best lines (up to LINES_PER_TRACK, best_lines) of each of the MAX_TRACKS_VERIFIED
-    tracks with most candidates that have at least `min_hashes` votes, most votes first; a
-    track may appear more than once (index.py keeps its best verified line)."""
+    tracks with most candidates that have at least `min_hashes` votes (voted_tracks), most votes
+    first; a track may appear more than once (index.py keeps its best verified line). Only the
+    voted tracks' candidates matter: the lines are the same when `c` holds just theirs."""
     if c.track.shape[0] == 0:
         return []
-    counts = np.bincount(c.track)
-    order = np.argsort(-counts, kind="stable")[:MAX_TRACKS_VERIFIED]
-    order = order[counts[order] >= min_hashes]
+    order = voted_tracks(np.bincount(c.track), min_hashes)
     by_track = np.argsort(c.track, kind="stable")
     sorted_track = c.track[by_track]
     found: list[Line] = []
