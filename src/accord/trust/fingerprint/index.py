@@ -222,30 +222,45 @@ class Segment:
     def lookup_sorted(self, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`lookup` for sorted probe keys: (probe index, entry index) in key order (one pass
         through the key and posting arrays instead of a jump per probe)."""
+        hit, lo, n = self.runs(probe)
+        return np.repeat(hit, n), _entries(lo, n, len(self))
+
+    def runs(self, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For sorted probe keys: (probe index, first entry, entry count) of each probe whose
+        key is stored and not hot; each distinct key is searched once."""
         if self.keys.shape[0] == 0 or probe.shape[0] == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            z = np.zeros(0, np.int64)
+            return z, z, z
         keys = np.asarray(self.keys)
-        pos = np.searchsorted(keys, probe)
+        distinct = np.concatenate([[True], probe[1:] != probe[:-1]])
+        first = np.nonzero(distinct)[0]
+        pos = np.searchsorted(keys, probe[first])
         pos_c = np.minimum(pos, keys.shape[0] - 1)
-        hit = np.nonzero(keys[pos_c] == probe)[0]
+        found = keys[pos_c] == probe[first]
         starts = np.asarray(self.starts)
-        lo = starts[pos_c[hit]]
-        n = starts[pos_c[hit] + 1] - lo
+        lo_k = starts[pos_c]
+        n_k = starts[pos_c + 1] - lo_k
         # a key far more common than the segment's average says little and costs much (the
         # stop words of an inverted index): its postings are skipped
         cap = max(HOT_KEY_MIN, HOT_KEY_FACTOR * len(self) / max(self.keys.shape[0], 1))
-        cold = n <= cap
-        hit, lo, n = hit[cold], lo[cold], n[cold]
-        total = int(n.sum())
-        which = np.repeat(hit.astype(_index_dtype(probe.shape[0])), n)
-        dt = _index_dtype(max(len(self), total))
-        entry = (np.repeat((lo - np.concatenate([[0], np.cumsum(n)[:-1]])).astype(dt), n)
-                 + np.arange(total, dtype=dt))
-        return which, entry
+        good = found & (n_k <= cap)
+        # back from distinct keys to probes: each probe takes its key's answer
+        key_of = np.cumsum(distinct) - 1
+        hit = np.nonzero(good[key_of])[0].astype(_index_dtype(probe.shape[0]))
+        k = key_of[hit]
+        return hit, lo_k[k], n_k[k]
 
     def col(self, field: str) -> np.ndarray:
         """A posting column as a plain array over the mapped file (no memmap wrapper)."""
         return np.asarray(self.cols[field])
+
+
+def _entries(lo: np.ndarray, n: np.ndarray, size: int) -> np.ndarray:
+    """lo[0]..lo[0]+n[0]-1, then lo[1]..: the entries of runs of postings, in one array."""
+    total = int(n.sum())
+    dt = _index_dtype(max(size, total))
+    return (np.repeat((lo - np.concatenate([[0], np.cumsum(n)[:-1]])).astype(dt), n)
+            + np.arange(total, dtype=dt))
 
 
 def _index_dtype(n: int) -> type:
@@ -367,24 +382,27 @@ class FingerprintIndex:
         sorted_probe = probe[order]
         sorted_owner = owner[order].astype(_index_dtype(len(q)))
         inv = np.float32(1.0 / quads_mod.FREQ_SCALE)
+        # the query side of each sorted probe, read once for every segment
+        q_froot, q_width = q.f_root[sorted_owner], q.width[sorted_owner].astype(np.float32)
+        q_height = q.height[sorted_owner]
         kept = []  # per segment: the consistent candidates, before the tracks are chosen
         for seg in self._segments:
-            i, entry = seg.lookup_sorted(sorted_probe)
-            if entry.shape[0] == 0:
+            hit, lo, n = seg.runs(sorted_probe)
+            total = int(n.sum())
+            if total == 0:
                 continue
-            own = sorted_owner.take(i)
+            i, entry = np.repeat(hit, n), _entries(lo, n, len(seg))
             # the cheapest test first, on one column; the other columns only for survivors
             froot = seg.col("froot").take(entry).astype(np.float32) * inv
-            near = np.nonzero(matching.pitch_in_range(q.f_root.take(own) / froot))[0]
-            i, entry, own, froot = i.take(near), entry.take(near), own.take(near), froot[near]
-            ok, ts, fs = matching.consistent(
-                q.width.take(own).astype(np.float32),
-                seg.col("width").take(entry).astype(np.float32),
-                q.height.take(own), seg.col("height").take(entry).astype(np.float32) * inv,
-                q.f_root.take(own), froot)
+            fs = np.repeat(q_froot.take(hit), n) / froot
+            near = np.nonzero(matching.pitch_in_range(fs))[0]
+            i, entry, fs = i.take(near), entry.take(near), fs.take(near)
+            ok, ts = matching.agree(
+                q_width.take(i), seg.col("width").take(entry).astype(np.float32),
+                q_height.take(i), seg.col("height").take(entry).astype(np.float32) * inv, fs)
             ok = np.nonzero(ok)[0]
-            entry = entry.take(ok)
-            kept.append((seg, order.take(i.take(ok)), entry, own.take(ok),
+            i, entry = i.take(ok), entry.take(ok)
+            kept.append((seg, order.take(i), entry, sorted_owner.take(i),
                          seg.col("track").take(entry), ts.take(ok), fs.take(ok)))
         if not kept:
             return []

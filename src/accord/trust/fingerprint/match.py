@@ -87,22 +87,29 @@ def pitch_in_range(fs: np.ndarray) -> np.ndarray:
 def consistent(q_width, r_width, q_height, r_height, q_froot, r_froot) -> tuple[np.ndarray, ...]:
     """Mask of candidates whose scale estimates are in range and agree; and the estimates.
     float32 throughout and the cheap root-frequency test first: this runs on every candidate."""
-    lo, hi = np.float32(1 / SCALE_LIMIT), np.float32(SCALE_LIMIT)
     fs = q_froot / r_froot
     first = np.nonzero(pitch_in_range(fs))[0]
-    fs1 = fs[first]
-    hs = q_height[first] / r_height[first]
-    # a height is the difference of two sub-bin frequencies (+-0.3 bin each): the tolerance on
-    # the ratio widens for short heights
-    tol = np.float32(0.06) + np.float32(0.8) / np.maximum(np.abs(r_height[first]), 1.0)
-    ts = q_width[first] / np.maximum(r_width[first], 1.0)
-    ok1 = ((ts > lo / 1.1) & (ts < hi * 1.1) & (hs > 0)
-           & (np.abs(hs / fs1 - 1) < tol))
+    ok1, ts = agree(q_width[first], r_width[first], q_height[first], r_height[first], fs[first])
     ok = np.zeros(fs.shape[0], dtype=bool)
     ok[first[ok1]] = True
     ts_all = np.zeros(fs.shape[0], dtype=np.float32)
     ts_all[first] = ts
     return ok, ts_all, fs
+
+
+def agree(q_width, r_width, q_height, r_height, fs) -> tuple[np.ndarray, np.ndarray]:
+    """`consistent` after the root-frequency test (`fs`, the root-frequency ratios, all within
+    range): the mask of candidates whose time scale is in range and whose height ratio agrees
+    with `fs`, and the time scales (query width / reference width)."""
+    lo, hi = np.float32(1 / SCALE_LIMIT), np.float32(SCALE_LIMIT)
+    hs = q_height / r_height
+    # a height is the difference of two sub-bin frequencies (+-0.3 bin each): the tolerance on
+    # the ratio widens for short heights
+    tol = np.float32(0.06) + np.float32(0.8) / np.maximum(np.abs(r_height), 1.0)
+    ts = q_width / np.maximum(r_width, 1.0)
+    ok = ((ts > lo / 1.1) & (ts < hi * 1.1) & (hs > 0)
+          & (np.abs(hs / fs - 1) < tol))
+    return ok, ts
 
 
 def best_lines(c: Candidates, k: int = LINES_PER_TRACK
