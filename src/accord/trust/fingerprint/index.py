@@ -156,6 +156,19 @@ class PeakRows:
                           for f in ("track", "t", "f")))
 
 
+@dataclass(frozen=True)
+class Distinct:
+    """The distinct keys of sorted probe keys, and each probe's position among them."""
+
+    keys: np.ndarray
+    key_of: np.ndarray
+
+    @staticmethod
+    def of(probe: np.ndarray) -> Distinct:
+        new = np.concatenate([[True], probe[1:] != probe[:-1]])
+        return Distinct(keys=probe[new], key_of=np.cumsum(new) - 1)
+
+
 class Segment:
     """One immutable segment, memory-mapped."""
 
@@ -225,18 +238,19 @@ class Segment:
         hit, lo, n = self.runs(probe)
         return np.repeat(hit, n), _entries(lo, n, len(self))
 
-    def runs(self, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def runs(self, probe: np.ndarray, distinct: Distinct | None = None
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For sorted probe keys: (probe index, first entry, entry count) of each probe whose
-        key is stored and not hot; each distinct key is searched once."""
+        key is stored and not hot; each distinct key (`distinct`, computed when not given) is
+        searched once."""
         if self.keys.shape[0] == 0 or probe.shape[0] == 0:
             z = np.zeros(0, np.int64)
             return z, z, z
+        d = distinct if distinct is not None else Distinct.of(probe)
         keys = np.asarray(self.keys)
-        distinct = np.concatenate([[True], probe[1:] != probe[:-1]])
-        first = np.nonzero(distinct)[0]
-        pos = np.searchsorted(keys, probe[first])
+        pos = np.searchsorted(keys, d.keys)
         pos_c = np.minimum(pos, keys.shape[0] - 1)
-        found = keys[pos_c] == probe[first]
+        found = keys[pos_c] == d.keys
         starts = np.asarray(self.starts)
         lo_k = starts[pos_c]
         n_k = starts[pos_c + 1] - lo_k
@@ -245,9 +259,8 @@ class Segment:
         cap = max(HOT_KEY_MIN, HOT_KEY_FACTOR * len(self) / max(self.keys.shape[0], 1))
         good = found & (n_k <= cap)
         # back from distinct keys to probes: each probe takes its key's answer
-        key_of = np.cumsum(distinct) - 1
-        hit = np.nonzero(good[key_of])[0].astype(_index_dtype(probe.shape[0]))
-        k = key_of[hit]
+        hit = np.nonzero(good[d.key_of])[0].astype(_index_dtype(probe.shape[0]))
+        k = d.key_of[hit]
         return hit, lo_k[k], n_k[k]
 
     def col(self, field: str) -> np.ndarray:
@@ -385,9 +398,10 @@ class FingerprintIndex:
         # the query side of each sorted probe, read once for every segment
         q_froot, q_width = q.f_root[sorted_owner], q.width[sorted_owner].astype(np.float32)
         q_height = q.height[sorted_owner]
+        distinct = Distinct.of(sorted_probe)
         kept = []  # per segment: the consistent candidates, before the tracks are chosen
         for seg in self._segments:
-            hit, lo, n = seg.runs(sorted_probe)
+            hit, lo, n = seg.runs(sorted_probe, distinct)
             total = int(n.sum())
             if total == 0:
                 continue
