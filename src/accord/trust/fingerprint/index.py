@@ -19,8 +19,9 @@ Layout of an index directory:
 Writes are atomic: a segment is written into a temporary directory and renamed into place, then
 the manifest is replaced atomically (accord.atomic); a crash leaves at most an unreferenced
 directory, which the next compaction removes. Each `add` writes one small segment (or one per
-`batch()`); past MAX_SEGMENTS segments they are merged into one. A query looks up every probe key
-in every segment with a vectorised binary search, so its cost grows with the number of postings
+`batch()`); past MAX_SEGMENTS segments they are merged into one. A query sorts its probe keys
+once and looks up each distinct one in every segment with a vectorised binary search, reading
+each segment's keys and postings front to back, so its cost grows with the number of postings
 it touches, not with the number of tracks (bench/trust.py measures 1k and 100k tracks).
 Each track's spectral peaks (6 bytes a peak, up to VERIFY_PEAKS_PER_S = 27 a second: about 130-150
 bytes a second of audio) are kept beside its quads for verification (verify.py): only the few
