@@ -458,3 +458,25 @@ def test_a_segment_lookup_gives_each_probes_postings_in_probe_order(built):
     entry_key = np.repeat(keys, np.diff(starts))[entry]
     assert np.all(np.diff(entry_key.astype(np.int64)) >= 0)  # postings read in key order
     assert sorted(zip(order[i].tolist(), entry.tolist(), strict=True)) == want
+
+
+def test_only_the_voted_tracks_candidates_decide_the_lines():
+    rng = np.random.default_rng(7)
+    n_tracks = 25  # more than MAX_TRACKS_VERIFIED, with tied candidate counts
+    per = np.repeat(np.arange(2, 2 + n_tracks // 5), 5)[:n_tracks] * 4
+    track = np.repeat(np.arange(n_tracks), per)
+    owner = rng.integers(0, 60, track.shape[0])
+    q_t = rng.integers(0, 900, 60)[owner]
+    r_t = q_t + 300 * track + rng.integers(-3, 4, track.shape[0])
+    ones = np.ones(track.shape[0], np.float32)
+    c = matching.Candidates(owner=owner, track=track, q_t=q_t, r_t=r_t, time_scale=ones,
+                            freq_scale=ones)
+    voted = matching.voted_tracks(np.bincount(track), 3)
+    # the 15 with most candidates, a tie going to the lower track number
+    assert voted.tolist() == [20, 21, 22, 23, 24, 15, 16, 17, 18, 19, 10, 11, 12, 13, 14]
+    keep = np.isin(track, voted)
+    sub = matching.Candidates(*(getattr(c, f)[keep]
+                                for f in matching.Candidates.__dataclass_fields__))
+    found = matching.lines(c, min_hashes=3)
+    assert matching.lines(sub, min_hashes=3) == found
+    assert {line.track for line in found} == set(voted.tolist())
