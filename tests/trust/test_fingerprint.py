@@ -408,3 +408,79 @@ def test_a_repeated_passage_gives_each_repeat_a_line_and_verification_picks_one(
     offsets = sorted(round(line[1]) for line in found[:2])
     assert offsets == [500, 2000]
     assert sorted(round(m.offset) for m in matching.lines(c, min_hashes=10)) == [500, 2000]
+
+
+def test_probes_are_each_quads_cell_and_its_nearer_neighbours_in_mask_order():
+    rng = np.random.default_rng(3)
+    n = 200  # coordinates near cell edges and keys at the edges of the key space included
+    coords = rng.random((n, 4)).astype(np.float32)
+    coords[:20] = np.round(coords[:20] * quads_mod.QBINS) / quads_mod.QBINS
+    coords[20:30] = 1.0
+    q = quads_mod.Quads(coords=coords, t=rng.integers(0, 900, n).astype(np.int32),
+                        width=rng.integers(0, 400, n).astype(np.int32),
+                        height=rng.normal(0, 300, n).astype(np.float32),
+                        f_root=rng.uniform(0, 3000, n).astype(np.float32))
+    probe, owner = quads_mod.probe_keys(q)
+    cont, sign = quads_mod._cells(q)
+    sizes = quads_mod._SIZES
+    want_keys, want_owner = [], []
+    for i in range(n):
+        base = np.clip(np.floor(cont[i]).astype(np.int64), 0, sizes - 1)
+        frac = cont[i] - np.floor(cont[i])
+        step = np.where(frac < 0.5, -1, 1)
+        step[:4] *= np.minimum(frac[:4], 1 - frac[:4]) < quads_mod.PROBE_MARGIN
+        for mask in range(2 ** 7):
+            bits = (mask >> np.arange(7)) & 1
+            if (bits & (step == 0)).any():
+                continue  # moving a dimension that does not step repeats another probe
+            cells = np.clip(base + bits * step, 0, sizes - 1)
+            want_keys.append(int(quads_mod._pack(cells[None], sign[i:i + 1])[0]))
+            want_owner.append(i)
+    assert probe.dtype == np.uint32 and probe.tolist() == want_keys
+    assert owner.tolist() == want_owner
+
+
+def test_a_segment_lookup_gives_each_probes_postings_in_probe_order(built):
+    seg = FingerprintIndex.open(built)._segments[0]
+    keys = np.asarray(seg.keys)
+    starts = np.asarray(seg.starts)
+    rng = np.random.default_rng(5)
+    # stored keys (some twice), absent keys, and the extremes of the key space
+    probe = np.concatenate([rng.choice(keys, 300), keys[:3], keys[-2:], keys[:3],
+                            [0, 2 ** 32 - 1], rng.integers(0, 2 ** 32, 50)]).astype(np.uint32)
+    rng.shuffle(probe)
+    cap = max(index_mod.HOT_KEY_MIN, index_mod.HOT_KEY_FACTOR * len(seg) / keys.shape[0])
+    want = []
+    for i, k in enumerate(probe.tolist()):
+        j = int(np.searchsorted(keys, k))
+        if j < keys.shape[0] and keys[j] == k and starts[j + 1] - starts[j] <= cap:
+            want += [(i, e) for e in range(starts[j], starts[j + 1])]
+    which, entry = seg.lookup(probe)
+    assert list(zip(which.tolist(), entry.tolist(), strict=True)) == want
+    order = np.argsort(probe, kind="stable")
+    i, entry = seg.lookup_sorted(probe[order])
+    entry_key = np.repeat(keys, np.diff(starts))[entry]
+    assert np.all(np.diff(entry_key.astype(np.int64)) >= 0)  # postings read in key order
+    assert sorted(zip(order[i].tolist(), entry.tolist(), strict=True)) == want
+
+
+def test_only_the_voted_tracks_candidates_decide_the_lines():
+    rng = np.random.default_rng(7)
+    n_tracks = 25  # more than MAX_TRACKS_VERIFIED, with tied candidate counts
+    per = np.repeat(np.arange(2, 2 + n_tracks // 5), 5)[:n_tracks] * 4
+    track = np.repeat(np.arange(n_tracks), per)
+    owner = rng.integers(0, 60, track.shape[0])
+    q_t = rng.integers(0, 900, 60)[owner]
+    r_t = q_t + 300 * track + rng.integers(-3, 4, track.shape[0])
+    ones = np.ones(track.shape[0], np.float32)
+    c = matching.Candidates(owner=owner, track=track, q_t=q_t, r_t=r_t, time_scale=ones,
+                            freq_scale=ones)
+    voted = matching.voted_tracks(np.bincount(track), 3)
+    # the 15 with most candidates, a tie going to the lower track number
+    assert voted.tolist() == [20, 21, 22, 23, 24, 15, 16, 17, 18, 19, 10, 11, 12, 13, 14]
+    keep = np.isin(track, voted)
+    sub = matching.Candidates(*(getattr(c, f)[keep]
+                                for f in matching.Candidates.__dataclass_fields__))
+    found = matching.lines(c, min_hashes=3)
+    assert matching.lines(sub, min_hashes=3) == found
+    assert {line.track for line in found} == set(voted.tolist())

@@ -19,8 +19,9 @@ Layout of an index directory:
 Writes are atomic: a segment is written into a temporary directory and renamed into place, then
 the manifest is replaced atomically (accord.atomic); a crash leaves at most an unreferenced
 directory, which the next compaction removes. Each `add` writes one small segment (or one per
-`batch()`); past MAX_SEGMENTS segments they are merged into one. A query looks up every probe key
-in every segment with a vectorised binary search, so its cost grows with the number of postings
+`batch()`); past MAX_SEGMENTS segments they are merged into one. A query sorts its probe keys
+once and looks up each distinct one in every segment with a vectorised binary search, reading
+each segment's keys and postings front to back, so its cost grows with the number of postings
 it touches, not with the number of tracks (bench/trust.py measures 1k and 100k tracks).
 Each track's spectral peaks (6 bytes a peak, up to VERIFY_PEAKS_PER_S = 27 a second: about 130-150
 bytes a second of audio) are kept beside its quads for verification (verify.py): only the few
@@ -156,6 +157,19 @@ class PeakRows:
                           for f in ("track", "t", "f")))
 
 
+@dataclass(frozen=True)
+class Distinct:
+    """The distinct keys of sorted probe keys, and each probe's position among them."""
+
+    keys: np.ndarray
+    key_of: np.ndarray
+
+    @staticmethod
+    def of(probe: np.ndarray) -> Distinct:
+        new = np.concatenate([[True], probe[1:] != probe[:-1]])
+        return Distinct(keys=probe[new], key_of=np.cumsum(new) - 1)
+
+
 class Segment:
     """One immutable segment, memory-mapped."""
 
@@ -211,23 +225,61 @@ class Segment:
         return name
 
     def lookup(self, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(probe index, entry index) of every stored quad under each probe key."""
+        """(probe index, entry index) of every stored quad under each probe key: probe by probe,
+        entries ascending within a probe."""
+        order = np.argsort(probe, kind="stable")
+        i, entry = self.lookup_sorted(probe[order])
+        which = order[i]
+        back = np.argsort(which, kind="stable")
+        return which[back].astype(np.int64), entry[back].astype(np.int64)
+
+    def lookup_sorted(self, probe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`lookup` for sorted probe keys: (probe index, entry index) in key order (one pass
+        through the key and posting arrays instead of a jump per probe)."""
+        hit, lo, n = self.runs(probe)
+        return np.repeat(hit, n), _entries(lo, n, len(self))
+
+    def runs(self, probe: np.ndarray, distinct: Distinct | None = None
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For sorted probe keys: (probe index, first entry, entry count) of each probe whose
+        key is stored and not hot; each distinct key (`distinct`, computed when not given) is
+        searched once."""
         if self.keys.shape[0] == 0 or probe.shape[0] == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        pos = np.searchsorted(self.keys, probe)
-        pos_c = np.minimum(pos, self.keys.shape[0] - 1)
-        hit = np.nonzero(self.keys[pos_c] == probe)[0]
-        lo = self.starts[pos_c[hit]]
-        n = self.starts[pos_c[hit] + 1] - lo
+            z = np.zeros(0, np.int64)
+            return z, z, z
+        d = distinct if distinct is not None else Distinct.of(probe)
+        keys = np.asarray(self.keys)
+        pos = np.searchsorted(keys, d.keys)
+        pos_c = np.minimum(pos, keys.shape[0] - 1)
+        found = keys[pos_c] == d.keys
+        starts = np.asarray(self.starts)
+        lo_k = starts[pos_c]
+        n_k = starts[pos_c + 1] - lo_k
         # a key far more common than the segment's average says little and costs much (the
         # stop words of an inverted index): its postings are skipped
         cap = max(HOT_KEY_MIN, HOT_KEY_FACTOR * len(self) / max(self.keys.shape[0], 1))
-        cold = n <= cap
-        hit, lo, n = hit[cold], lo[cold], n[cold]
-        total = int(n.sum())
-        which = np.repeat(hit, n)
-        entry = np.repeat(lo - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(total)
-        return which, entry
+        good = found & (n_k <= cap)
+        # back from distinct keys to probes: each probe takes its key's answer
+        hit = np.nonzero(good[d.key_of])[0].astype(_index_dtype(probe.shape[0]))
+        k = d.key_of[hit]
+        return hit, lo_k[k], n_k[k]
+
+    def col(self, field: str) -> np.ndarray:
+        """A posting column as a plain array over the mapped file (no memmap wrapper)."""
+        return np.asarray(self.cols[field])
+
+
+def _entries(lo: np.ndarray, n: np.ndarray, size: int) -> np.ndarray:
+    """lo[0]..lo[0]+n[0]-1, then lo[1]..: the entries of runs of postings, in one array."""
+    total = int(n.sum())
+    dt = _index_dtype(max(size, total))
+    return (np.repeat((lo - np.concatenate([[0], np.cumsum(n)[:-1]])).astype(dt), n)
+            + np.arange(total, dtype=dt))
+
+
+def _index_dtype(n: int) -> type:
+    """The narrowest of int32 and int64 that indexes `n` rows (half the memory traffic)."""
+    return np.int32 if n < 2 ** 31 else np.int64
 
 
 class FingerprintIndex:
@@ -338,23 +390,54 @@ class FingerprintIndex:
 
     def _lines(self, q: quads_mod.Quads, min_hashes: int) -> list[matching.Line]:
         probe, owner = quads_mod.probe_keys(q)
-        parts = []
+        # probes in key order (once for every segment): each segment's keys and postings are
+        # then read front to back; the candidates are put back in probe order at the end
+        order = np.argsort(probe, kind="stable").astype(_index_dtype(probe.shape[0]))
+        sorted_probe = probe[order]
+        sorted_owner = owner[order].astype(_index_dtype(len(q)))
+        inv = np.float32(1.0 / quads_mod.FREQ_SCALE)
+        # the query side of each sorted probe, read once for every segment
+        q_froot, q_width = q.f_root[sorted_owner], q.width[sorted_owner].astype(np.float32)
+        q_height = q.height[sorted_owner]
+        distinct = Distinct.of(sorted_probe)
+        kept = []  # per segment: the consistent candidates, before the tracks are chosen
         for seg in self._segments:
-            which, entry = seg.lookup(probe)
-            if entry.shape[0] == 0:
+            hit, lo, n = seg.runs(sorted_probe, distinct)
+            total = int(n.sum())
+            if total == 0:
                 continue
-            own = owner[which]
-            cols = {f: np.asarray(seg.cols[f][entry]) for f in FIELDS}
-            inv = np.float32(1.0 / quads_mod.FREQ_SCALE)
-            ok, ts, fs = matching.consistent(
-                q.width[own].astype(np.float32), cols["width"].astype(np.float32),
-                q.height[own], cols["height"].astype(np.float32) * inv,
-                q.f_root[own], cols["froot"].astype(np.float32) * inv)
-            parts.append(Candidates(owner=own[ok], track=cols["track"][ok].astype(np.int64),
-                                    q_t=q.t[own][ok], r_t=cols["t"][ok], time_scale=ts[ok],
-                                    freq_scale=fs[ok]))
-        if not parts:
+            i, entry = np.repeat(hit, n), _entries(lo, n, len(seg))
+            # the cheapest test first, on one column; the other columns only for survivors
+            froot = seg.col("froot").take(entry).astype(np.float32) * inv
+            fs = np.repeat(q_froot.take(hit), n) / froot
+            near = np.nonzero(matching.pitch_in_range(fs))[0]
+            i, entry, fs = i.take(near), entry.take(near), fs.take(near)
+            ok, ts = matching.agree(
+                q_width.take(i), seg.col("width").take(entry).astype(np.float32),
+                q_height.take(i), seg.col("height").take(entry).astype(np.float32) * inv, fs)
+            ok = np.nonzero(ok)[0]
+            i, entry = i.take(ok), entry.take(ok)
+            kept.append((seg, order.take(i), entry, sorted_owner.take(i),
+                         seg.col("track").take(entry), ts.take(ok), fs.take(ok)))
+        if not kept:
             return []
+        # only the tracks with most candidates go on to the vote (matching.voted_tracks): the
+        # others' candidates are dropped before their times are read and put in order
+        counts = np.zeros(len(self), dtype=np.int64)
+        for part in kept:
+            counts += np.bincount(part[4], minlength=len(self))
+        chosen = np.zeros(len(self), dtype=bool)
+        chosen[matching.voted_tracks(counts, min_hashes)] = True
+        parts = []
+        for seg, which, entry, own, track, ts, fs in kept:
+            sel = np.nonzero(chosen[track])[0]
+            sel = sel[np.argsort(which.take(sel), kind="stable")]  # probe order, as `lookup`
+            entry = entry.take(sel)
+            own = own.take(sel)
+            parts.append(Candidates(owner=own.astype(np.int64),
+                                    track=track.take(sel).astype(np.int64), q_t=q.t.take(own),
+                                    r_t=seg.col("t").take(entry), time_scale=ts.take(sel),
+                                    freq_scale=fs.take(sel)))
         cand = Candidates(*(np.concatenate([getattr(p, f) for p in parts])
                             for f in Candidates.__dataclass_fields__))
         return matching.lines(cand, min_hashes=min_hashes)

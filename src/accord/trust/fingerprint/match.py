@@ -79,25 +79,37 @@ class Candidates:
     freq_scale: np.ndarray  # query root frequency / reference root frequency
 
 
+def pitch_in_range(fs: np.ndarray) -> np.ndarray:
+    """Mask of root-frequency ratios within +-SCALE_LIMIT (float32; `consistent`'s first test)."""
+    return (fs > np.float32(1 / SCALE_LIMIT)) & (fs < np.float32(SCALE_LIMIT))
+
+
 def consistent(q_width, r_width, q_height, r_height, q_froot, r_froot) -> tuple[np.ndarray, ...]:
     """Mask of candidates whose scale estimates are in range and agree; and the estimates.
     float32 throughout and the cheap root-frequency test first: this runs on every candidate."""
-    lo, hi = np.float32(1 / SCALE_LIMIT), np.float32(SCALE_LIMIT)
     fs = q_froot / r_froot
-    first = np.nonzero((fs > lo) & (fs < hi))[0]
-    fs1 = fs[first]
-    hs = q_height[first] / r_height[first]
-    # a height is the difference of two sub-bin frequencies (+-0.3 bin each): the tolerance on
-    # the ratio widens for short heights
-    tol = np.float32(0.06) + np.float32(0.8) / np.maximum(np.abs(r_height[first]), 1.0)
-    ts = q_width[first] / np.maximum(r_width[first], 1.0)
-    ok1 = ((ts > lo / 1.1) & (ts < hi * 1.1) & (hs > 0)
-           & (np.abs(hs / fs1 - 1) < tol))
+    first = np.nonzero(pitch_in_range(fs))[0]
+    ok1, ts = agree(q_width[first], r_width[first], q_height[first], r_height[first], fs[first])
     ok = np.zeros(fs.shape[0], dtype=bool)
     ok[first[ok1]] = True
     ts_all = np.zeros(fs.shape[0], dtype=np.float32)
     ts_all[first] = ts
     return ok, ts_all, fs
+
+
+def agree(q_width, r_width, q_height, r_height, fs) -> tuple[np.ndarray, np.ndarray]:
+    """`consistent` after the root-frequency test (`fs`, the root-frequency ratios, all within
+    range): the mask of candidates whose time scale is in range and whose height ratio agrees
+    with `fs`, and the time scales (query width / reference width)."""
+    lo, hi = np.float32(1 / SCALE_LIMIT), np.float32(SCALE_LIMIT)
+    hs = q_height / r_height
+    # a height is the difference of two sub-bin frequencies (+-0.3 bin each): the tolerance on
+    # the ratio widens for short heights
+    tol = np.float32(0.06) + np.float32(0.8) / np.maximum(np.abs(r_height), 1.0)
+    ts = q_width / np.maximum(r_width, 1.0)
+    ok = ((ts > lo / 1.1) & (ts < hi * 1.1) & (hs > 0)
+          & (np.abs(hs / fs - 1) < tol))
+    return ok, ts
 
 
 def best_lines(c: Candidates, k: int = LINES_PER_TRACK
@@ -165,15 +177,22 @@ class Line:
     pitch: float  # query frequency / reference frequency
 
 
+def voted_tracks(counts: np.ndarray, min_hashes: int) -> np.ndarray:
+    """The tracks that go on to the Hough vote, given each track's number of candidates: the
+    MAX_TRACKS_VERIFIED with most (ties: the lower track number), of those at least
+    `min_hashes`."""
+    order = np.argsort(-counts, kind="stable")[:MAX_TRACKS_VERIFIED]
+    return order[counts[order] >= min_hashes]
+
+
 def lines(c: Candidates, *, min_hashes: int) -> list[Line]:
     """The best lines (up to LINES_PER_TRACK, best_lines) of each of the MAX_TRACKS_VERIFIED
-    tracks with most candidates that have at least `min_hashes` votes, most votes first; a
-    track may appear more than once (index.py keeps its best verified line)."""
+    tracks with most candidates that have at least `min_hashes` votes (voted_tracks), most votes
+    first; a track may appear more than once (index.py keeps its best verified line). Only the
+    voted tracks' candidates matter: the lines are the same when `c` holds just theirs."""
     if c.track.shape[0] == 0:
         return []
-    counts = np.bincount(c.track)
-    order = np.argsort(-counts, kind="stable")[:MAX_TRACKS_VERIFIED]
-    order = order[counts[order] >= min_hashes]
+    order = voted_tracks(np.bincount(c.track), min_hashes)
     by_track = np.argsort(c.track, kind="stable")
     sorted_track = c.track[by_track]
     found: list[Line] = []

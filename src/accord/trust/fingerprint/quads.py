@@ -143,6 +143,11 @@ def _cells(q: Quads) -> tuple[np.ndarray, np.ndarray]:
 _SIZES = np.array([QBINS] * 4 + [NW, NH, NA], dtype=np.int64)
 
 
+# each dimension's weight in the packed key (_pack), sign bit between dimensions 3 and 4
+_WEIGHTS = np.array([QBINS ** 3 * 2 * NW * NH * NA, QBINS ** 2 * 2 * NW * NH * NA,
+                     QBINS * 2 * NW * NH * NA, 2 * NW * NH * NA, NH * NA, NA, 1], dtype=np.int64)
+
+
 def _pack(cells: np.ndarray, sign: np.ndarray) -> np.ndarray:
     key = np.zeros(cells.shape[:-1], dtype=np.int64)
     for i in range(4):
@@ -163,8 +168,9 @@ def probe_keys(q: Quads) -> tuple[np.ndarray, np.ndarray]:
     """Query side: each quad's own cell and, per dimension, the nearer neighbouring cell: always
     for the coarse dimensions, and for an invariant coordinate when it lies within PROBE_MARGIN
     cells of that neighbour (about 2**3 * 1.7**4 = 67 probes per quad). Returns (keys, quad
-    index); a probe clipped at the edge of the key space may repeat, which the vote tolerates
-    (it counts distinct query quads)."""
+    index), quad by quad, and within a quad in the order of the probe masks (bit d of the mask:
+    dimension d moved); a probe clipped at the edge of the key space may repeat, which the vote
+    tolerates (it counts distinct query quads)."""
     cont, sign = _cells(q)
     base = np.clip(np.floor(cont).astype(np.int64), 0, _SIZES - 1)
     frac = cont - np.floor(cont)
@@ -172,12 +178,14 @@ def probe_keys(q: Quads) -> tuple[np.ndarray, np.ndarray]:
     near = np.minimum(frac, 1 - frac) < PROBE_MARGIN
     near[:, 4:] = True
     step = step * near  # a coordinate far from its cell's edges probes its own cell twice
-    nd = base.shape[1]
-    masks = ((np.arange(2 ** nd)[:, None] >> np.arange(nd)[None, :]) & 1).astype(np.int64)
-    cells = base[:, None, :] + masks[None, :, :] * step[:, None, :]
-    cells = np.clip(cells, 0, _SIZES - 1)
-    k = _pack(cells, np.broadcast_to(sign[:, None], cells.shape[:2]))
+    # the packed key is linear in the cells, and clipping acts on each dimension alone: a probe
+    # is the quad's own key plus, for each dimension it moves, that dimension's (clipped) step
+    # times its weight in the key; built mask bit by mask bit, so column j is mask j
+    delta = (np.clip(base + step, 0, _SIZES - 1) - base) * _WEIGHTS
+    k = _pack(base, sign).astype(np.int64)[:, None]
+    moves = np.ones((len(q), 1), dtype=bool)  # a mask that moves a dimension which does not step
+    for d in range(base.shape[1]):  # repeats another probe: dropped
+        k = np.concatenate([k, k + delta[:, d:d + 1]], axis=1)
+        moves = np.concatenate([moves, moves & (step[:, d:d + 1] != 0)], axis=1)
     owner = np.broadcast_to(np.arange(len(q))[:, None], k.shape)
-    # a probe mask that moves a dimension which does not step repeats another probe
-    keep = ~((masks[None, :, :] == 1) & (step[:, None, :] == 0)).any(axis=2)
-    return k[keep], owner[keep].astype(np.int64)
+    return k[moves].astype(np.uint32), owner[moves].astype(np.int64)
