@@ -80,27 +80,15 @@ class Candidates:
 
 
 def pitch_in_range(fs: np.ndarray) -> np.ndarray:
-    """Mask of root-frequency ratios within +-SCALE_LIMIT (float32; `consistent`'s first test)."""
+    """Mask of root-frequency ratios (query / reference, float32) within +-SCALE_LIMIT: the
+    first and cheapest consistency test, run on every candidate."""
     return (fs > np.float32(1 / SCALE_LIMIT)) & (fs < np.float32(SCALE_LIMIT))
 
 
-def consistent(q_width, r_width, q_height, r_height, q_froot, r_froot) -> tuple[np.ndarray, ...]:
-    """Mask of candidates whose scale estimates are in range and agree; and the estimates.
-    float32 throughout and the cheap root-frequency test first: this runs on every candidate."""
-    fs = q_froot / r_froot
-    first = np.nonzero(pitch_in_range(fs))[0]
-    ok1, ts = agree(q_width[first], r_width[first], q_height[first], r_height[first], fs[first])
-    ok = np.zeros(fs.shape[0], dtype=bool)
-    ok[first[ok1]] = True
-    ts_all = np.zeros(fs.shape[0], dtype=np.float32)
-    ts_all[first] = ts
-    return ok, ts_all, fs
-
-
 def agree(q_width, r_width, q_height, r_height, fs) -> tuple[np.ndarray, np.ndarray]:
-    """`consistent` after the root-frequency test (`fs`, the root-frequency ratios, all within
-    range): the mask of candidates whose time scale is in range and whose height ratio agrees
-    with `fs`, and the time scales (query width / reference width)."""
+    """The other consistency tests, for candidates that passed `pitch_in_range` (`fs`, their
+    root-frequency ratios): the mask of those whose time scale is in range and whose height
+    ratio agrees with `fs`, and the time scales (query width / reference width)."""
     lo, hi = np.float32(1 / SCALE_LIMIT), np.float32(SCALE_LIMIT)
     hs = q_height / r_height
     # a height is the difference of two sub-bin frequencies (+-0.3 bin each): the tolerance on
