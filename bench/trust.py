@@ -208,26 +208,19 @@ def distort(src: Path, name: str, work: Path, rng: np.random.Generator) -> Path:
     return out
 
 
-def chromaprint_best(query: np.ndarray, refs: dict[str, np.ndarray]):
-    best = None
-    for name, raw in refs.items():
-        m = match_raw(query, raw, max_ber=1.0)
-        if m is not None and (best is None or m.bit_error_rate < best[1]):
-            best = (name, m.bit_error_rate)
-    return best
+def chromaprint_scan(query: np.ndarray, refs: dict[str, np.ndarray],
+                     min_coverage: float) -> list[tuple[str, cp.ChromaprintMatch]]:
+    """Every reference's best offset (match_raw at any bit error rate, with an overlap of at
+    least `min_coverage` of the shorter fingerprint besides MIN_OVERLAP), lowest bit error rate
+    first: Chromaprint alone, a linear scan."""
+    found = [(name, m) for name, raw in refs.items()
+             if (m := match_raw(query, raw, max_ber=1.0, min_coverage=min_coverage)) is not None]
+    return sorted(found, key=lambda x: x[1].bit_error_rate)
 
 
-def chromaprint_candidates(query: np.ndarray, refs: dict[str, np.ndarray],
-                           cover: float | None = None, top: int = 5) -> list:
-    """The `top` references by bit error rate, [name, ber, overlap_s] each, for calibration:
-    with the matcher's MIN_OVERLAP only (cover None) or with an overlap of at least `cover`
-    times the shorter of query and reference."""
-    out = []
-    for name, raw in refs.items():
-        m = match_raw(query, raw, max_ber=1.0, min_coverage=cover or 0.0)
-        if m is not None:
-            out.append([name, round(m.bit_error_rate, 4), round(m.overlap_s, 2)])
-    return sorted(out, key=lambda c: c[1])[:top]
+def scan_rows(scan: list[tuple[str, cp.ChromaprintMatch]], top: int = 5) -> list:
+    """The `top` references of a scan as recorded for calibration: [name, ber, overlap_s]."""
+    return [[name, round(m.bit_error_rate, 4), round(m.overlap_s, 2)] for name, m in scan[:top]]
 
 
 WINDOWS_S = (4.0, 3.0, 6.0)  # windows recorded for `weakest` (verify.WINDOW_S is one of them)
@@ -237,13 +230,15 @@ ALL_HYPOTHESES = {"min_hashes": 1, "min_verified": 0.0, "min_coverage": 0.0, "mi
 
 def candidate_row(m, index: FingerprintIndex, p) -> list:
     """[track, votes, verified share, coverage, weakest at each of WINDOWS_S] for one recorded
-    hypothesis: what calibrate and bench/trust_overlap.py replay rules on."""
+    hypothesis: what calibrate and bench/trust_overlap.py replay rules on. The match carries
+    its weakest at verify.WINDOW_S; the other windows are verified again."""
     row = [m.track_id, m.matched_hashes, round(m.score, 4), round(m.coverage, 4)]
     stored = index.peaks_of(m.track_id)
     for w in WINDOWS_S:
-        v = verify_mod.check(p.t, p.f, stored[0], stored[1], m.offset_s * peaks_mod.FRAMES_PER_S,
-                             1.0 / m.time_ratio, m.pitch_ratio, window_s=w)
-        row.append(round(v.weakest, 4))
+        weakest = m.weakest if w == verify_mod.WINDOW_S else verify_mod.check(
+            p.t, p.f, stored[0], stored[1], m.offset_s * peaks_mod.FRAMES_PER_S,
+            1.0 / m.time_ratio, m.pitch_ratio, window_s=w).weakest
+        row.append(round(weakest, 4))
     return row
 
 
@@ -371,20 +366,20 @@ def part_robust(indexed: list[Path], held: list[Path], per_track: int, work: Pat
             a = time.perf_counter()
             # every hypothesis the vote produced, with its votes and verified share: the
             # calibration (--part calibrate) replays any thresholds on these
-            cands = index.query(y, sr, top=MAX_CANDIDATES, **ALL_HYPOTHESES)
+            qpeaks = peaks_mod.extract(y, sr)  # timed with the query, as index.query does
+            cands = index.query_peaks(qpeaks, top=MAX_CANDIDATES, **ALL_HYPOTHESES)
             r["ours"]["ms"].append(1000 * (time.perf_counter() - a))
             best = None
+            cp_cands = None
             if chromaprint:
                 a = time.perf_counter()
                 qraw = decode(fpcalc_fingerprint(q))
-                best = chromaprint_best(qraw, refs)
+                scan = chromaprint_scan(qraw, refs, cp.MIN_COVERAGE)  # what screening runs
                 r["chromaprint"]["ms"].append(1000 * (time.perf_counter() - a))
+                best = (scan[0][0], scan[0][1].bit_error_rate) if scan else None
                 cp_cands = {"items": int(qraw.shape[0]),
-                            "default": chromaprint_candidates(qraw, refs),
-                            "cover_0.8": chromaprint_candidates(qraw, refs, cover=0.8)}
-            else:
-                cp_cands = None
-            qpeaks = peaks_mod.extract(y, sr)
+                            "default": scan_rows(chromaprint_scan(qraw, refs, 0.0)),
+                            f"cover_{cp.MIN_COVERAGE:g}": scan_rows(scan)}
             found = [m for m in cands
                      if accepted(m.matched_hashes, m.score, m.coverage, m.weakest)]
             ours_top = found[0] if found else None

@@ -87,8 +87,9 @@ def chromaprint_top(d: dict, rule: dict) -> str | None:
     if not cc:
         return None
     items = max(cc["items"], 1)
-    if rule["cover"] == 0.8:
-        ok = [c for c in cc["cover_0.8"] if c[1] <= rule["max_ber"]]
+    recorded = f"cover_{rule['cover']:g}" if rule["cover"] is not None else None
+    if recorded in cc:  # scanned with that coverage (bench/trust.py: the matcher's own)
+        ok = [c for c in cc[recorded] if c[1] <= rule["max_ber"]]
     else:
         ok = [c for c in cc["default"] if c[1] <= rule["max_ber"]
               and (rule["cover"] is None or c[2] / cp.ITEM_S / items >= rule["cover"] - 1e-9)]
