@@ -148,15 +148,12 @@ def outcome(d: dict, top: str | None, var: dict) -> str:
 
 
 def score(rows, role: str, top) -> dict:
-    out = {"tp": 0, "n_pos": 0, "tn": 0, "n_neg": 0, "false": 0, "variant": 0,
-           "same_notes": 0}
-    for _, d, var in rows:
-        if d["role"] != role:
-            continue
-        o = outcome(d, top(d), var)
-        out["n_pos" if d["kind"] == "indexed" else "n_neg"] += 1
-        if o in out:
-            out[o] += 1
+    """`table` summed over audio sets and distortions."""
+    out: dict = {}
+    for per_audio in table(rows, role, top).values():
+        for row in per_audio.values():
+            for k, v in row.items():
+                out[k] = out.get(k, 0) + v
     return out
 
 
