@@ -261,6 +261,57 @@ def test_verification_reports_coverage_and_the_weakest_window():
     assert verify_mod.check(q_t[:0], q_f[:0], r_t, r_f, 0.0, 1.0, 1.0).coverage == 0.0
 
 
+def _melody_peaks(seconds: float, seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Reference peaks of a sparse tune: three harmonics of a note every 0.25 s."""
+    fps = 62.5
+    rng = np.random.default_rng(seed)
+    onsets = np.arange(0, seconds * fps, fps / 4)
+    root = rng.choice(np.arange(30.0, 60.0, 2.0), onsets.shape[0])
+    r_t = np.repeat(onsets, 3).astype(np.int32)
+    r_f = (np.repeat(root, 3) * np.tile([1.0, 2.0, 3.0], onsets.shape[0])).astype(np.float32)
+    return r_t, r_f
+
+
+def test_refine_recovers_a_time_scale_the_vote_got_wrong():
+    fps = 62.5
+    r_t, r_f = _melody_peaks(60.0)
+    # the query: seconds 20-35 played 1.2% fast (g = 1.012 reference frames a query frame)
+    g_true, off_true = 1.012, 20 * fps
+    sel = (r_t >= off_true) & (r_t < off_true + 15 * fps * g_true)
+    q_t = np.rint((r_t[sel] - off_true) / g_true).astype(np.int32)
+    q_f = r_f[sel]
+    # the vote's line: right in the middle, time scale 1.0 (1.2% off: 5 frames at either end)
+    mid = float(np.median(q_t))
+    off_vote = off_true + g_true * mid - 1.0 * mid
+    before = verify_mod.check(q_t, q_f, r_t, r_f, off_vote, 1.0, 1.0)
+    off, g = verify_mod.refine(q_t, q_f, r_t, r_f, off_vote, 1.0, 1.0)
+    after = verify_mod.check(q_t, q_f, r_t, r_f, off, g, 1.0)
+    assert before.aligned / before.counted < 0.75
+    assert g == pytest.approx(g_true, abs=0.003)
+    assert off == pytest.approx(off_true, abs=verify_mod.TIME_TOL)
+    assert after.aligned == after.counted  # every peak lands again
+    # an offset a few frames off is corrected too, and a right line is left as it is
+    assert verify_mod.refine(q_t, q_f, r_t, r_f, off_true + 7, g_true, 1.0) == \
+        pytest.approx((off_true, g_true), abs=verify_mod.TIME_TOL)
+    exact = (float(off_true), g_true)
+    assert verify_mod.refine(q_t, q_f, r_t, r_f, *exact, 1.0) == exact
+
+
+def test_refine_is_a_local_search():
+    fps = 62.5
+    r_t, r_f = _melody_peaks(60.0)
+    sel = (r_t >= 20 * fps) & (r_t < 35 * fps)
+    q_t, q_f = r_t[sel] - int(20 * fps), r_f[sel]
+    # a line one second off the true one: the search does not reach it
+    off, g = verify_mod.refine(q_t, q_f, r_t, r_f, 21 * fps, 1.0, 1.0)
+    mid = float(np.median(q_t))
+    assert abs(g - 1.0) <= verify_mod.REFINE_G_SPAN + 1e-9
+    assert abs((off + g * mid) - (21 * fps + mid)) <= verify_mod.REFINE_FRAMES
+    # nothing to pair: the line is returned unchanged
+    assert verify_mod.refine(q_t, q_f + 500.0, r_t, r_f, 21 * fps, 1.0, 1.0) == (21 * fps, 1.0)
+    assert verify_mod.refine(q_t[:0], q_f[:0], r_t, r_f, 5.0, 1.0, 1.0) == (5.0, 1.0)
+
+
 def test_acceptance_asks_for_coverage_and_every_window_unless_the_votes_are_overwhelming():
     lim = index_mod.LIMITS
     ok = dict(votes=10, verified=0.9, coverage=1.0, weakest=0.8)

@@ -344,16 +344,26 @@ class FingerprintIndex:
             if line.track not in peaks_of:
                 peaks_of[line.track] = self._peaks_of(line.track)
             stored = peaks_of[line.track]
-            v = (verify_mod.Verification(0, 0, len(p.t), 0.0) if stored is None else
-                 verify_mod.check(p.t, p.f, stored[0], stored[1], line.offset, line.g,
-                                  line.pitch))
+            offset, g = line.offset, line.g
+            if stored is None:
+                v = verify_mod.Verification(0, 0, len(p.t), 0.0)
+            else:
+                v = verify_mod.check(p.t, p.f, stored[0], stored[1], offset, g, line.pitch)
+                # the vote's line re-fitted to the peaks (verify.refine), kept if better
+                r_off, r_g = verify_mod.refine(p.t, p.f, stored[0], stored[1], offset, g,
+                                               line.pitch)
+                if (r_off, r_g) != (offset, g):
+                    rv = verify_mod.check(p.t, p.f, stored[0], stored[1], r_off, r_g,
+                                          line.pitch)
+                    if rv.aligned > v.aligned:
+                        v, offset, g = rv, r_off, r_g
             score = verify_mod.score(v.aligned, v.counted)
             if not accepted(line.votes, score, v.coverage, v.weakest, **lim):
                 continue
             found.append(Match(track_id=self._manifest["tracks"][line.track], score=score,
                                matched_hashes=line.votes,
-                               offset_s=line.offset / peaks_mod.FRAMES_PER_S,
-                               time_ratio=1.0 / line.g, pitch_ratio=line.pitch,
+                               offset_s=offset / peaks_mod.FRAMES_PER_S,
+                               time_ratio=1.0 / g, pitch_ratio=line.pitch,
                                verified_peaks=v.aligned, counted_peaks=v.counted,
                                coverage=v.coverage, weakest=v.weakest))
         found.sort(key=lambda m: (-m.score, -m.matched_hashes, m.track_id))
