@@ -12,9 +12,9 @@ tune overall, or overlaps it only in part. Two tests per match answer that, both
   bench's WINDOWS_S): a copy verifies everywhere, a shared phrase only where it is shared.
 
 This script replays rules over the recorded candidates. For the index: index.accepted's two
-tiers (the current thresholds, or a grid over MIN_VERIFIED) *and* coverage >= C *and* weakest
-(one window size) >= W. For Chromaprint: bit error rate <= B, with the matcher's 5 s overlap
-or with an overlap of at least C of the shorter fingerprint. Rules are chosen on the
+tiers (the current thresholds, or a grid over MIN_HASHES and MIN_VERIFIED) *and* coverage >= C
+*and* weakest (one window size) >= W. For Chromaprint: bit error rate <= B, with the matcher's
+5 s overlap or with an overlap of at least C of the shorter fingerprint. Rules are chosen on the
 *validation* pieces of every run given (audio sets and distortions pooled): no false match,
 then most true positives, then the most demanding thresholds; the choice is reported on the
 *test* pieces, beside the current rule on the same queries.
@@ -48,6 +48,7 @@ from accord.trust.fingerprint import chromaprint as cp  # noqa: E402
 from accord.trust.fingerprint import index as index_mod  # noqa: E402
 from accord.trust.fingerprint import verify as verify_mod  # noqa: E402
 
+H_GRID = [2, 3]  # MIN_HASHES: quad votes on the line for the first tier
 V_GRID = [0.62, 0.64, 0.66, 0.68, 0.70, 0.72, 0.74]
 C_GRID = [0.0, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
 W_GRID = [0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
@@ -268,7 +269,7 @@ def _best(grid: list[dict]) -> dict:
         return {}
     return max(clean, key=lambda g: (g["tp"], g["tn"], *[
         (g[k] if isinstance(g.get(k), (int, float)) else 0)
-        for k in ("min_coverage", "min_weakest", "min_verified", "cover")]))
+        for k in ("min_hashes", "min_coverage", "min_weakest", "min_verified", "cover")]))
 
 
 def main() -> None:
@@ -287,10 +288,10 @@ def main() -> None:
               "exempt_hashes": 10 ** 6, "window": "weakest3"}
     current = {**index_mod.LIMITS, "window": f"weakest{verify_mod.WINDOW_S:g}"}
     index_rules = [
-        {**before, "min_verified": v, "min_coverage": c, "min_weakest": w,
+        {**before, "min_hashes": h, "min_verified": v, "min_coverage": c, "min_weakest": w,
          "exempt_hashes": x, "window": win}
-        for v, c, w, x, win in itertools.product(V_GRID, C_GRID, W_GRID, EXEMPT_GRID,
-                                                 tuple(WINDOW_COLUMN))]
+        for h, v, c, w, x, win in itertools.product(H_GRID, V_GRID, C_GRID, W_GRID,
+                                                    EXEMPT_GRID, tuple(WINDOW_COLUMN))]
     chosen, grid = choose_index(rows, index_rules)
     cp_before = {"max_ber": 0.12, "cover": None}
     cp_current = {"max_ber": 0.12, "cover": cp.MIN_COVERAGE}

@@ -70,7 +70,7 @@ class OutdatedIndex(InvalidInput):
 # and a share of STRONG_VERIFIED (a pitch-shifted or sped-up dense recording keeps many quads but
 # fewer exact peaks; two tunes in one key share few quads but, by chance, many peaks). All four
 # chosen on validation pieces by bench/trust.py --part calibrate (RESULTS.md).
-MIN_HASHES = 3
+MIN_HASHES = 2  # 3 before verify.refine (2026-12-03 night, bench/trust_overlap.py's grid)
 MIN_VERIFIED = 0.68  # 0.62 before the overlap tests (2026-12-03 evening), 0.70 before format 4
 STRONG_HASHES = 25  # 30 before
 STRONG_VERIFIED = 0.42  # 0.48 before

@@ -102,13 +102,14 @@ def refine(q_t: np.ndarray, q_f: np.ndarray, r_t: np.ndarray, r_f: np.ndarray,
     The vote fits its line through a handful of quads whose corners a distortion has moved by a
     frame or two: under noise, with 5-10 votes, the time scale g comes out up to ~2% off, which
     moves the ends of a 15 s query 5-10 frames off their reference peaks, and a true hypothesis
-    verifies at 0.3-0.5 instead of 0.8. So the peaks themselves re-fit it: every (query peak,
+    verifies at 0.3-0.5 instead of 0.8. So the peaks themselves re-fit it. Every (query peak,
     reference peak) pair at the line's pitch (within verification's frequency tolerance) and
-    within REFINE_FRAMES + the largest shift of the line's time position votes, for each g in
-    the grid, for the offsets that would align it (+-TIME_TOL); the (g, offset) aligning the most
-    distinct query peaks wins (ties: most within +-1 frame, then the nearest to the line). The grid turns about the query's median peak time, so a change of
-    g does not move the line's middle. A pure local search: it cannot move a hypothesis to
-    another passage, and verification's own tolerances are unchanged."""
+    within REFINE_FRAMES (plus the largest shift a change of g makes) of the line votes, for
+    each g in the grid, for the offsets that would align it (+-TIME_TOL). The (g, offset)
+    aligning the most distinct query peaks wins; ties go to the most within +-1 frame, then to
+    the nearest to the line. The grid turns about the query's median peak time, so a change of
+    g does not move the line's middle. A local search: it cannot move a hypothesis to another
+    passage, and verification's own tolerances are unchanged."""
     if q_t.shape[0] == 0 or r_t.shape[0] == 0:
         return offset, g
     qt = q_t.astype(np.float64)
